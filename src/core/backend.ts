@@ -1,0 +1,191 @@
+/**
+ * Run-time choice of the TensorFlow.js backend.
+ *
+ * All model code is written against the `@tensorflow/tfjs` API. Which kernels run it is decided here,
+ * once per process, in the order tensorflow-gpu > tensorflow > wasm > cpu:
+ * - `tensorflow-gpu`: `@tensorflow/tfjs-node-gpu`, when it is installed and a GPU is visible;
+ * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow on the CPU);
+ * - `wasm`: `@tensorflow/tfjs-backend-wasm` (always installed; single-threaded in Node 20, because its
+ *   pthread workers start from a `blob:` URL that Node rejects; SIMD on);
+ * - `cpu`: pure JavaScript, about 10x slower than wasm.
+ * The native packages are optional dependencies: their install downloads libtensorflow, which fails
+ * without internet, and `npm ci` must still succeed. `--backend` (or EADRO_BACKEND) forces one; forcing
+ * an absent one is an error that says how to install it. What ran is recorded in every manifest.
+ */
+import * as os from 'node:os';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { EadroError } from './errors.js';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** Preference order of `auto`, fastest first. */
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** The npm package that provides each backend, and how to get it when it is absent. */
+export const BACKEND_PACKAGES: Record<BackendName, { pkg: string; install: string }> = {
+  'tensorflow-gpu': {
+    pkg: '@tensorflow/tfjs-node-gpu',
+    install:
+      'npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs internet access to download libtensorflow, ' +
+      'and CUDA 11.2 + cuDNN 8.1 with a visible NVIDIA GPU)',
+  },
+  tensorflow: {
+    pkg: '@tensorflow/tfjs-node',
+    install: 'npm install @tensorflow/tfjs-node@4.22.0 (needs internet access to download libtensorflow)',
+  },
+  wasm: { pkg: '@tensorflow/tfjs-backend-wasm', install: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0' },
+  cpu: { pkg: '@tensorflow/tfjs', install: 'npm install @tensorflow/tfjs@4.22.0' },
+};
+
+export interface BackendInfo {
+  /** Our name of the backend that runs the kernels. */
+  name: BackendName;
+  /** tfjs's own backend name (`tensorflow`, `wasm`, `cpu`). */
+  tfjsBackend: string;
+  /** The package that provides it and its installed version. */
+  package: string;
+  version: string;
+  /** tfjs-core version. */
+  tfjsVersion: string;
+  /** Threads the backend computes on (native TensorFlow: its default pool, all cores). */
+  threads: number;
+  /** wasm only: whether the SIMD build runs. */
+  simd?: boolean;
+  /** Whether the choice was forced (`--backend`/EADRO_BACKEND) or automatic. */
+  requested: BackendName | 'auto';
+  /** Backends tried before this one, with why each was not used. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+/** How backends are probed; tests replace it to simulate installed or absent packages. */
+export interface BackendProbe {
+  /** Import a package for its side effect of registering a backend; throws when it is absent. */
+  importPackage(pkg: string): Promise<unknown>;
+  /** Whether an NVIDIA GPU is visible to this process. */
+  gpuVisible(): boolean;
+}
+
+export const defaultProbe: BackendProbe = {
+  importPackage: (pkg) => import(pkg),
+  gpuVisible: () =>
+    fs.existsSync('/proc/driver/nvidia/version') || (process.env['CUDA_VISIBLE_DEVICES'] ?? '').trim() !== '',
+};
+
+let active: BackendInfo | null = null;
+
+/** The backend chosen earlier in this process, or null before `initBackend`. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKEND_PREFERENCE as readonly string[]).includes(value);
+}
+
+/**
+ * Parse a user's backend request (`auto`, one of the four names, or undefined = EADRO_BACKEND or auto).
+ */
+export function normalizeBackendRequest(value: string | undefined): BackendName | 'auto' {
+  const v = (value ?? process.env['EADRO_BACKEND'] ?? 'auto').trim();
+  if (v === 'auto' || v === '') return 'auto';
+  if (isBackendName(v)) return v;
+  throw new EadroError(`Unknown backend "${v}".`, {
+    field: '--backend',
+    expected: `auto, ${BACKEND_PREFERENCE.join(', ')}`,
+    found: v,
+  });
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}
+
+const requireHere = createRequire(import.meta.url);
+
+function installedVersion(pkg: string): string {
+  try {
+    const pkgJson = requireHere.resolve(`${pkg}/package.json`);
+    return (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Try one backend; return its info, or a reason it cannot run here. */
+async function tryBackend(
+  name: BackendName,
+  probe: BackendProbe,
+): Promise<{ ok: true; info: Omit<BackendInfo, 'requested' | 'skipped'> } | { ok: false; reason: string }> {
+  const { pkg } = BACKEND_PACKAGES[name];
+  const base = { name, package: pkg, tfjsVersion: tf.version_core };
+  try {
+    switch (name) {
+      case 'tensorflow-gpu':
+      case 'tensorflow': {
+        if (name === 'tensorflow-gpu' && !probe.gpuVisible()) return { ok: false, reason: 'no GPU visible' };
+        await probe.importPackage(pkg);
+        if (!(await tf.setBackend('tensorflow'))) return { ok: false, reason: `${pkg} loaded but did not register` };
+        return {
+          ok: true,
+          info: { ...base, tfjsBackend: 'tensorflow', version: installedVersion(pkg), threads: os.cpus().length },
+        };
+      }
+      case 'wasm': {
+        const wasm = (await probe.importPackage(pkg)) as typeof import('@tensorflow/tfjs-backend-wasm');
+        const wasmDir = path.dirname(requireHere.resolve(pkg));
+        wasm.setWasmPaths(`${wasmDir}${path.sep}`);
+        if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'wasm backend failed to initialise' };
+        return {
+          ok: true,
+          info: {
+            ...base,
+            tfjsBackend: 'wasm',
+            version: installedVersion(pkg),
+            // Node rejects the blob: URL the threaded build starts its workers from: one thread.
+            threads: 1,
+            simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+          },
+        };
+      }
+      case 'cpu': {
+        if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend failed to initialise' };
+        return { ok: true, info: { ...base, tfjsBackend: 'cpu', version: tf.version_core, threads: 1 } };
+      }
+    }
+  } catch (err) {
+    return { ok: false, reason: `${pkg} not usable: ${firstLine(err)}` };
+  }
+}
+
+/**
+ * Choose and activate the backend. `auto` walks the preference order; a named backend must load or
+ * this throws an EadroError with the install command.
+ */
+export async function initBackend(
+  request: BackendName | 'auto' = 'auto',
+  probe: BackendProbe = defaultProbe,
+): Promise<BackendInfo> {
+  const skipped: { name: BackendName; reason: string }[] = [];
+  const candidates = request === 'auto' ? BACKEND_PREFERENCE : [request];
+  for (const name of candidates) {
+    const result = await tryBackend(name, probe);
+    if (result.ok) {
+      active = { ...result.info, requested: request, skipped };
+      return active;
+    }
+    skipped.push({ name, reason: result.reason });
+  }
+  if (request !== 'auto') {
+    throw new EadroError(`Backend "${request}" was requested but cannot run here: ${skipped[0]?.reason}.`, {
+      field: '--backend',
+      hint: `install it with: ${BACKEND_PACKAGES[request].install}; or use --backend auto`,
+    });
+  }
+  throw new EadroError('No TensorFlow.js backend could be initialised.', {
+    found: skipped.map((s) => `${s.name}: ${s.reason}`).join('; '),
+  });
+}
