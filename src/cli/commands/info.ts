@@ -4,7 +4,9 @@ import { initBackend, normalizeBackendRequest } from '../../core/backend.js';
 import { codeVersion, machineInfo, packageVersions } from '../../core/manifest.js';
 import { withGlobalOptions, type GlobalArgs } from '../options.js';
 
-export const infoCommand: CommandModule<object, GlobalArgs & { json: boolean }> = {
+export const order = 90;
+
+export const command: CommandModule<object, GlobalArgs & { json: boolean }> = {
   command: 'info',
   describe: 'show the TensorFlow.js backend that runs here, package versions, code version and machine',
   builder: (y) => withGlobalOptions(y).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
