@@ -1,0 +1,236 @@
+/**
+ * `metrics/<service>.csv` reader (data-formats.md §1): a `timestamp` column (unix seconds) plus KPI
+ * columns. The configured columns are read, `offsets.metrics` added, and each table is resampled onto
+ * the 1-s grid by sample-and-hold (forward fill), because the window builder indexes KPIs per second
+ * while users' data may be sampled e.g. once a minute. Every filled second and every bad cell is counted.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EadroError, preview } from '../core/errors.js';
+import type { RawConfig } from './config.js';
+import type { SkipCollector } from './skips.js';
+import type { MetricTable } from './types.js';
+
+/** What resampling one file did. */
+export interface MetricReadSummary {
+  file: string;
+  service: string;
+  /** Data rows read (after dropping bad rows). */
+  rows: number;
+  /** Input sampling interval used, seconds (configured, or the median step when 'auto'). */
+  intervalSeconds: number;
+  /** Length of the 1-s grid. */
+  gridSeconds: number;
+  /** Grid seconds with no input sample of their own, filled from the previous sample. */
+  filledSeconds: number;
+  /** NaN / Inf / empty / non-numeric KPI cells replaced by the neighbouring valid value. */
+  badCells: number;
+}
+
+/** Split one CSV line; handles double-quoted fields with "" escapes. */
+export function splitCsvLine(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else quoted = false;
+      } else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Read and resample one metric CSV. */
+export function readMetricFile(
+  file: string,
+  service: string,
+  cfg: RawConfig,
+  skips: SkipCollector,
+): { table: MetricTable; summary: MetricReadSummary } {
+  if (!fs.existsSync(file)) throw new EadroError('Metric file not found.', { file, expected: 'a CSV with a timestamp column and KPI columns' });
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split(/\r?\n/);
+  const header = splitCsvLine((lines[0] ?? '').replace(/^\ufeff/, '')).map((h) => h.trim());
+  const tsName = cfg.metricTimestampColumn ?? 'timestamp';
+  const tsCol = header.indexOf(tsName);
+  if (tsCol < 0) {
+    throw new EadroError('Metric file has no timestamp column.', {
+      file,
+      field: tsName,
+      expected: 'a header with the time column (unix seconds)',
+      found: preview(header.join(',')),
+      hint: 'set metricTimestampColumn',
+    });
+  }
+  const colIdx = cfg.metricColumns.map((name) => {
+    const idx = header.indexOf(name);
+    if (idx < 0) {
+      throw new EadroError('Metric file lacks a configured KPI column.', {
+        file,
+        field: name,
+        expected: `columns ${cfg.metricColumns.join(', ')}`,
+        found: preview(header.join(','), 300),
+        hint: 'set metricColumns to the KPI columns your files have',
+      });
+    }
+    return idx;
+  });
+
+  // Parse rows; bad cells become NaN (filled below) or throw.
+  const K = colIdx.length;
+  const times: number[] = [];
+  const rows: Float64Array[] = [];
+  let badCells = 0;
+  for (let li = 1; li < lines.length; li++) {
+    const line = lines[li]!;
+    if (line.trim() === '') continue;
+    const cells = splitCsvLine(line);
+    const tsText = (cells[tsCol] ?? '').trim();
+    const t = tsText === '' ? NaN : Number(tsText);
+    if (!Number.isFinite(t)) {
+      const field = `line ${li + 1}, column ${tsName}`;
+      if (cfg.onBadInput === 'error') {
+        throw new EadroError('Metric row has no valid timestamp.', { file, field, expected: 'unix seconds', found: preview(tsText) });
+      }
+      skips.add(file, 'metric row without a valid timestamp (row dropped)', `${field}: ${preview(line)}`);
+      continue;
+    }
+    const row = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      const cell = (cells[colIdx[k]!] ?? '').trim();
+      const v = cell === '' ? NaN : Number(cell);
+      if (!Number.isFinite(v)) {
+        const field = `line ${li + 1}, column ${cfg.metricColumns[k]}`;
+        if (cfg.onBadInput === 'error') {
+          throw new EadroError('Metric cell is not a finite number.', { file, field, expected: 'a finite number', found: preview(cell === '' ? '(empty)' : cell) });
+        }
+        skips.add(file, 'NaN/Inf/empty KPI cell (filled from the neighbouring sample)', `${field}: ${cell === '' ? '(empty)' : cell}`);
+        badCells++;
+        row[k] = NaN;
+      } else row[k] = v;
+    }
+    times.push(t + cfg.offsets.metrics);
+    rows.push(row);
+  }
+
+  // Sort by time (stable), then put samples on whole seconds; several in one second: the last wins.
+  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
+  const steps: number[] = [];
+  for (let i = 1; i < order.length; i++) {
+    const d = times[order[i]!]! - times[order[i - 1]!]!;
+    if (d > 0) steps.push(d);
+  }
+  const interval = cfg.metricIntervalSeconds === 'auto' ? (steps.length > 0 ? median(steps) : 1) : cfg.metricIntervalSeconds;
+
+  const columns: Record<string, Float64Array> = {};
+  if (order.length === 0) {
+    for (const name of cfg.metricColumns) columns[name] = new Float64Array(0);
+    const summary: MetricReadSummary = { file, service, rows: 0, intervalSeconds: interval, gridSeconds: 0, filledSeconds: 0, badCells };
+    skips.add(file, 'metric file has no data rows');
+    return { table: { service, timestamps: new Float64Array(0), columns }, summary };
+  }
+  const first = Math.floor(times[order[0]!]!);
+  const lastSample = Math.floor(times[order[order.length - 1]!]!);
+  // A sample stands for [t, t + interval): the grid runs to the end of the last sample's interval.
+  const last = lastSample + Math.max(0, Math.ceil(interval) - 1);
+  const G = last - first + 1;
+  const rowAt = new Int32Array(G).fill(-1);
+  let duplicates = 0;
+  for (const r of order) {
+    const g = Math.floor(times[r]!) - first;
+    if (rowAt[g]! >= 0) duplicates++;
+    rowAt[g] = r;
+  }
+  if (duplicates > 0) skips.addMany(file, 'several metric samples in one second (the last one kept)', duplicates);
+
+  let filled = 0;
+  for (let g = 0; g < G; g++) if (rowAt[g]! < 0) filled++;
+  for (let k = 0; k < K; k++) {
+    const out = new Float64Array(G);
+    // First valid value, used before any valid sample (backward fill at the start).
+    let held = NaN;
+    for (const r of order) {
+      const v = rows[r]![k]!;
+      if (!Number.isNaN(v)) {
+        held = v;
+        break;
+      }
+    }
+    if (Number.isNaN(held)) {
+      skips.add(file, 'KPI column has no valid value at all (zeros used)', cfg.metricColumns[k]);
+      held = 0;
+    }
+    for (let g = 0; g < G; g++) {
+      const r = rowAt[g]!;
+      if (r >= 0) {
+        const v = rows[r]![k]!;
+        if (!Number.isNaN(v)) held = v;
+      }
+      out[g] = held;
+    }
+    columns[cfg.metricColumns[k]!] = out;
+  }
+  const timestamps = new Float64Array(G);
+  for (let g = 0; g < G; g++) timestamps[g] = first + g;
+  if (filled > 0) {
+    skips.addMany(file, `resampled onto the 1-s grid: seconds forward-filled (input interval ${interval} s)`, filled);
+  }
+  return {
+    table: { service, timestamps, columns },
+    summary: { file, service, rows: order.length, intervalSeconds: interval, gridSeconds: G, filledSeconds: filled, badCells },
+  };
+}
+
+/** Metric files of a run: service name -> CSV path, from `metrics/<service>.csv`. */
+export function listMetricFiles(metricsDir: string): Map<string, string> {
+  if (!fs.existsSync(metricsDir) || !fs.statSync(metricsDir).isDirectory()) {
+    throw new EadroError('Metrics directory not found.', { file: metricsDir, expected: 'a folder of <service>.csv files' });
+  }
+  const out = new Map<string, string>();
+  for (const name of fs.readdirSync(metricsDir).sort()) {
+    if (name.toLowerCase().endsWith('.csv')) out.set(name.slice(0, -4), path.join(metricsDir, name));
+  }
+  return out;
+}
+
+/** Read every `<service>.csv` of a metrics folder, with a per-file resampling summary. */
+export function readMetricTablesDetailed(
+  metricsDir: string,
+  cfg: RawConfig,
+  skips: SkipCollector,
+): { tables: MetricTable[]; summaries: MetricReadSummary[] } {
+  const tables: MetricTable[] = [];
+  const summaries: MetricReadSummary[] = [];
+  for (const [service, file] of listMetricFiles(metricsDir)) {
+    const { table, summary } = readMetricFile(file, service, cfg, skips);
+    tables.push(table);
+    summaries.push(summary);
+  }
+  return { tables, summaries };
+}
+
+/**
+ * Every `<service>.csv` of a metrics folder, resampled onto the 1-s grid (forward-filled seconds are
+ * counted in `skips`). NaN/Inf cells throw (onBadInput 'error') or are counted and filled ('skip').
+ */
+export function readMetricTables(metricsDir: string, cfg: RawConfig, skips: SkipCollector): MetricTable[] {
+  return readMetricTablesDetailed(metricsDir, cfg, skips).tables;
+}
