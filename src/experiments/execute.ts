@@ -1,0 +1,141 @@
+/**
+ * One run of a grid, start to end, in the current process: build the dataset, make the protocol's
+ * splits for the seed, fit and evaluate the method on each, score the pooled test outputs with the
+ * shared metrics, and store predictions, manifest and metrics (metrics last = finished).
+ */
+import * as path from 'node:path';
+import { stableStringify } from '../core/hash.js';
+import { describeDataset, finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
+import { EadroError } from '../core/errors.js';
+import { computeMetrics } from '../evaluation/metrics.js';
+import { coverageTable, makeSplits } from '../evaluation/protocols.js';
+import type { WindowDataset } from '../windows/types.js';
+import type { DatasetSpec } from './config.js';
+import type { GridRun } from './grid.js';
+import type { RunResult } from './method.js';
+import { getMethod, loadDataset } from './registry.js';
+import { resetRunDir, runDir, writeMetrics, writePredictions, STORE_VERSION, type StoredPredictions } from './store.js';
+
+/** Datasets built in this process, by spec: the runs of one worker usually share a few datasets. */
+const datasetCache = new Map<string, WindowDataset>();
+
+async function datasetFor(run: GridRun): Promise<WindowDataset> {
+  const key = stableStringify({ dataset: run.spec.dataset, pipeline: run.spec.pipeline });
+  let ds = datasetCache.get(key);
+  if (ds === undefined) {
+    ds = await loadDataset(run.spec.dataset, run.spec.pipeline);
+    datasetCache.set(key, ds);
+  }
+  return ds;
+}
+
+function checkResult(r: RunResult, test: readonly number[], method: string): void {
+  const b = test.length;
+  const bad = (field: string, expected: string): never => {
+    throw new EadroError(`Method '${method}' returned malformed results.`, { field, expected });
+  };
+  if (r.windows.length !== b || r.windows.some((w, j) => w !== test[j])) bad('windows', 'split.test in the same order');
+  if (r.predictedAnomalous.length !== b) bad('predictedAnomalous', `${b} values`);
+  if (r.anomalyScore !== null && r.anomalyScore.length !== b) bad('anomalyScore', `${b} values or null`);
+  if (r.ranking !== null && r.ranking.length !== b) bad('ranking', `${b} rankings or null`);
+}
+
+/** Content checksums of raw datasets by path: hashing gigabytes once per process, not once per run. */
+const checksumCache = new Map<string, DatasetInfo>();
+
+function datasetInfo(d: DatasetSpec): DatasetInfo {
+  if (d.kind === 'raw') {
+    let info = checksumCache.get(d.path);
+    if (info === undefined) checksumCache.set(d.path, (info = describeDataset(d.path, `raw ${d.system}`)));
+    return info;
+  }
+  // Simulated and generated windows are fully described by their spec (seeded), recorded in the config.
+  const description = d.kind === 'testbed' ? `testbed ${d.system} profile ${d.profile} seed ${d.seed}` : `generated '${d.generator}' ${d.system}`;
+  return { path: `(${d.kind})`, checksum: null, description };
+}
+
+export interface ExecuteOptions {
+  resultsDir: string;
+  /** Per-run progress callback (epochs and such), forwarded to the grid's display. */
+  progress?: (done: number, total: number, status?: string) => void;
+}
+
+/** Execute one run and store it; returns the run folder. */
+export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<string> {
+  const dir = runDir(opts.resultsDir, run.configHash, run.seed);
+  resetRunDir(dir);
+  const manifest = startManifest({
+    command: 'grid',
+    config: run.spec,
+    seeds: [run.seed],
+    protocol: run.spec.protocol.name,
+    datasets: [datasetInfo(run.spec.dataset)],
+  });
+  const ds = await datasetFor(run);
+  const method = await getMethod(run.spec.method.name);
+  const splits = makeSplits(ds, run.spec.protocol, run.seed);
+  const pooled: StoredPredictions = {
+    storeVersion: STORE_VERSION,
+    nodeCount: ds.nodes.length,
+    windows: [],
+    labels: [],
+    episodes: [],
+    folds: [],
+    anomalyScore: [],
+    predictedAnomalous: [],
+    ranking: [],
+  };
+  const perFold = [];
+  const info = [];
+  let inferUsSum = 0;
+  let inferCount = 0;
+  for (const [f, split] of splits.entries()) {
+    const ctx = {
+      seed: run.seed,
+      workDir: path.join(dir, 'work', `fold-${f}`),
+      method: run.spec.method,
+      progress: opts.progress ?? (() => undefined),
+    };
+    const r = await method.fitAndEvaluate(ds, split, ctx);
+    checkResult(r, split.test, method.name);
+    if (r.backend !== undefined) manifest.backend = r.backend;
+    const labels = r.windows.map((w) => ds.labels[w] as number);
+    perFold.push(computeMetrics({ labels, anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }, r.inferUsPerWindow));
+    info.push(r.info ?? null);
+    if (r.inferUsPerWindow !== null) {
+      inferUsSum += r.inferUsPerWindow * r.windows.length;
+      inferCount += r.windows.length;
+    }
+    pooled.windows.push(...r.windows);
+    pooled.labels.push(...labels);
+    pooled.episodes.push(...r.windows.map((w) => `${ds.meta.runId[w]}/${ds.meta.episodeId[w]}`));
+    pooled.folds.push(...r.windows.map(() => f));
+    pooled.predictedAnomalous.push(...r.predictedAnomalous.map(Boolean));
+    // A method that gives no scores (or no ranking) in any fold stores null for all of them.
+    if (r.anomalyScore === null) pooled.anomalyScore = null;
+    else pooled.anomalyScore?.push(...r.anomalyScore);
+    if (r.ranking === null) pooled.ranking = null;
+    else pooled.ranking?.push(...r.ranking);
+  }
+  const metrics = computeMetrics(pooled, inferCount > 0 ? inferUsSum / inferCount : null);
+  const warnings: string[] = [];
+  if (ds.normalization === 'reference-per-run' && run.spec.protocol.name !== 'reference-random') {
+    // protocol.md §4.1 item 7: z-scores over each whole run, faults and test part included.
+    warnings.push('dataset normalised per run over all its windows (reference preprocessing): test statistics leaked into the features');
+  }
+  writePredictions(dir, pooled);
+  finishManifest(manifest, dir);
+  writeMetrics(dir, {
+    storeVersion: STORE_VERSION,
+    configHash: run.configHash,
+    seed: run.seed,
+    spec: run.spec,
+    metrics,
+    perFold,
+    splits: splits.map((s) => ({ train: s.train.length, val: s.val.length, test: s.test.length, purged: s.purged, params: s.params, modelSelection: s.modelSelection })),
+    info,
+    coverage: run.spec.protocol.name === 'episode-disjoint' ? coverageTable(ds, splits) : null,
+    warnings,
+  });
+  return dir;
+}

@@ -1,0 +1,56 @@
+/**
+ * Grid expansion: the cross product datasets × methods × protocols, each with every seed. A run is
+ * identified by the hash of its `RunSpec` (seed excluded, so the seeds of one configuration sit side
+ * by side in `results/runs/<config-hash>/<seed>/`) and its seed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { configHash } from '../core/hash.js';
+import { EadroError } from '../core/errors.js';
+import { validateExperiment, type ExperimentConfig, type RunSpec } from './config.js';
+
+export interface GridRun {
+  spec: RunSpec;
+  seed: number;
+  /** Hash of `spec` (12 hex digits): the results folder name. */
+  configHash: string;
+}
+
+/** Every run of an experiment, in a stable order (datasets, then methods, then protocols, then seeds). */
+export function expandGrid(e: ExperimentConfig): GridRun[] {
+  const runs: GridRun[] = [];
+  for (const dataset of e.datasets) {
+    for (const method of e.methods) {
+      for (const protocol of e.protocols) {
+        const spec: RunSpec = { dataset, pipeline: e.pipeline ?? {}, method, protocol };
+        const hash = configHash(spec);
+        for (const seed of e.seeds) runs.push({ spec, seed, configHash: hash });
+      }
+    }
+  }
+  const seen = new Set<string>();
+  for (const r of runs) {
+    const key = `${r.configHash}/${r.seed}`;
+    if (seen.has(key)) throw new EadroError('Experiment lists the same run twice.', { field: 'datasets/methods/protocols/seeds', found: key, expected: 'distinct values on every axis' });
+    seen.add(key);
+  }
+  return runs;
+}
+
+/** Load a typed experiment file (a `.ts` module exporting `experiment`, or a JSON file). */
+export async function loadExperimentFile(file: string): Promise<ExperimentConfig> {
+  const abs = path.resolve(file);
+  let value: unknown;
+  try {
+    if (abs.endsWith('.json')) {
+      value = JSON.parse(fs.readFileSync(abs, 'utf8'));
+    } else {
+      const mod = (await import(pathToFileURL(abs).href)) as { experiment?: unknown; default?: unknown };
+      value = mod.experiment ?? mod.default;
+    }
+  } catch (err) {
+    throw new EadroError('Cannot load experiment file.', { file: abs, found: (err as Error).message });
+  }
+  return validateExperiment(value, abs);
+}

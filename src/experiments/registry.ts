@@ -1,0 +1,71 @@
+/**
+ * Where worker processes find methods and datasets by name. A method is registered here with a lazy
+ * import, so a worker loads only what its run needs (and a method whose code has not landed costs
+ * nothing until asked for). Tests and studies add methods and generators through extension modules
+ * (`HarnessExtension`), whose paths the runner passes to every worker.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EadroError } from '../core/errors.js';
+import type { WindowDataset } from '../windows/types.js';
+import type { DatasetSpec } from './config.js';
+import type { DatasetGenerator, HarnessExtension, Method } from './method.js';
+
+/** Built-in methods by registry name. Eadro and the baselines are added here as they land. */
+export const builtinMethods: Record<string, () => Promise<Method>> = {
+  'all-anomalous': async () => (await import('./methods/trivial.js')).allAnomalousMethod,
+  'random-guess': async () => (await import('./methods/trivial.js')).randomGuessMethod,
+};
+
+const extensionMethods = new Map<string, Method>();
+const extensionGenerators = new Map<string, DatasetGenerator>();
+const loadedExtensions = new Set<string>();
+
+/** Import extension modules (absolute or cwd-relative paths) once each and register what they export. */
+export async function loadExtensions(modules: readonly string[]): Promise<void> {
+  for (const m of modules) {
+    const abs = path.resolve(m);
+    if (loadedExtensions.has(abs)) continue;
+    const mod = (await import(pathToFileURL(abs).href)) as HarnessExtension;
+    for (const method of mod.methods ?? []) extensionMethods.set(method.name, method);
+    for (const [name, g] of Object.entries(mod.generators ?? {})) extensionGenerators.set(name, g);
+    loadedExtensions.add(abs);
+  }
+}
+
+/** Names of every method known in this process (built-in and loaded extensions). */
+export function registeredMethodNames(): string[] {
+  return [...new Set([...Object.keys(builtinMethods), ...extensionMethods.keys()])].sort();
+}
+
+export async function getMethod(name: string): Promise<Method> {
+  const ext = extensionMethods.get(name);
+  if (ext !== undefined) return ext;
+  const load = builtinMethods[name];
+  if (load === undefined) {
+    throw new EadroError('Unknown method.', { field: 'method.name', found: name, expected: registeredMethodNames().join(' | ') });
+  }
+  return load();
+}
+
+/** Build the window dataset of a run. */
+export async function loadDataset(spec: DatasetSpec, pipeline: Record<string, unknown>): Promise<WindowDataset> {
+  switch (spec.kind) {
+    case 'generated': {
+      const g = extensionGenerators.get(spec.generator);
+      if (g === undefined) {
+        throw new EadroError('Unknown dataset generator.', { field: 'dataset.generator', found: spec.generator, expected: [...extensionGenerators.keys()].join(' | ') || 'a generator from a loaded extension module' });
+      }
+      return g(spec.params ?? {}, pipeline);
+    }
+    case 'testbed':
+    case 'raw':
+      // The simulator (src/testbed) and the window builder (src/windows) are wired in by `eadro reproduce`.
+      throw new EadroError(`Dataset kind '${spec.kind}' is not implemented in the harness yet.`, {
+        field: 'dataset.kind',
+        hint: 'not implemented: the testbed/window builder is not yet connected to src/experiments/registry.ts loadDataset',
+      });
+    default:
+      throw new EadroError('Unknown dataset kind.', { field: 'dataset.kind', found: String((spec as { kind: unknown }).kind) });
+  }
+}

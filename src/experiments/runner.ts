@@ -1,0 +1,142 @@
+/**
+ * The grid runner: a local pool of worker PROCESSES (node:child_process `fork` with `--import tsx`)
+ * that execute runs in parallel. Resumable by construction: a run is finished iff its metrics.json
+ * exists (written last, atomically), finished runs are skipped, unfinished ones are redone from an
+ * emptied folder. A grid killed with SIGKILL and started again therefore completes with every run
+ * present exactly once and finished runs untouched.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createProgress } from '../core/progress.js';
+import { executeRun } from './execute.js';
+import type { GridRun } from './grid.js';
+import { loadExtensions } from './registry.js';
+import { isRunFinished, runDir } from './store.js';
+
+export const runnerDefaults = {
+  /** ours: the project machine has 2 cores; one worker per core. */
+  poolSize: 2,
+};
+
+/** Messages from the runner to a worker. */
+export type ToWorker = { type: 'run'; run: GridRun; resultsDir: string; extensions: string[] } | { type: 'exit' };
+
+/** Messages from a worker to the runner. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; key: string; done: number; total: number; status: string }
+  | { type: 'done'; key: string }
+  | { type: 'failed'; key: string; error: string };
+
+export interface GridOptions {
+  resultsDir: string;
+  /** Worker processes; 0 runs everything in this process (debugging, notebooks). */
+  poolSize?: number;
+  /** Extension modules (methods, generators) every worker loads. */
+  extensions?: string[];
+  /** Label of the grid in progress lines. */
+  label?: string;
+  /** Called for every event (tests, custom displays). */
+  onEvent?: (e: FromWorker | { type: 'skipped'; key: string }) => void;
+}
+
+export interface GridSummary {
+  total: number;
+  skipped: number;
+  completed: number;
+  failed: { key: string; error: string }[];
+}
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+/** tsx resolved from this file, so workers start whatever the current directory is. */
+const TSX_LOADER = import.meta.resolve('tsx');
+
+const quiet = (): boolean => process.env['EADRO_QUIET'] === '1';
+
+function runKey(r: GridRun): string {
+  return `${r.configHash}/${r.seed}`;
+}
+
+/** Run every unfinished run of a grid; resolves when all are finished or failed. */
+export async function runGrid(runs: readonly GridRun[], opts: GridOptions): Promise<GridSummary> {
+  const poolSize = opts.poolSize ?? runnerDefaults.poolSize;
+  const extensions = (opts.extensions ?? []).map((e) => path.resolve(e));
+  const label = opts.label ?? 'grid';
+  const pending: GridRun[] = [];
+  let skipped = 0;
+  for (const r of runs) {
+    if (isRunFinished(runDir(opts.resultsDir, r.configHash, r.seed))) {
+      skipped++;
+      opts.onEvent?.({ type: 'skipped', key: runKey(r) });
+    } else pending.push(r);
+  }
+  const summary: GridSummary = { total: runs.length, skipped, completed: 0, failed: [] };
+  if (!quiet()) process.stderr.write(`${label}: ${runs.length} runs, ${skipped} already finished, ${pending.length} to do, ${Math.min(poolSize, pending.length) || 'in-process'} worker(s)\n`);
+  if (pending.length === 0) return summary;
+  const bar = createProgress(label, pending.length);
+  const onEvent = (e: FromWorker): void => {
+    opts.onEvent?.(e);
+    if (e.type === 'done') {
+      summary.completed++;
+      bar.tick(1, e.key);
+    } else if (e.type === 'failed') {
+      summary.failed.push({ key: e.key, error: e.error });
+      bar.tick(1, `${e.key} FAILED`);
+      if (!quiet()) process.stderr.write(`${label}: run ${e.key} failed: ${e.error}\n`);
+    } else if (e.type === 'progress' && !quiet()) {
+      process.stderr.write(`  run ${e.key}: ${e.done}/${e.total} ${e.status}\n`);
+    }
+  };
+
+  if (poolSize <= 0) {
+    await loadExtensions(extensions);
+    for (const run of pending) {
+      const key = runKey(run);
+      try {
+        await executeRun(run, { resultsDir: opts.resultsDir, progress: (done, total, status) => onEvent({ type: 'progress', key, done, total, status: status ?? '' }) });
+        onEvent({ type: 'done', key });
+      } catch (err) {
+        onEvent({ type: 'failed', key, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    bar.stop();
+    return summary;
+  }
+
+  const queue = [...pending];
+  await new Promise<void>((resolve) => {
+    let alive = 0;
+    const startWorker = (): void => {
+      const child: ChildProcess = fork(WORKER, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      alive++;
+      let current: GridRun | null = null;
+      const next = (): void => {
+        current = queue.shift() ?? null;
+        if (current === null) child.send({ type: 'exit' } satisfies ToWorker);
+        else child.send({ type: 'run', run: current, resultsDir: opts.resultsDir, extensions } satisfies ToWorker);
+      };
+      child.on('message', (raw: unknown) => {
+        const msg = raw as FromWorker;
+        if (msg.type === 'ready') return next();
+        onEvent(msg);
+        if (msg.type === 'done' || msg.type === 'failed') next();
+      });
+      child.on('exit', (code, signal) => {
+        // A worker that dies mid-run (crash, out of memory) fails that run; the rest goes on.
+        if (current !== null) {
+          onEvent({ type: 'failed', key: runKey(current), error: `worker exited (code ${code}, signal ${signal}) during the run` });
+          current = null;
+          if (queue.length > 0) startWorker();
+        }
+        alive--;
+        if (alive === 0) resolve();
+      });
+    };
+    for (let i = 0; i < Math.min(poolSize, pending.length); i++) startWorker();
+  });
+  // Workers that died before taking work (e.g. failed to start) leave runs in the queue: say so.
+  for (const run of queue.splice(0)) onEvent({ type: 'failed', key: runKey(run), error: 'not executed: every worker process exited before taking this run' });
+  bar.stop();
+  return summary;
+}
