@@ -1,0 +1,223 @@
+/**
+ * The `.npy` directory of a window dataset (data-formats.md §2), and its loader.
+ *
+ * ```
+ * meta.json     nodes, edges, T, metric_names, event_num, split, provenance (+ edge_direction,
+ *               normalization, W, format_version, and whatever the caller adds)
+ * logs.npy      float32 [W, N, E]
+ * metrics.npy   float32 [W, N, T, K]
+ * traces.npy    float32 [W, N, T, 1]
+ * labels.npy    int64   [W]
+ * windows.json  per-window bookkeeping (start, run id, episode id, fault type, episode service),
+ *               columnar and dictionary-encoded (run and string columns as index + table)
+ * requests.npy  float32 [W, N, T, 1] spans served per second (optional, for baselines)
+ * errors.npy    float32 [W, N, T, 1] spans with the error flag per second (optional)
+ * ```
+ * `split` is null when the dataset has not been split yet (`eadro windows` builds windows; protocols
+ * split them and write the split with their own export).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EadroError } from '../core/errors.js';
+import { writeJsonAtomic } from '../core/io.js';
+import { readNpy, writeNpyFloat32, writeNpyInt64 } from './npy.js';
+import type { Split, WindowDataset } from './types.js';
+import type { WindowCounts } from './build.js';
+
+/** Bumped when the directory layout changes. */
+export const NPY_EXPORT_VERSION = 1;
+
+export const NPY_FILES = ['meta.json', 'logs.npy', 'metrics.npy', 'traces.npy', 'labels.npy', 'windows.json'] as const;
+
+export interface NpyMeta {
+  format_version: number;
+  nodes: string[];
+  edges: [number[], number[]];
+  edge_direction: WindowDataset['edgeDirection'];
+  T: number;
+  W: number;
+  metric_names: string[];
+  event_num: number;
+  normalization: WindowDataset['normalization'];
+  split: Split | null;
+  provenance: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+interface WindowsJson {
+  start: number[];
+  runs: string[];
+  runIndex: number[];
+  episodeId: number[];
+  strings: string[];
+  faultType: number[];
+  episodeService: number[];
+}
+
+/** Dictionary-encode a string column. */
+function encode(values: string[], table: string[], index: Map<string, number>): number[] {
+  return values.map((v) => {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = table.length;
+      table.push(v);
+      index.set(v, i);
+    }
+    return i;
+  });
+}
+
+/**
+ * Write `ds` to `dir`. `extra` goes into meta.json: `split` and `provenance` are recognised, any other
+ * key is copied as is (e.g. `modality_mask`, `report`).
+ */
+export function exportNpy(ds: WindowDataset, dir: string, extra: Record<string, unknown> = {}, counts?: WindowCounts): void {
+  const N = ds.nodes.length;
+  const K = ds.metricNames.length;
+  const { W, T } = ds;
+  const E = ds.eventNum;
+  const check = (name: string, got: number, want: number): void => {
+    if (got !== want) throw new Error(`exportNpy: ${name} has ${got} values, expected ${want}`);
+  };
+  check('logs', ds.logs.length, W * N * E);
+  check('metrics', ds.metrics.length, W * N * T * K);
+  check('traces', ds.traces.length, W * N * T);
+  check('labels', ds.labels.length, W);
+  fs.mkdirSync(dir, { recursive: true });
+  writeNpyFloat32(path.join(dir, 'logs.npy'), ds.logs, [W, N, E]);
+  writeNpyFloat32(path.join(dir, 'metrics.npy'), ds.metrics, [W, N, T, K]);
+  writeNpyFloat32(path.join(dir, 'traces.npy'), ds.traces, [W, N, T, 1]);
+  writeNpyInt64(path.join(dir, 'labels.npy'), ds.labels, [W]);
+  if (counts !== undefined) {
+    check('requests', counts.requests.length, W * N * T);
+    check('errors', counts.errors.length, W * N * T);
+    writeNpyFloat32(path.join(dir, 'requests.npy'), counts.requests, [W, N, T, 1]);
+    writeNpyFloat32(path.join(dir, 'errors.npy'), counts.errors, [W, N, T, 1]);
+  } else {
+    // A rewrite into an old directory must not leave counts of another dataset beside the new one.
+    fs.rmSync(path.join(dir, 'requests.npy'), { force: true });
+    fs.rmSync(path.join(dir, 'errors.npy'), { force: true });
+  }
+
+  const runs: string[] = [];
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const windows: WindowsJson = {
+    start: Array.from(ds.meta.start),
+    runs,
+    runIndex: encode(ds.meta.runId, runs, new Map()),
+    episodeId: Array.from(ds.meta.episodeId),
+    strings,
+    faultType: encode(ds.meta.faultType, strings, stringIndex),
+    episodeService: encode(ds.meta.episodeService, strings, stringIndex),
+  };
+  writeJsonAtomic(path.join(dir, 'windows.json'), windows);
+
+  const { split, provenance, ...rest } = extra;
+  const meta: NpyMeta = {
+    ...rest,
+    format_version: NPY_EXPORT_VERSION,
+    nodes: ds.nodes,
+    edges: ds.edges,
+    edge_direction: ds.edgeDirection,
+    T,
+    W,
+    metric_names: ds.metricNames,
+    event_num: E,
+    normalization: ds.normalization,
+    split: (split as Split | undefined) ?? null,
+    provenance: (provenance as Record<string, unknown> | undefined) ?? {},
+  };
+  // meta.json last: a directory with meta.json is complete.
+  writeJsonAtomic(path.join(dir, 'meta.json'), meta);
+}
+
+function readJsonFile<X>(file: string): X {
+  if (!fs.existsSync(file)) throw new EadroError('Missing file in the window directory.', { file });
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as X;
+  } catch (err) {
+    throw new EadroError('Invalid JSON in the window directory.', { file, found: (err as Error).message });
+  }
+}
+
+/** meta.json of an exported directory. */
+export function readNpyMeta(dir: string): NpyMeta {
+  const meta = readJsonFile<NpyMeta>(path.join(dir, 'meta.json'));
+  for (const key of ['nodes', 'edges', 'T', 'metric_names', 'event_num'] as const) {
+    if (meta[key] === undefined) throw new EadroError('meta.json lacks a field.', { file: path.join(dir, 'meta.json'), field: key });
+  }
+  return meta;
+}
+
+/** Whether `dir` looks like an exported window directory. */
+export function isNpyDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'meta.json')) && fs.existsSync(path.join(dir, 'labels.npy'));
+}
+
+/** Load an exported directory back into a WindowDataset (shapes checked against meta.json). */
+export function loadNpy(dir: string): WindowDataset {
+  const meta = readNpyMeta(dir);
+  const N = meta.nodes.length;
+  const K = meta.metric_names.length;
+  const T = meta.T;
+  const E = meta.event_num;
+  const logs = readNpy(path.join(dir, 'logs.npy'));
+  const metrics = readNpy(path.join(dir, 'metrics.npy'));
+  const traces = readNpy(path.join(dir, 'traces.npy'));
+  const labels = readNpy(path.join(dir, 'labels.npy'));
+  const W = labels.shape[0] ?? 0;
+  const expectShape = (name: string, got: number[], want: number[]): void => {
+    if (got.join(',') !== want.join(',')) {
+      throw new EadroError('Array shape does not match meta.json.', {
+        file: path.join(dir, `${name}.npy`),
+        field: 'shape',
+        expected: `[${want.join(', ')}]`,
+        found: `[${got.join(', ')}]`,
+      });
+    }
+  };
+  expectShape('labels', labels.shape, [W]);
+  expectShape('logs', logs.shape, [W, N, E]);
+  expectShape('metrics', metrics.shape, [W, N, T, K]);
+  expectShape('traces', traces.shape, [W, N, T, 1]);
+  const asF32 = (a: ReturnType<typeof readNpy>): Float32Array => (a.data instanceof Float32Array ? a.data : Float32Array.from(a.data));
+  const win = readJsonFile<WindowsJson>(path.join(dir, 'windows.json'));
+  if (win.start.length !== W) {
+    throw new EadroError('windows.json does not match labels.npy.', { file: path.join(dir, 'windows.json'), field: 'start', expected: `${W} windows`, found: `${win.start.length}` });
+  }
+  return {
+    nodes: meta.nodes,
+    edges: meta.edges,
+    edgeDirection: meta.edge_direction ?? 'callee->caller',
+    T,
+    metricNames: meta.metric_names,
+    eventNum: E,
+    W,
+    logs: asF32(logs),
+    metrics: asF32(metrics),
+    traces: asF32(traces),
+    labels: labels.data instanceof Int32Array ? labels.data : Int32Array.from(labels.data),
+    meta: {
+      start: Float64Array.from(win.start),
+      runId: win.runIndex.map((i) => win.runs[i]!),
+      episodeId: Int32Array.from(win.episodeId),
+      faultType: win.faultType.map((i) => win.strings[i]!),
+      episodeService: win.episodeService.map((i) => win.strings[i]!),
+    },
+    normalization: meta.normalization ?? 'none',
+  };
+}
+
+/** The optional span counts of an exported directory, or null when it has none. */
+export function loadNpyCounts(dir: string): WindowCounts | null {
+  const req = path.join(dir, 'requests.npy');
+  const err = path.join(dir, 'errors.npy');
+  if (!fs.existsSync(req) || !fs.existsSync(err)) return null;
+  const a = readNpy(req);
+  const b = readNpy(err);
+  if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) {
+    throw new EadroError('Span counts must be float32.', { file: req, field: 'descr', expected: "'<f4'" });
+  }
+  return { requests: a.data, errors: b.data };
+}

@@ -1,0 +1,213 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildWindowDataset, normalizeWindowConfig, type WindowConfig } from '../../src/windows/build.js';
+import { buildWindowDatasetCached } from '../../src/windows/cache.js';
+import type { WindowDataset } from '../../src/windows/types.js';
+import { FIXTURE, writeFixture } from './fixture.js';
+
+// One worker thread: the fixture is tiny, and the test machine's cores are shared.
+const base: Partial<WindowConfig> = { hawkes: { mode: 'corrected', workers: 1 } };
+
+describe('windows/build (end to end on a generated raw root)', function () {
+  this.timeout(120_000);
+  let root: string;
+  let ds: WindowDataset;
+  let report: Awaited<ReturnType<typeof buildWindowDataset>>['report'];
+  let counts: Awaited<ReturnType<typeof buildWindowDataset>>['counts'];
+
+  before(async () => {
+    root = writeFixture();
+    ({ dataset: ds, report, counts } = await buildWindowDataset(root, base));
+  });
+
+  it('makes stride-1 windows over both runs, fault-free run included', () => {
+    const normalW = FIXTURE.normalSeconds - 10 + 1;
+    const faultW = FIXTURE.faultSeconds - 10 + 1;
+    assert.equal(ds.W, normalW + faultW);
+    assert.deepEqual(ds.nodes, FIXTURE.services);
+    assert.equal(ds.metrics.length, ds.W * 3 * 10 * 7);
+    assert.equal(ds.meta.runId[0], FIXTURE.normalRun);
+    assert.equal(ds.meta.runId[ds.W - 1], FIXTURE.faultRun);
+  });
+
+  it('labels windows overlapping the fault by >= 1 s with the culprit node', () => {
+    const station = ds.nodes.indexOf('ts-station-service');
+    const fs0 = FIXTURE.faultStart + FIXTURE.faultOffset;
+    let abnormal = 0;
+    for (let w = 0; w < ds.W; w++) {
+      const s = ds.meta.start[w]!;
+      const expected = ds.meta.runId[w] === FIXTURE.faultRun && s + 10 - fs0 >= 1 && fs0 + FIXTURE.faultDuration - s >= 1 ? station : -1;
+      assert.equal(ds.labels[w], expected, `window at ${s}`);
+      if (expected >= 0) {
+        abnormal++;
+        assert.equal(ds.meta.faultType[w], 'cpu_exhaustion');
+      }
+    }
+    assert.equal(abnormal, 10 + FIXTURE.faultDuration - 1);
+    assert.equal(report.abnormalWindows, abnormal);
+    assert.deepEqual(report.perFaultType, { cpu_exhaustion: abnormal });
+    assert.deepEqual(report.perService, { 'ts-station-service': { windows: abnormal, injections: 1 } });
+    // Episodes: one for the fault-free run, one for the fault run.
+    assert.equal(report.episodes, 2);
+    assert.equal(new Set(ds.meta.episodeId).size, 2);
+  });
+
+  it('copies KPI and latency (ms) series into windows', () => {
+    const station = ds.nodes.indexOf('ts-station-service');
+    const order = ds.nodes.indexOf('ts-order-service');
+    const w = ds.meta.start.indexOf(FIXTURE.faultStart + FIXTURE.faultOffset + 5);
+    const N = 3;
+    const T = 10;
+    const K = 7;
+    for (let t = 0; t < T; t++) {
+      assert.equal(ds.traces[(w * N + station) * T + t], 50);
+      assert.equal(ds.traces[(w * N + order) * T + t], 20);
+      assert.equal(ds.metrics[((w * N + station) * T + t) * K + 1], 90); // cpu_usage_total
+    }
+    assert.equal(ds.normalization, 'none');
+  });
+
+  it('returns per-window request and error counts [W, N, T] for the baselines', () => {
+    const station = ds.nodes.indexOf('ts-station-service');
+    const fs0 = FIXTURE.faultStart + FIXTURE.faultOffset;
+    let requests = 0;
+    let errors = 0;
+    const w = ds.meta.start.indexOf(fs0);
+    for (let t = 0; t < 10; t++) {
+      requests += counts.requests[(w * 3 + station) * 10 + t]!;
+      errors += counts.errors[(w * 3 + station) * 10 + t]!;
+    }
+    assert.equal(requests, 10);
+    assert.equal(errors, 5); // seconds 60, 62, ... of the run: i even
+    assert.equal(counts.errors.reduce((a, v) => a + v, 0) > 0, true);
+  });
+
+  it('learns templates from the fault-free run only: the fault-only line is event 0', () => {
+    assert.equal(report.templates.source, 'normal-runs');
+    assert.equal(report.templates.unseenLines, FIXTURE.faultDuration);
+    assert.ok(ds.eventNum >= 4 && ds.eventNum <= 6, `E = ${ds.eventNum}`);
+    // Hawkes features exist (non-zero) for windows with logs, and are finite.
+    assert.ok(ds.logs.every((v) => Number.isFinite(v)));
+    assert.ok(ds.logs.some((v) => v > 0));
+  });
+
+  it('mines the graph callee -> caller with self-loops and diffs it against the official TT list', () => {
+    assert.equal(ds.edgeDirection, 'callee->caller');
+    const names = ds.edges[0].map((s, i) => `${ds.nodes[s]}>${ds.nodes[ds.edges[1][i]!]}`).sort();
+    assert.deepEqual(names, [
+      'ts-order-service>ts-order-service',
+      'ts-order-service>ts-user-service',
+      'ts-station-service>ts-order-service',
+      'ts-station-service>ts-station-service',
+      'ts-user-service>ts-user-service',
+    ]);
+    assert.deepEqual(report.graph.minedFrom, [FIXTURE.normalRun]);
+    assert.ok(report.graph.diff !== null);
+    assert.deepEqual(report.graph.diff!.onlyInMined, [['ts-order-service', 'ts-user-service']]);
+    assert.equal(report.graph.diff!.shared, 1);
+  });
+
+  it('reference variant: caller -> callee; official graph on request', async () => {
+    const { dataset } = await buildWindowDataset(root, { ...base, variant: 'reference', graph: { ...normalizeWindowConfig().graph, source: 'official' } });
+    assert.equal(dataset.edgeDirection, 'caller->callee');
+    const names = dataset.edges[0].map((s, i) => `${dataset.nodes[s]}>${dataset.nodes[dataset.edges[1][i]!]}`).sort();
+    assert.ok(names.includes('ts-order-service>ts-station-service'));
+    assert.ok(!names.includes('ts-user-service>ts-order-service')); // not in util.py
+  });
+
+  it('refuses, naming the misalignment, when spans and the fault record do not overlap', async () => {
+    await assert.rejects(
+      buildWindowDataset(root, { ...base, raw: { offsets: { spans: 8 * 3600, logs: 0, metrics: 0, records: 0 } } }),
+      /do not overlap[\s\S]*spans[\s\S]*eadro align/,
+    );
+  });
+
+  it('rejects unknown config keys with the field named', () => {
+    assert.throws(() => normalizeWindowConfig({ windowLength: 5 } as unknown as Partial<WindowConfig>), /field: windowLength/);
+    assert.throws(() => normalizeWindowConfig({ threshold: 0 }), /field: threshold/);
+  });
+
+  it('a service without metric files gets zeros, mask 0, and is reported', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-nometrics-'));
+    fs.cpSync(root, copy, { recursive: true });
+    for (const run of [path.join('no fault', FIXTURE.normalRun), path.join('data', FIXTURE.faultRun)]) {
+      fs.rmSync(path.join(copy, run, 'metrics', 'ts-user-service.csv'));
+    }
+    const { dataset, report: r } = await buildWindowDataset(copy, base);
+    const user = dataset.nodes.indexOf('ts-user-service');
+    assert.deepEqual(r.lacking.metrics, ['ts-user-service']);
+    assert.equal(r.modalityMask.metrics[user], 0);
+    assert.deepEqual(r.lacking.traces, []);
+    for (let w = 0; w < dataset.W; w += 37) {
+      for (let i = 0; i < 70; i++) assert.equal(dataset.metrics[(w * 3 + user) * 70 + i], 0);
+    }
+  });
+
+  it('services outside a configured node list are counted as skipped, not silently dropped', async () => {
+    const { dataset, report: r } = await buildWindowDataset(root, {
+      ...base,
+      raw: { services: ['ts-order-service', 'ts-station-service'] },
+    });
+    assert.deepEqual(dataset.nodes, ['ts-order-service', 'ts-station-service']);
+    const reasons = r.skipped.map((x) => `${x.reason}: ${x.example ?? ''}`);
+    assert.ok(reasons.some((x) => /not in the configured node list.*ts-user-service/.test(x)), reasons.join('\n'));
+    assert.ok(reasons.some((x) => /outside the node list.*ts-user-service -> ts-order-service/.test(x)), reasons.join('\n'));
+  });
+
+  it("refuses templates from fault-free runs when none has logs, and says how to proceed", async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-nolog-'));
+    fs.cpSync(root, copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'no fault', FIXTURE.normalRun, 'logs.json'));
+    await assert.rejects(buildWindowDataset(copy, base), /no fault-free run has logs[\s\S]*templates: 'all-runs'/);
+    const { report: r } = await buildWindowDataset(copy, { ...base, templates: 'all-runs' });
+    assert.equal(r.templates.linesMatched, 0);
+  });
+
+  it('a stray span timestamp in a fault-free run is a named error, not a giant allocation', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-stray-'));
+    fs.cpSync(root, copy, { recursive: true });
+    const file = path.join(copy, 'no fault', FIXTURE.normalRun, 'spans.json');
+    const traces = JSON.parse(fs.readFileSync(file, 'utf8')) as { spans: { startTime: number }[] }[];
+    traces[3]!.spans[0]!.startTime = 4_102_444_800e6; // year 2100
+    fs.writeFileSync(file, JSON.stringify(traces));
+    await assert.rejects(buildWindowDataset(copy, base), /Run spans [\d.]+ days[\s\S]*maxRunSeconds[\s\S]*stray timestamps/);
+  });
+
+  it('reference-per-run normalisation z-scores each run (faults included)', async () => {
+    const { dataset } = await buildWindowDataset(root, { ...base, normalization: 'reference-per-run' });
+    assert.equal(dataset.normalization, 'reference-per-run');
+    // Latency per node over the fault run's windows: mean 0, std 1.
+    const station = dataset.nodes.indexOf('ts-station-service');
+    const first = dataset.meta.runId.indexOf(FIXTURE.faultRun);
+    let sum = 0;
+    let sq = 0;
+    let n = 0;
+    for (let w = first; w < dataset.W; w++) {
+      for (let t = 0; t < 10; t++) {
+        const v = dataset.traces[(w * 3 + station) * 10 + t]!;
+        sum += v;
+        sq += v * v;
+        n++;
+      }
+    }
+    assert.ok(Math.abs(sum / n) < 1e-4);
+    assert.ok(Math.abs(sq / n - 1) < 1e-3);
+  });
+
+  it('caches by config hash + data checksum: the second build loads the same dataset', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-cache-'));
+    const first = await buildWindowDatasetCached(root, base, { cacheDir });
+    assert.equal(first.fromCache, false);
+    const second = await buildWindowDatasetCached(root, base, { cacheDir });
+    assert.equal(second.fromCache, true);
+    assert.equal(second.entry, first.entry);
+    assert.deepEqual(second.dataset, first.dataset);
+    assert.deepEqual(second.counts, first.counts);
+    assert.equal(second.report.windows, first.report.windows);
+    const other = await buildWindowDatasetCached(root, { ...base, T: 5 }, { cacheDir });
+    assert.equal(other.fromCache, false);
+    assert.notEqual(other.entry, first.entry);
+  });
+});
