@@ -1,0 +1,351 @@
+/**
+ * Log features per (window, service): the Hawkes baselines mu of the service's log events in the window,
+ * fitted by ADM4 (`hawkes.ts`), as Eadro does (`codes/preprocess/single_process.py`, `deal_logs`).
+ * Output layout `[W, N, E]` float32 (`../shared/specs/data-formats.md` §2, `logs.npy`).
+ *
+ * Two modes (`../shared/specs/reference-code-notes.md` §0.3):
+ * - `corrected` (default): times relative to the window start, observation length T. Only the event
+ *   types present in the cell are fitted; absent types get mu = 0. Justification: the baseline MLE of a
+ *   type with no events is 0 (its log-likelihood term is -mu_u T, maximal at 0), and ADM4 itself returns
+ *   exactly 0 for such a type (its E-step sum is empty); its row and column of A are exactly 0 after the
+ *   first pass (C = 0 and B >= 0 there, and the proxes keep zero rows and columns zero), so they change the
+ *   fit of the present types only through the random start and the first pass's stopping test.
+ * - `reference`: the official code's quirks: window-relative times, but end time = the absolute end epoch
+ *   of the window (~1.65e9 s), every absent type gets one fake event at t = 0, and repeated timestamps of
+ *   a type get +k * 1e-5 s. All E types are fitted. Result (tested): an absent type's only event has
+ *   lambda = mu, so its mu is exactly 1 / endTime (~6e-10); a present type's events are dominated by the
+ *   excitation from the fake events, each EM pass multiplies its mu by ~1e-9, and it collapses to 0. The
+ *   reference log features are thus ~6e-10 x [type absent]: an absence indicator at the 1e-9 scale.
+ *
+ * Speed: empty cells are not fitted; fits are memoised on the exact (relative times, compact types)
+ * content; windows are split into chunks processed by `workers` worker threads (1 = in-process).
+ */
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EadroError } from '../core/errors.js';
+import { fitHawkesADM4, hawkesDefaults, type HawkesFitOptions } from './hawkes.js';
+
+export interface ServiceEvents {
+  /** Unix seconds, ascending. */
+  times: Float64Array;
+  /** Event ids in [0, E). */
+  types: Int32Array;
+}
+
+export interface LogFeatureOptions extends HawkesFitOptions {
+  mode: 'corrected' | 'reference';
+  /** Worker threads; 1 runs in-process. */
+  workers: number;
+  /** Windows per work unit sent to a worker (also the progress granularity). */
+  chunkWindows: number;
+  /** Memoised fits kept per thread before the cache is cleared. */
+  memoEntries: number;
+}
+
+export const logFeatureDefaults: LogFeatureOptions = {
+  ...hawkesDefaults, // decay 3 (official code) and tick's ADM4 defaults, see hawkes.ts
+  mode: 'corrected', // ours: the reference's absolute end time scales features to ~1e-9 (reference-code-notes §0.3)
+  workers: Math.max(1, Math.min(2, os.availableParallelism())), // issue 4: target machine has 2 cores
+  chunkWindows: 256, // ours: large enough to amortise messaging, small enough to balance two workers
+  memoEntries: 200_000, // ours: ~100 MB at worst; stride-1 windows repeat patterns only within a few seconds
+};
+
+/** Resolution of window-relative times (s): rounding makes equal patterns bitwise equal for the memo. */
+const TIME_RESOLUTION = 1e-6;
+/** The reference's jitter for repeated timestamps (s): single_process.py adds k * 1e-5 to the k-th repeat. */
+const REFERENCE_JITTER = 1e-5;
+
+export interface LogFeatureStats {
+  cells: number;
+  emptyCells: number;
+  fits: number;
+  memoHits: number;
+  events: number;
+  /** Outer ADM4 iterations summed over fits (tick checks convergence every 10th, so 11, 21, ... 50). */
+  iterations: number;
+}
+
+/** Everything a worker (or the in-process path) needs; plain data, structured-clone friendly. */
+export interface LogFeatureJob {
+  perService: ServiceEvents[];
+  T: number;
+  E: number;
+  options: LogFeatureOptions;
+}
+
+/** Hawkes baselines mu per (window, service): Float32Array [W, N, E]; window w covers [start, start + T). */
+export async function computeLogFeatures(
+  perService: ServiceEvents[],
+  windowStarts: Float64Array,
+  T: number,
+  E: number,
+  options: Partial<LogFeatureOptions> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<Float32Array> {
+  return (await computeLogFeaturesWithStats(perService, windowStarts, T, E, options, onProgress)).features;
+}
+
+export async function computeLogFeaturesWithStats(
+  perService: ServiceEvents[],
+  windowStarts: Float64Array,
+  T: number,
+  E: number,
+  options: Partial<LogFeatureOptions> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ features: Float32Array; stats: LogFeatureStats }> {
+  const o: LogFeatureOptions = { ...logFeatureDefaults, ...options };
+  validateJob(perService, windowStarts, T, E, o);
+  const W = windowStarts.length;
+  const N = perService.length;
+  const features = new Float32Array(W * N * E);
+  const stats = emptyStats();
+  const job: LogFeatureJob = { perService, T, E, options: o };
+  const chunks: [number, number][] = [];
+  for (let w0 = 0; w0 < W; w0 += o.chunkWindows) chunks.push([w0, Math.min(W, w0 + o.chunkWindows)]);
+  const workers = Math.min(Math.max(1, Math.floor(o.workers)), chunks.length);
+  if (workers <= 1) {
+    const computer = new CellComputer(job);
+    for (const [w0, w1] of chunks) {
+      computer.computeWindows(windowStarts.subarray(w0, w1), features.subarray(w0 * N * E, w1 * N * E), stats);
+      onProgress?.(w1, W);
+    }
+    return { features, stats };
+  }
+  await runInWorkers(job, windowStarts, chunks, workers, features, stats, onProgress);
+  return { features, stats };
+}
+
+export function emptyStats(): LogFeatureStats {
+  return { cells: 0, emptyCells: 0, fits: 0, memoHits: 0, events: 0, iterations: 0 };
+}
+
+function validateJob(perService: ServiceEvents[], windowStarts: Float64Array, T: number, E: number, o: LogFeatureOptions): void {
+  if (!(T > 0)) throw new EadroError('Log features: bad window length', { field: 'T', expected: 'seconds > 0', found: String(T) });
+  if (!Number.isInteger(E) || E < 1) throw new EadroError('Log features: bad event count', { field: 'E', expected: 'an integer >= 1', found: String(E) });
+  if (o.mode !== 'corrected' && o.mode !== 'reference') {
+    throw new EadroError('Log features: unknown mode', { field: 'mode', expected: "'corrected' or 'reference'", found: String(o.mode) });
+  }
+  for (let w = 0; w < windowStarts.length; w++) {
+    if (!Number.isFinite(windowStarts[w])) throw new EadroError('Log features: bad window start', { field: `windowStarts[${w}]`, expected: 'finite unix seconds', found: String(windowStarts[w]) });
+  }
+  perService.forEach((s, n) => {
+    if (s.times.length !== s.types.length) {
+      throw new EadroError('Log features: times and types differ in length', { field: `perService[${n}]`, expected: 'equal lengths', found: `${s.times.length} vs ${s.types.length}` });
+    }
+    for (let i = 0; i < s.times.length; i++) {
+      const u = s.types[i] as number;
+      if (!(u >= 0 && u < E)) throw new EadroError('Log features: event id out of range', { field: `perService[${n}].types[${i}]`, expected: `an integer in [0, ${E})`, found: String(u) });
+      if (i > 0 && (s.times[i] as number) < (s.times[i - 1] as number)) {
+        throw new EadroError('Log features: times must be ascending', { field: `perService[${n}].times[${i}]`, expected: `>= ${s.times[i - 1]}`, found: String(s.times[i]) });
+      }
+    }
+  });
+}
+
+/** First index i with times[i] >= t. */
+function lowerBound(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Computes cells for windows; holds one thread's memo. Used in-process and inside each worker. */
+export class CellComputer {
+  private readonly memo = new Map<string, Float64Array>();
+  /** Scratch: compact index of each event id in the current cell (-1 = absent). */
+  private readonly compactOf: Int32Array;
+
+  constructor(private readonly job: LogFeatureJob) {
+    this.compactOf = new Int32Array(job.E).fill(-1);
+  }
+
+  /** out: [windowStarts.length, N, E] for these windows. */
+  computeWindows(windowStarts: Float64Array, out: Float32Array, stats: LogFeatureStats): void {
+    const { perService, E } = this.job;
+    const N = perService.length;
+    for (let w = 0; w < windowStarts.length; w++) {
+      for (let n = 0; n < N; n++) {
+        const cell = out.subarray((w * N + n) * E, (w * N + n + 1) * E);
+        this.computeCell(perService[n] as ServiceEvents, windowStarts[w] as number, cell, stats);
+      }
+    }
+  }
+
+  private computeCell(service: ServiceEvents, start: number, cell: Float32Array, stats: LogFeatureStats): void {
+    const { T, options } = this.job;
+    stats.cells++;
+    const i0 = lowerBound(service.times, start);
+    const i1 = lowerBound(service.times, start + T);
+    const n = i1 - i0;
+    stats.events += n;
+    if (options.mode === 'reference') {
+      this.referenceCell(service, i0, i1, start, cell, stats);
+      return;
+    }
+    if (n === 0) {
+      stats.emptyCells++;
+      return; // Float32Array is zero-filled: every mu is 0, the MLE for types without events.
+    }
+    // Compact the present types in ascending id order, so equal patterns give equal keys.
+    const present: number[] = [];
+    for (let i = i0; i < i1; i++) {
+      const u = service.types[i] as number;
+      if (this.compactOf[u] === -1) {
+        this.compactOf[u] = 0;
+        present.push(u);
+      }
+    }
+    present.sort((a, b) => a - b);
+    present.forEach((u, k) => (this.compactOf[u] = k));
+    const times = new Float64Array(n);
+    const types = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      times[i] = roundTime((service.times[i0 + i] as number) - start);
+      types[i] = this.compactOf[service.types[i0 + i] as number] as number;
+    }
+    for (const u of present) this.compactOf[u] = -1;
+    const mu = this.fitMemo(times, types, present.length, T, stats);
+    present.forEach((u, k) => (cell[u] = mu[k] as number));
+  }
+
+  /** The official code's cell: all E types, fake t = 0 events for absent ones, absolute end time. */
+  private referenceCell(service: ServiceEvents, i0: number, i1: number, start: number, cell: Float32Array, stats: LogFeatureStats): void {
+    const { T, E } = this.job;
+    const endTime = start + T; // absolute end epoch of the window (the reference passes e + 1; see module doc)
+    if (i1 === i0) {
+      // Every type has exactly its fake event at t = 0: no event precedes another, so lambda_u(0) = mu_u,
+      // the E-step gives sum_i mu_u / lambda_u = 1 and mu_u = 1 / endTime from the first pass on.
+      // (Tested against the full fit in test/features/log-features.test.ts.)
+      stats.emptyCells++;
+      cell.fill(1 / endTime);
+      return;
+    }
+    const perType: number[][] = Array.from({ length: E }, () => []);
+    for (let i = i0; i < i1; i++) perType[service.types[i] as number]!.push(roundTime((service.times[i] as number) - start));
+    const events: [number, number][] = [];
+    for (let u = 0; u < E; u++) {
+      const list = perType[u] as number[];
+      if (list.length === 0) {
+        events.push([0, u]);
+        continue;
+      }
+      let repeats = 0;
+      for (let k = 0; k < list.length; k++) {
+        repeats = k > 0 && list[k] === list[k - 1] ? repeats + 1 : 0;
+        events.push([(list[k] as number) + repeats * REFERENCE_JITTER, u]);
+      }
+    }
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const times = Float64Array.from(events, (e) => e[0]);
+    const types = Int32Array.from(events, (e) => e[1]);
+    const mu = this.fitMemo(times, types, E, endTime, stats);
+    for (let u = 0; u < E; u++) cell[u] = mu[u] as number;
+  }
+
+  private fitMemo(times: Float64Array, types: Int32Array, D: number, endTime: number, stats: LogFeatureStats): Float64Array {
+    const keyData = new Float64Array(times.length * 2 + 2);
+    keyData[0] = D;
+    keyData[1] = endTime;
+    keyData.set(times, 2);
+    for (let i = 0; i < types.length; i++) keyData[2 + times.length + i] = types[i] as number;
+    const key = Buffer.from(keyData.buffer).toString('latin1');
+    const hit = this.memo.get(key);
+    if (hit !== undefined) {
+      stats.memoHits++;
+      return hit;
+    }
+    stats.fits++;
+    const fit = fitHawkesADM4(times, types, D, endTime, this.job.options);
+    stats.iterations += fit.iterations;
+    const mu = fit.baseline;
+    if (this.memo.size >= this.job.options.memoEntries) this.memo.clear();
+    this.memo.set(key, mu);
+    return mu;
+  }
+}
+
+function roundTime(t: number): number {
+  return Math.round(t / TIME_RESOLUTION) * TIME_RESOLUTION;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Worker pool
+
+/** Messages from a worker. */
+export type WorkerReply =
+  | { kind: 'done'; chunk: number; features: Float32Array; stats: LogFeatureStats }
+  | { kind: 'error'; message: string };
+
+/** Messages to a worker. */
+export type WorkerRequest = { kind: 'chunk'; chunk: number; windowStarts: Float64Array } | { kind: 'stop' };
+
+function runInWorkers(
+  job: LogFeatureJob,
+  windowStarts: Float64Array,
+  chunks: [number, number][],
+  workerCount: number,
+  features: Float32Array,
+  stats: LogFeatureStats,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const W = windowStarts.length;
+  const cellSize = job.perService.length * job.E;
+  // The worker entry is a plain .mjs that registers tsx itself, so it runs whether the parent was started
+  // by tsx (npx tsx, mocha --import=tsx) or by bin/eadro.js (tsx's register API, invisible to workers).
+  const entry = new URL('./log-features.worker.mjs', import.meta.url);
+  return new Promise((resolve, reject) => {
+    const pool: Worker[] = [];
+    let next = 0;
+    let finished = 0;
+    let doneWindows = 0;
+    let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const w of pool) void w.terminate();
+      reject(err);
+    };
+    const dispatch = (worker: Worker): void => {
+      if (next >= chunks.length) {
+        worker.postMessage({ kind: 'stop' } satisfies WorkerRequest);
+        return;
+      }
+      const chunk = next++;
+      const [w0, w1] = chunks[chunk] as [number, number];
+      worker.postMessage({ kind: 'chunk', chunk, windowStarts: windowStarts.slice(w0, w1) } satisfies WorkerRequest);
+    };
+    for (let k = 0; k < workerCount; k++) {
+      const worker = new Worker(entry, { workerData: job });
+      pool.push(worker);
+      worker.on('message', (msg: WorkerReply) => {
+        if (failed) return;
+        if (msg.kind === 'error') {
+          fail(new Error(`log-features worker: ${msg.message}`));
+          return;
+        }
+        const [w0, w1] = chunks[msg.chunk] as [number, number];
+        features.set(msg.features, w0 * cellSize);
+        for (const key of Object.keys(stats) as (keyof LogFeatureStats)[]) stats[key] += msg.stats[key];
+        doneWindows += w1 - w0;
+        onProgress?.(doneWindows, W);
+        finished++;
+        if (finished === chunks.length) {
+          for (const w of pool) w.postMessage({ kind: 'stop' } satisfies WorkerRequest);
+          resolve();
+          return;
+        }
+        dispatch(worker);
+      });
+      worker.on('error', (err) => fail(err));
+      worker.on('exit', (code) => {
+        if (code !== 0 && finished < chunks.length) fail(new Error(`log-features worker exited with code ${code}`));
+      });
+      dispatch(worker);
+    }
+  });
+}
