@@ -1,0 +1,163 @@
+/**
+ * When each fault happens: the size profiles (`paper`, `quick`, `tiny`), the fault order (shuffled by
+ * seed) and the grouping into runs of 9 faults, as in the released data (data-formats.md §1: 9 runs x
+ * 9 faults TT, 4 x 9 SN). A run is `gap, fault, gap, fault, ..., gap`, so every fault is preceded by a
+ * fault-free gap. Fault-free ("no fault") runs come first, split into chunks of bounded length so
+ * that each run's buffers stay small.
+ */
+import { EadroError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import { PAPER_FAULT_TYPES, type PaperFaultType } from '../raw/types.js';
+import type { Topology } from './topology.js';
+
+export type ProfileName = 'paper' | 'quick' | 'tiny';
+export const PROFILE_NAMES: readonly ProfileName[] = ['paper', 'quick', 'tiny'];
+
+export interface ScheduleProfile {
+  /** Length of each injection, seconds. */
+  faultSeconds: number;
+  /** Fault-free gap before each injection (and after the last one of a run), seconds. */
+  gapSeconds: number;
+  /** How often each (service, fault type) pair is injected; ignored when `pairs` is set. */
+  repeatsPerPair: number;
+  /** Length of the fault-free period before the injections, seconds. */
+  normalSeconds: number;
+  /** Injections per run (the last run may hold fewer). */
+  faultsPerRun: number;
+  /** Fault-free runs are cut into chunks of at most this length, seconds. */
+  normalRunMaxSeconds: number;
+  /** Explicit (service, type) pairs instead of all of them (`tiny`): keeps tests fast. */
+  pairs?: ReadonlyArray<readonly [service: string, type: PaperFaultType]>;
+}
+
+/** The timing family of a system: TT-like (slow, few requests) or SN-like (fast, many requests). */
+export type TimingFamily = 'tt' | 'sn';
+
+/** Profiles per timing family. */
+export const testbedProfiles: Record<TimingFamily, Record<ProfileName, ScheduleProfile>> = {
+  tt: {
+    // paper §V-A: 10 min faults, 2 min gaps, every fault type into each of 27 services twice (162), 7 h normal.
+    paper: { faultSeconds: 600, gapSeconds: 120, repeatsPerPair: 2, normalSeconds: 7 * 3600, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
+    // ours: every (service, type) pair once (81) with 60 s faults and 30 s gaps, 15 min normal, so that
+    // the main job's whole quick reproduction fits 15 minutes on 2 cores.
+    quick: { faultSeconds: 60, gapSeconds: 30, repeatsPerPair: 1, normalSeconds: 15 * 60, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
+    // ours: a few seconds to generate; 2 faults per type on busy services, 3 per run so there are 2 runs;
+    // faults are 4 min so that enough of TT's 0.2-0.5 req/s pass through the target.
+    tiny: {
+      faultSeconds: 240, gapSeconds: 90, repeatsPerPair: 1, normalSeconds: 600, faultsPerRun: 3, normalRunMaxSeconds: 2 * 3600,
+      pairs: [
+        ['ts-travel-service', 'cpu_exhaustion'], ['ts-travel-service', 'network_delay'], ['ts-order-service', 'packet_loss'],
+        ['ts-basic-service', 'cpu_exhaustion'], ['ts-ticketinfo-service', 'network_delay'], ['ts-travel-service', 'packet_loss'],
+      ],
+    },
+  },
+  sn: {
+    // paper §V-A: 2 min faults, 30 s gaps, each type into each of 12 services twice (72), 1.2 h normal.
+    paper: { faultSeconds: 120, gapSeconds: 30, repeatsPerPair: 2, normalSeconds: 72 * 60, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
+    // ours: every pair once (36), 40 s faults, 20 s gaps, 10 min normal.
+    quick: { faultSeconds: 40, gapSeconds: 20, repeatsPerPair: 1, normalSeconds: 10 * 60, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
+    tiny: {
+      faultSeconds: 60, gapSeconds: 30, repeatsPerPair: 1, normalSeconds: 300, faultsPerRun: 3, normalRunMaxSeconds: 2 * 3600,
+      pairs: [
+        ['user-timeline-service', 'cpu_exhaustion'], ['home-timeline-service', 'network_delay'], ['post-storage-service', 'packet_loss'],
+        ['nginx-web-server', 'cpu_exhaustion'], ['home-timeline-service', 'network_delay'], ['home-timeline-service', 'packet_loss'],
+      ],
+    },
+  },
+};
+
+export const scheduleDefaults = {
+  /** ours: a fixed, documented start so that output is byte-identical for a seed (2022-04-17 12:00:00 UTC). */
+  startUnixSeconds: Date.UTC(2022, 3, 17, 12, 0, 0) / 1000,
+  /** ours: the pause between consecutive runs, seconds (the released runs are separate recordings). */
+  pauseBetweenRunsSeconds: 60,
+};
+
+export interface ScheduledFault {
+  /** Bare service name. */
+  service: string;
+  type: PaperFaultType;
+  /** Unix seconds. */
+  start: number;
+  /** Seconds. */
+  duration: number;
+}
+
+export interface ScheduledRun {
+  /** Folder name, released style: `2022-04-17T212101D2022-04-17T230842` (UTC). */
+  id: string;
+  kind: 'normal' | 'fault';
+  /** Unix seconds, inclusive start and exclusive end. */
+  start: number;
+  end: number;
+  faults: ScheduledFault[];
+}
+
+/** Timing family for a topology: the built-in name, else by request rate (>= 1 req/s: SN-like). */
+export function timingFamily(topology: Topology): TimingFamily {
+  if (topology.name === 'tt' || topology.name === 'sn') return topology.name;
+  return topology.requestRate.min >= 1 ? 'sn' : 'tt';
+}
+
+/** `2022-04-17T212101`: the released run-name time stamp (UTC). */
+export function runStamp(unixSeconds: number): string {
+  const iso = new Date(unixSeconds * 1000).toISOString(); // 2022-04-17T21:21:01.000Z
+  return `${iso.slice(0, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+
+export function runId(start: number, end: number): string {
+  return `${runStamp(start)}D${runStamp(end)}`;
+}
+
+/** Resolve a profile for a topology; `pairs` naming unknown services (custom topology) are dropped. */
+export function resolveProfile(topology: Topology, profile: ProfileName): ScheduleProfile {
+  const family = testbedProfiles[timingFamily(topology)];
+  const p = family[profile];
+  if (p === undefined) throw new EadroError('Unknown testbed profile.', { field: 'profile', expected: PROFILE_NAMES.join(' | '), found: String(profile) });
+  if (p.pairs === undefined) return p;
+  const known = new Set(topology.services.map((s) => s.name));
+  if (p.pairs.every(([s]) => known.has(s))) return p;
+  // A custom topology under `tiny`: two faults per type on its first services instead.
+  const names = topology.services.map((s) => s.name);
+  const pairs: Array<[string, PaperFaultType]> = [];
+  PAPER_FAULT_TYPES.forEach((type, i) => {
+    pairs.push([names[(2 * i) % names.length]!, type], [names[(2 * i + 1) % names.length]!, type]);
+  });
+  return { ...p, pairs };
+}
+
+/** All runs of a simulation, in time order: fault-free chunks first, then fault runs. */
+export function buildSchedule(topology: Topology, profile: ScheduleProfile, rng: Rng, start = scheduleDefaults.startUnixSeconds): ScheduledRun[] {
+  const runs: ScheduledRun[] = [];
+  const pause = scheduleDefaults.pauseBetweenRunsSeconds;
+  let t = start;
+  let normalLeft = profile.normalSeconds;
+  while (normalLeft > 0) {
+    const len = Math.min(normalLeft, profile.normalRunMaxSeconds);
+    runs.push({ id: runId(t, t + len), kind: 'normal', start: t, end: t + len, faults: [] });
+    t += len + pause;
+    normalLeft -= len;
+  }
+  const pairs: Array<[string, PaperFaultType]> = [];
+  if (profile.pairs !== undefined) {
+    for (const [s, type] of profile.pairs) pairs.push([s, type]);
+  } else {
+    for (let r = 0; r < profile.repeatsPerPair; r++) {
+      for (const s of topology.services) for (const type of PAPER_FAULT_TYPES) pairs.push([s.name, type]);
+    }
+    rng.shuffle(pairs); // paper: order of injections is not systematic; ours: shuffled by seed
+  }
+  for (let i = 0; i < pairs.length; i += profile.faultsPerRun) {
+    const chunk = pairs.slice(i, i + profile.faultsPerRun);
+    const faults: ScheduledFault[] = chunk.map(([service, type], k) => ({
+      service,
+      type,
+      start: t + profile.gapSeconds + k * (profile.gapSeconds + profile.faultSeconds),
+      duration: profile.faultSeconds,
+    }));
+    const end = t + chunk.length * (profile.gapSeconds + profile.faultSeconds) + profile.gapSeconds;
+    runs.push({ id: runId(t, end), kind: 'fault', start: t, end, faults });
+    t = end + pause;
+  }
+  return runs;
+}

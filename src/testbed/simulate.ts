@@ -1,0 +1,428 @@
+/**
+ * The testbed's entry point: simulate a system second by second under a fault schedule and stream
+ * its telemetry to disk in the released raw layout (data-formats.md §1), one run at a time (memory
+ * is bounded by the longest run, not by the whole schedule). Same seed, same bytes.
+ *
+ * Per second: set every service's state (faults, background jobs, noisy neighbours), draw Poisson
+ * arrivals (paper §V-A rates, with load wobble), generate one trace per admitted request (traces.ts),
+ * emit background logs; at the end of a run turn the per-second counters into KPIs (kpis.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EadroError } from '../core/errors.js';
+import { writeJsonAtomic } from '../core/io.js';
+import { createRng, type Rng } from '../core/rng.js';
+import { PAPER_FAULT_TYPES, type PaperFaultType } from '../raw/types.js';
+import { assignHosts, drawConfounders, loadFactor, type RunConfounders } from './confounders.js';
+import { drawFaultEffect, faultDefaults, type FaultEffect } from './faults.js';
+import { kpiCsv, KpiAccumulator, serviceKpis } from './kpis.js';
+import { buildServiceTemplates, LogBuffer, logDefaults, LogRenderer, type ServiceLogTemplates } from './logs.js';
+import { buildSchedule, PROFILE_NAMES, resolveProfile, scheduleDefaults, type ProfileName, type ScheduleProfile, type ScheduledRun } from './schedule.js';
+import { socialNetwork } from './systems/socialnetwork.js';
+import { trainTicket } from './systems/trainticket.js';
+import { containerName, flowEdges, parseTopology, servicesInCall, type CallSpec, type Topology } from './topology.js';
+import { generateTrace, type TraceContext, type WorldState } from './traces.js';
+import { RunWriter, type FaultRecordJson } from './writer.js';
+
+/** Version of the generator: bump when output for a seed changes. */
+export const TESTBED_VERSION = '1.0.0';
+
+export const testbedDefaults = {
+  /** ours: the default data of tests and quick runs. */
+  profile: 'tiny' as ProfileName,
+  seed: 0,
+  /** ours: report progress every this many simulated seconds. */
+  progressEverySeconds: 600,
+  /** ours: under packet loss, the target's own connection-error lines per second (paper §III's example event). */
+  connectionErrorPerSecond: 0.05,
+};
+
+export type SystemName = 'tt' | 'sn';
+
+export interface SimulateOptions {
+  system: SystemName | Topology;
+  profile: ProfileName;
+  seed: number;
+  out: string;
+  /** Called as simulated time advances (seconds done, seconds in all). */
+  onProgress?: (doneSeconds: number, totalSeconds: number) => void;
+}
+
+export interface TestbedFault {
+  service: string;
+  container: string;
+  type: PaperFaultType;
+  start: number;
+  duration: number;
+  /** The drawn strength: hog percent, delay ms, loss rate, share of requests still issued. */
+  severity: { cpuHogPercent?: number; delayMs?: number; lossRate?: number; throughput?: number };
+}
+
+export interface TestbedRun {
+  id: string;
+  kind: 'normal' | 'fault';
+  start: number;
+  end: number;
+  /** Path relative to the output root. */
+  dir: string;
+  faults: TestbedFault[];
+  /**
+   * Ground truth of the things that look like faults but are not (confounders.ts), clipped to the
+   * run: background jobs (CPU, percent of one core) and noisy-neighbour episodes (processing-time factor).
+   */
+  distractors: {
+    jobs: Array<{ service: string; name: string; start: number; end: number; cpuPercent: number }>;
+    noisyNeighbours: Array<{ host: number; services: string[]; start: number; end: number; slowdown: number }>;
+  };
+}
+
+/** `testbed.json`: what was generated, from what, and how much. Deterministic (no wall-clock times). */
+export interface TestbedManifest {
+  generator: 'eadro-ts testbed';
+  version: string;
+  system: string;
+  profile: ProfileName;
+  seed: number;
+  topology: {
+    services: string[];
+    /** caller->callee pairs the flows produce. */
+    edges: string[];
+    flows: Array<{ name: string; weight: number }>;
+    requestRate: { min: number; max: number };
+    logStyle: string;
+    containerPattern: string;
+    /** Simulated host of each service (noisy neighbours and CPU contention are per host). */
+    hosts: Record<string, number>;
+  };
+  schedule: Omit<ScheduleProfile, 'pairs'>;
+  /** All sources are written in UTC, so no clock offset is needed (unlike the released data). */
+  clockOffsets: { spans: 0; logs: 0; metrics: 0; records: 0 };
+  timeRange: { start: number; end: number };
+  runs: TestbedRun[];
+  counts: {
+    runs: number;
+    normalRuns: number;
+    faultRuns: number;
+    faults: number;
+    faultsByType: Record<string, number>;
+    simulatedSeconds: number;
+    traces: number;
+    spans: number;
+    logLines: number;
+    metricRows: number;
+    bytes: number;
+  };
+}
+
+/** The built-in systems, for notebooks and the CLI. */
+export const testbedSystems: Record<SystemName, () => Topology> = { tt: trainTicket, sn: socialNetwork };
+
+export function resolveSystem(system: SystemName | Topology): Topology {
+  if (system === 'tt' || system === 'sn') return testbedSystems[system]();
+  if (typeof system === 'string') {
+    throw new EadroError('Unknown testbed system.', { field: 'system', expected: '"tt", "sn" or a topology', found: String(system) });
+  }
+  return parseTopology(system, '(topology object)');
+}
+
+/** Remove a previous testbed's output; refuse to write over other data. */
+function prepareOut(out: string): void {
+  fs.mkdirSync(out, { recursive: true });
+  const owned = ['data', 'no fault'].filter((d) => fs.existsSync(path.join(out, d)));
+  if (owned.length === 0) return;
+  if (!fs.existsSync(path.join(out, 'testbed.json'))) {
+    throw new EadroError('Output directory already holds raw data that the testbed did not write.', {
+      file: out,
+      expected: 'an empty directory, or one written by `eadro simulate` (it has testbed.json)',
+      found: owned.join(', '),
+    });
+  }
+  for (const d of owned) fs.rmSync(path.join(out, d), { recursive: true, force: true });
+  fs.rmSync(path.join(out, 'testbed.json'), { force: true });
+}
+
+function operationsByService(topology: Topology): Map<string, string[]> {
+  const ops = new Map<string, Set<string>>(topology.services.map((s) => [s.name, new Set()]));
+  const visit = (c: CallSpec): void => {
+    ops.get(c.service)!.add(c.operation);
+    for (const child of c.calls ?? []) visit(child);
+  };
+  for (const f of topology.flows) visit(f.root);
+  return new Map([...ops].map(([k, v]) => [k, [...v]]));
+}
+
+interface Counters {
+  traces: number;
+  spans: number;
+  logLines: number;
+  metricRows: number;
+  bytes: number;
+}
+
+interface Shared {
+  topology: Topology;
+  serviceIndex: Map<string, number>;
+  serviceJson: string[];
+  hostOf: Int32Array;
+  hostCount: number;
+  hostNames: string[];
+  ports: number[];
+  templates: ServiceLogTemplates[];
+  flowServices: Array<Set<number>>;
+  flowWeights: number[];
+}
+
+function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], root: Rng, out: string, counters: Counters, tick: (s: number) => void): RunConfounders {
+  const { topology } = shared;
+  const N = topology.services.length;
+  const S = run.end - run.start;
+  const runRng = root.fork(`run/${run.id}`);
+  const arrivals = runRng.fork('arrivals');
+  const logRng = runRng.fork('logs');
+  const confounders: RunConfounders = drawConfounders(N, shared.hostCount, run.start, run.end, runRng.fork('confounders'));
+  const rate = runRng.fork('rate').uniform(topology.requestRate.min, topology.requestRate.max);
+  const kpi = new KpiAccumulator(N, S);
+  const logs = new LogBuffer(topology.services.map((s) => s.name));
+  const renderer = new LogRenderer(topology.logStyle, logRng);
+  const state: WorldState = { slowdown: new Float64Array(N), delayMs: new Float64Array(N), lossRate: new Float64Array(N) };
+  const ctx: TraceContext = {
+    topology,
+    serviceIndex: shared.serviceIndex,
+    serviceJson: shared.serviceJson,
+    opJson: new Map(),
+    hostNames: shared.hostNames,
+    ports: shared.ports,
+    templates: shared.templates,
+    renderer,
+    logs,
+    kpi,
+    runStart: run.start,
+    state,
+    rng: runRng.fork('traces'),
+  };
+  const writer = new RunWriter(out, run);
+  try {
+    // Background jobs announce themselves in the logs of their service.
+    for (const job of confounders.jobs) {
+      const tpl = shared.templates[job.service]!;
+      if (job.start >= run.start) logs.add(job.service, job.start, renderer.render(tpl.jobStart, job.start, shared.ports[job.service]!, { job: job.name }));
+      if (job.end < run.end && job.end >= run.start) {
+        logs.add(job.service, job.end, renderer.render(tpl.jobEnd, job.end, shared.ports[job.service]!, { job: job.name, ms: (job.end - job.start) * 1000 }));
+      }
+    }
+    const networkFaults: Array<{ target: number; throughput: number }> = [];
+    const offsets: number[] = [];
+    for (let s = 0; s < S; s++) {
+      const t = run.start + s;
+      const mid = t + 0.5;
+      state.slowdown.fill(1);
+      state.delayMs.fill(0);
+      state.lossRate.fill(0);
+      for (const job of confounders.jobs) {
+        if (mid >= job.start && mid < job.end) state.slowdown[job.service] *= 1 + job.cpuPercent / 400; // contention inside the container
+      }
+      for (const ep of confounders.neighbours) {
+        if (mid < ep.start || mid >= ep.end) continue;
+        for (let i = 0; i < N; i++) if (shared.hostOf[i] === ep.host) state.slowdown[i] *= ep.slowdown;
+      }
+      networkFaults.length = 0;
+      for (const f of effects) {
+        if (mid < f.start || mid >= f.end) continue;
+        const target = shared.serviceIndex.get(f.service)!;
+        if (f.type === 'cpu_exhaustion') {
+          state.slowdown[target] *= f.slowdown;
+          for (let i = 0; i < N; i++) if (i !== target && shared.hostOf[i] === shared.hostOf[target]) state.slowdown[i] *= f.neighbourSlowdown;
+          if (logRng.next() < faultDefaults.cpuWarningRate) {
+            const tpl = logRng.choice(shared.templates[target]!.cpuWarning);
+            const at = t + logRng.next();
+            logs.add(target, at, renderer.render(tpl, at, shared.ports[target]!));
+          }
+        } else {
+          if (f.type === 'network_delay') state.delayMs[target] = f.delayMs;
+          else {
+            state.lossRate[target] = f.lossRate;
+            if (logRng.next() < testbedDefaults.connectionErrorPerSecond) {
+              const at = t + logRng.next();
+              logs.add(target, at, renderer.render(shared.templates[target]!.connectionError, at, shared.ports[target]!));
+            }
+          }
+          networkFaults.push({ target, throughput: f.throughput });
+        }
+      }
+      // Requests: Poisson arrivals at the run's rate, modulated by load wobble.
+      const n = arrivals.poisson(rate * loadFactor(confounders, t));
+      offsets.length = 0;
+      for (let k = 0; k < n; k++) offsets.push(arrivals.next());
+      offsets.sort((a, b) => a - b);
+      for (const off of offsets) {
+        const flow = arrivals.weightedIndex(shared.flowWeights);
+        // Closed-loop clients: fewer requests go through a service whose network is faulty.
+        let admitted = true;
+        for (const nf of networkFaults) if (shared.flowServices[flow]!.has(nf.target) && arrivals.next() >= nf.throughput) admitted = false;
+        if (!admitted) continue;
+        const trace = generateTrace(ctx, topology.flows[flow]!.root, (t + off) * 1e6);
+        writer.writeTrace(trace.json);
+        counters.traces++;
+        counters.spans += trace.spans;
+      }
+      for (let i = 0; i < N; i++) {
+        const tpl = shared.templates[i]!;
+        if (logRng.next() < logDefaults.backgroundPerSecond) {
+          const at = t + logRng.next();
+          logs.add(i, at, renderer.render(logRng.choice(tpl.background), at, shared.ports[i]!));
+        }
+        if (logRng.next() < logDefaults.benignWarningPerSecond) {
+          const at = t + logRng.next();
+          logs.add(i, at, renderer.render(logRng.choice(tpl.benignWarning), at, shared.ports[i]!));
+        }
+      }
+      tick(s);
+    }
+    // KPIs from the per-second counters.
+    const steal = Array.from({ length: shared.hostCount }, () => new Float64Array(S));
+    for (const ep of confounders.neighbours) {
+      const a = Math.max(0, Math.floor(ep.start - run.start));
+      const b = Math.min(S, Math.ceil(ep.end - run.start));
+      for (let x = a; x < b; x++) steal[ep.host]![x] += ep.systemCpuPercent;
+    }
+    const kpiRng = runRng.fork('kpis');
+    topology.services.forEach((spec, i) => {
+      const series = serviceKpis(kpi, i, spec, run.start, effects, confounders, steal[shared.hostOf[i]!]!, kpiRng.fork(spec.name));
+      writer.writeMetrics(spec.name, kpiCsv(series, run.start));
+      counters.metricRows += S;
+    });
+    writer.writeLogs(logs);
+    counters.logLines += logs.count;
+    const record: FaultRecordJson | null =
+      run.kind === 'fault'
+        ? { start: run.start, end: run.end, faults: run.faults.map((f) => ({ name: containerName(topology, f.service), fault: f.type, start: f.start, duration: f.duration })) }
+        : null;
+    writer.finish(record);
+    counters.bytes += writer.bytes;
+    return confounders;
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+}
+
+/**
+ * Simulate a system under a profile's fault schedule and write its raw telemetry under `out`:
+ * `no fault/<run>/...`, `data/<run>/...`, `data/<run>.json`, and `testbed.json` (returned).
+ */
+export async function simulate(options: SimulateOptions): Promise<TestbedManifest> {
+  if (!PROFILE_NAMES.includes(options.profile)) {
+    throw new EadroError('Unknown testbed profile.', { field: 'profile', expected: PROFILE_NAMES.join(' | '), found: String(options.profile) });
+  }
+  if (!Number.isInteger(options.seed) || options.seed < 0) {
+    throw new EadroError('Invalid seed.', { field: 'seed', expected: 'a non-negative integer', found: String(options.seed) });
+  }
+  const topology = resolveSystem(options.system);
+  const profile = resolveProfile(topology, options.profile);
+  const root = createRng(options.seed);
+  const runs = buildSchedule(topology, profile, root.fork('schedule'), scheduleDefaults.startUnixSeconds);
+  const N = topology.services.length;
+  const hostOf = assignHosts(N, root.fork('hosts'));
+  const hostCount = Math.max(...hostOf) + 1;
+  const ops = operationsByService(topology);
+  const serviceIndex = new Map(topology.services.map((s, i) => [s.name, i]));
+  const shared: Shared = {
+    topology,
+    serviceIndex,
+    serviceJson: topology.services.map((s) => JSON.stringify(s.name)),
+    hostOf,
+    hostCount,
+    hostNames: topology.services.map((s, i) => `node-${hostOf[i]! + 1}-${s.name.slice(0, 12)}`),
+    ports: topology.services.map((_, i) => 12001 + 10 * i),
+    templates: topology.services.map((s) => buildServiceTemplates(s.name, ops.get(s.name)!, topology.logStyle)),
+    flowServices: topology.flows.map((f) => new Set([...servicesInCall(f.root)].map((name) => serviceIndex.get(name)!))),
+    flowWeights: topology.flows.map((f) => f.weight),
+  };
+  prepareOut(options.out);
+  const totalSeconds = runs.reduce((a, r) => a + (r.end - r.start), 0);
+  const counters: Counters = { traces: 0, spans: 0, logLines: 0, metricRows: 0, bytes: 0 };
+  const manifestRuns: TestbedRun[] = [];
+  let done = 0;
+  let nextReport = testbedDefaults.progressEverySeconds;
+  for (const run of runs) {
+    const faultRng = root.fork(`faults/${run.id}`);
+    const effects = run.faults.map((f, i) => drawFaultEffect(f, faultRng.fork(i)));
+    const confounders = simulateRun(shared, run, effects, root, options.out, counters, (s) => {
+      if (options.onProgress !== undefined && done + s + 1 >= nextReport) {
+        options.onProgress(done + s + 1, totalSeconds);
+        nextReport += testbedDefaults.progressEverySeconds;
+      }
+    });
+    done += run.end - run.start;
+    options.onProgress?.(done, totalSeconds);
+    manifestRuns.push({
+      id: run.id,
+      kind: run.kind,
+      start: run.start,
+      end: run.end,
+      dir: `${run.kind === 'normal' ? 'no fault' : 'data'}/${run.id}`,
+      faults: effects.map((e) => ({
+        service: e.service,
+        container: containerName(topology, e.service),
+        type: e.type,
+        start: e.start,
+        duration: e.end - e.start,
+        severity:
+          e.type === 'cpu_exhaustion' ? { cpuHogPercent: round3(e.cpuHogPercent) }
+          : e.type === 'network_delay' ? { delayMs: round3(e.delayMs), throughput: round3(e.throughput) }
+          : { lossRate: round3(e.lossRate), throughput: round3(e.throughput) },
+      })),
+      distractors: {
+        jobs: confounders.jobs
+          .filter((j) => j.end > run.start && j.start < run.end)
+          .map((j) => ({ service: topology.services[j.service]!.name, name: j.name, start: round3(Math.max(j.start, run.start)), end: round3(Math.min(j.end, run.end)), cpuPercent: round3(j.cpuPercent) })),
+        noisyNeighbours: confounders.neighbours
+          .filter((e) => e.end > run.start && e.start < run.end)
+          .map((e) => ({
+            host: e.host,
+            services: topology.services.filter((_, i) => hostOf[i] === e.host).map((x) => x.name),
+            start: round3(Math.max(e.start, run.start)),
+            end: round3(Math.min(e.end, run.end)),
+            slowdown: round3(e.slowdown),
+          })),
+      },
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let progress output and signals through
+  }
+  const faultsByType: Record<string, number> = Object.fromEntries(PAPER_FAULT_TYPES.map((t) => [t, 0]));
+  for (const r of runs) for (const f of r.faults) faultsByType[f.type] = (faultsByType[f.type] ?? 0) + 1;
+  const { pairs: _pairs, ...scheduleShown } = profile;
+  const manifest: TestbedManifest = {
+    generator: 'eadro-ts testbed',
+    version: TESTBED_VERSION,
+    system: topology.name,
+    profile: options.profile,
+    seed: options.seed,
+    topology: {
+      services: topology.services.map((s) => s.name),
+      edges: flowEdges(topology),
+      flows: topology.flows.map((f) => ({ name: f.name, weight: f.weight })),
+      requestRate: topology.requestRate,
+      logStyle: topology.logStyle,
+      containerPattern: topology.containerPattern,
+      hosts: Object.fromEntries(topology.services.map((x, i) => [x.name, hostOf[i]!])),
+    },
+    schedule: scheduleShown,
+    clockOffsets: { spans: 0, logs: 0, metrics: 0, records: 0 },
+    timeRange: { start: runs[0]!.start, end: runs[runs.length - 1]!.end },
+    runs: manifestRuns,
+    counts: {
+      runs: runs.length,
+      normalRuns: runs.filter((r) => r.kind === 'normal').length,
+      faultRuns: runs.filter((r) => r.kind === 'fault').length,
+      faults: runs.reduce((a, r) => a + r.faults.length, 0),
+      faultsByType,
+      simulatedSeconds: totalSeconds,
+      ...counters,
+    },
+  };
+  writeJsonAtomic(path.join(options.out, 'testbed.json'), manifest);
+  return manifest;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -1,0 +1,223 @@
+/**
+ * One request -> one trace. Walks a flow's call tree: a span's duration is the per-hop network time
+ * plus the callee's own processing (log-normal, with a rare heavy tail: slow endpoints) plus its
+ * children (one after another, or concurrently). Durations are as the CALLER observes them (they
+ * include the network both ways), so a delay on the target shows in the target's spans, in the spans
+ * of the calls it makes, and in every ancestor's span.
+ *
+ * Also records what the trace did to the per-second counters (requests served, bytes, drops) and
+ * emits the log lines of request handling and of failed calls. Serialises to Jaeger JSON.
+ */
+import type { Rng } from '../core/rng.js';
+import type { CallSpec, Topology } from './topology.js';
+import { faultDefaults } from './faults.js';
+import type { KpiAccumulator } from './kpis.js';
+import { logDefaults, type LogBuffer, type LogRenderer, type ServiceLogTemplates } from './logs.js';
+
+export const traceDefaults = {
+  /** ours: per-hop network time inside a cluster, median ms (log-normal, sigma 0.4). */
+  hopMs: 0.6,
+  /** ours: log-normal sigma of own processing time around the operation's median. */
+  processingSigma: 0.45,
+  /** ours: share of calls that hit a slow path (cold cache, big result) and its Pareto factor (scale, shape). */
+  slowPathProbability: 0.015,
+  slowPathScale: 3,
+  slowPathShape: 1.5,
+  /** ours: request and response sizes, median bytes (log-normal, sigma 0.5), per log style. */
+  requestBytes: { java: 700, cpp: 280 },
+  responseBytes: { java: 2600, cpp: 900 },
+  /** ours: how long a caller waits on a call whose packets were dropped before it gives up, ms. */
+  failTimeoutMs: [800, 3000] as [number, number],
+};
+
+/** The state of every service at the current second, set by the simulator. */
+export interface WorldState {
+  /** Processing-time factor per service (faults, jobs, noisy neighbours). */
+  slowdown: Float64Array;
+  /** Added network delay per service (network_delay target), ms. */
+  delayMs: Float64Array;
+  /** Packet loss rate per service (packet_loss target). */
+  lossRate: Float64Array;
+}
+
+export interface TraceContext {
+  topology: Topology;
+  serviceIndex: Map<string, number>;
+  /** `"<service>"` JSON-escaped, per service; operation names JSON-escaped, cached. */
+  serviceJson: string[];
+  opJson: Map<string, string>;
+  hostNames: string[];
+  ports: number[];
+  templates: ServiceLogTemplates[];
+  renderer: LogRenderer;
+  logs: LogBuffer;
+  kpi: KpiAccumulator;
+  runStart: number;
+  state: WorldState;
+  rng: Rng;
+}
+
+interface SpanRec {
+  spanId: string;
+  parentId: string | null;
+  service: number;
+  operation: string;
+  startUs: number;
+  durationUs: number;
+  status: number;
+  error: boolean;
+}
+
+export interface TraceResult {
+  json: string;
+  spans: number;
+}
+
+function hex16(rng: Rng): string {
+  return rng.nextUint32().toString(16).padStart(8, '0') + rng.nextUint32().toString(16).padStart(8, '0');
+}
+
+function repeatCount(spec: CallSpec, rng: Rng): number {
+  const r = spec.repeat;
+  if (r === undefined) return 1;
+  if (typeof r === 'number') return r;
+  return r[0] + rng.int(r[1] - r[0] + 1);
+}
+
+class TraceBuilder {
+  readonly spans: SpanRec[] = [];
+  constructor(private readonly ctx: TraceContext, private readonly styleKey: 'java' | 'cpp') {}
+
+  private log(service: number, time: number, tpl: Parameters<LogRenderer['render']>[0], values?: Parameters<LogRenderer['render']>[3]): void {
+    this.ctx.logs.add(service, time, this.ctx.renderer.render(tpl, time, this.ctx.ports[service]!, values));
+  }
+
+  private count(arr: Float64Array, service: number, timeUs: number, amount: number): void {
+    const slot = this.ctx.kpi.slot(service, Math.floor(timeUs / 1e6) - this.ctx.runStart);
+    if (slot >= 0) arr[slot] += amount;
+  }
+
+  /** Generate one call (and its subtree) starting at startUs; returns its duration and error flag. */
+  call(spec: CallSpec, caller: number, parentId: string | null, startUs: number): { durationUs: number; error: boolean } {
+    const { ctx } = this;
+    const rng = ctx.rng;
+    const d = traceDefaults;
+    const fd = faultDefaults;
+    const callee = ctx.serviceIndex.get(spec.service)!;
+    const st = ctx.state;
+    let netUs = 1000 * d.hopMs * Math.exp(0.4 * rng.normal());
+    const delay = st.delayMs[callee]! + (caller >= 0 ? st.delayMs[caller]! : 0);
+    if (delay > 0) netUs += 1000 * delay * (1 + faultDefaults.delayJitter * (2 * rng.next() - 1));
+    const loss = Math.max(st.lossRate[callee]!, caller >= 0 ? st.lossRate[caller]! : 0);
+    const reqBytes = d.requestBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
+    const respBytes = d.responseBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
+    let failed = false;
+    if (loss > 0 && rng.next() < loss) {
+      this.count(ctx.kpi.dropped, st.lossRate[callee]! > 0 ? callee : caller, startUs, 1 + rng.int(3));
+      if (rng.next() < fd.lossFailShare) failed = true;
+      else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
+    }
+    const rec: SpanRec = { spanId: hex16(rng), parentId, service: callee, operation: spec.operation, startUs: Math.round(startUs), durationUs: 0, status: 200, error: false };
+    this.spans.push(rec);
+    if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
+    if (failed) {
+      // The request or its reply was dropped: the callee never handles it; the caller gives up
+      // after its timeout, or sooner when the connection is reset.
+      const waitMs = rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
+      rec.durationUs = Math.round(netUs + waitMs * 1000);
+      rec.status = waitMs > 100 ? 504 : 503;
+      rec.error = true;
+      return { durationUs: rec.durationUs, error: true };
+    }
+    this.count(ctx.kpi.requests, callee, startUs, 1);
+    this.count(ctx.kpi.rxBytes, callee, startUs, reqBytes);
+    const service = ctx.topology.services[callee]!;
+    let procMs = (spec.processingMs ?? service.processingMs) * st.slowdown[callee]! * Math.exp(d.processingSigma * rng.normal());
+    if (rng.next() < d.slowPathProbability) procMs *= rng.pareto(d.slowPathScale, d.slowPathShape);
+    const arriveUs = startUs + netUs / 2;
+    let cursor = arriveUs + procMs * 600; // 60% of own work before the first call, in microseconds
+    const templates = ctx.templates[callee]!;
+    const reqTpl = templates.request.get(spec.operation)!;
+    this.log(callee, arriveUs / 1e6, reqTpl.begin);
+    let error = false;
+    const children = spec.calls ?? [];
+    let parallelEnd = cursor;
+    for (const child of children) {
+      if (child.probability !== undefined && rng.next() >= child.probability) continue;
+      const n = repeatCount(child, rng);
+      for (let k = 0; k < n; k++) {
+        const at = spec.parallel === true ? cursor : parallelEnd;
+        let r = this.call(child, callee, rec.spanId, at);
+        let end = at + r.durationUs;
+        if (r.error) {
+          const calleeName = child.service;
+          const failTpl = r.durationUs > 100_000 ? templates.callerTimeout : templates.callerFailure;
+          this.log(callee, end / 1e6, failTpl, { callee: calleeName, route: child.operation });
+          if (rng.next() < fd.retryProbability) {
+            this.log(callee, end / 1e6, templates.callerRetry, { callee: calleeName, code: 503 });
+            r = this.call(child, callee, rec.spanId, end);
+            end += r.durationUs;
+          }
+          if (r.error && rng.next() < fd.errorPropagation) error = true;
+        } else if (r.durationUs > fd.slowCallWarnMs * 1000 && rng.next() < 0.5) {
+          this.log(callee, end / 1e6, templates.slowCallee, { callee: child.service, ms: r.durationUs / 1000 });
+        }
+        if (spec.parallel === true) parallelEnd = Math.max(parallelEnd, end);
+        else parallelEnd = end;
+      }
+    }
+    const doneUs = parallelEnd + procMs * 400;
+    const endUs = doneUs + netUs / 2;
+    rec.durationUs = Math.max(1, Math.round(endUs - startUs));
+    if (error) {
+      rec.error = true;
+      rec.status = 500;
+    } else {
+      this.log(callee, doneUs / 1e6, reqTpl.end, { ms: (doneUs - arriveUs) / 1000 });
+      if (rng.next() < logDefaults.detailProbability) this.log(callee, doneUs / 1e6, reqTpl.detail);
+    }
+    this.count(ctx.kpi.txBytes, callee, doneUs, respBytes);
+    if (caller >= 0) this.count(ctx.kpi.rxBytes, caller, endUs, respBytes);
+    return { durationUs: rec.durationUs, error };
+  }
+}
+
+/** Generate a trace for a flow started at `startUs` and serialise it as Jaeger JSON. */
+export function generateTrace(ctx: TraceContext, root: CallSpec, startUs: number): TraceResult {
+  const builder = new TraceBuilder(ctx, ctx.topology.logStyle);
+  const traceId = hex16(ctx.rng);
+  builder.call(root, -1, null, startUs);
+  return { json: jaegerTraceJson(ctx, traceId, builder.spans), spans: builder.spans.length };
+}
+
+function jaegerTraceJson(ctx: TraceContext, traceId: string, spans: SpanRec[]): string {
+  const pids = new Map<number, string>();
+  let out = `{"traceID":"${traceId}","spans":[`;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    let pid = pids.get(s.service);
+    if (pid === undefined) {
+      pid = `p${pids.size + 1}`;
+      pids.set(s.service, pid);
+    }
+    let op = ctx.opJson.get(s.operation);
+    if (op === undefined) {
+      op = JSON.stringify(s.operation);
+      ctx.opJson.set(s.operation, op);
+    }
+    const refs = s.parentId === null ? '[]' : `[{"refType":"CHILD_OF","traceID":"${traceId}","spanID":"${s.parentId}"}]`;
+    const errTag = s.error ? ',{"key":"error","type":"bool","value":true}' : '';
+    out +=
+      `${i > 0 ? ',' : ''}{"traceID":"${traceId}","spanID":"${s.spanId}","flags":1,"operationName":${op},"references":${refs},` +
+      `"startTime":${s.startUs},"duration":${s.durationUs},"tags":[{"key":"span.kind","type":"string","value":"server"},` +
+      `{"key":"http.status_code","type":"int64","value":${s.status}}${errTag}],"logs":[],"processID":"${pid}","warnings":null}`;
+  }
+  out += '],"processes":{';
+  let first = true;
+  for (const [service, pid] of pids) {
+    out += `${first ? '' : ','}"${pid}":{"serviceName":${ctx.serviceJson[service]},"tags":[{"key":"hostname","type":"string","value":"${ctx.hostNames[service]}"}]}`;
+    first = false;
+  }
+  out += '},"warnings":null}';
+  return out;
+}

@@ -1,0 +1,123 @@
+/**
+ * Each fault type manifests per modality, statistically, on `tiny` data (issue 3, "Done when"):
+ * CPU hog -> target's cpu_usage_total above its fault-free level by > 3 sd and no latency shift;
+ * network delay -> target's median span duration >= 1.5x, callers' latency up, target's log
+ * occurrences down; packet loss -> error spans, a heavy latency tail, log occurrences down.
+ */
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import type { SystemName, TestbedFault, TestbedRun } from '../../src/testbed/index.js';
+import { mean, quantile, readMetric, sd } from './helpers.js';
+import { inFault, tinyData, type TinyData } from './fixtures.js';
+
+function median(xs: number[]): number {
+  return quantile(xs, 0.5);
+}
+
+function faults(data: TinyData, type: string): Array<{ run: TestbedRun; fault: TestbedFault }> {
+  return data.manifest.runs.flatMap((run) => run.faults.filter((f) => f.type === type).map((fault) => ({ run, fault })));
+}
+
+const during = (f: TestbedFault, t: number): boolean => t >= f.start && t < f.start + f.duration;
+
+/** Durations (us) of spans served by `service`: during the fault, and in all fault-free time. */
+function targetDurations(data: TinyData, f: TestbedFault): { fault: number[]; free: number[] } {
+  const fault: number[] = [];
+  const free: number[] = [];
+  for (const s of data.spans) {
+    if (s.service !== f.service) continue;
+    if (during(f, s.start)) fault.push(s.duration);
+    else if (!inFault(data, s.start)) free.push(s.duration);
+  }
+  return { fault, free };
+}
+
+/**
+ * Request-handling (INFO) log lines of the target per second: during the fault, and in the fault-free
+ * gaps of the same run (each run draws its own request rate, so other runs are not comparable).
+ */
+function infoRates(data: TinyData, run: TestbedRun, f: TestbedFault): { fault: number; free: number } {
+  let inWindow = 0;
+  let free = 0;
+  for (const [service, t, line] of data.logs) {
+    if (service !== f.service || t < run.start || t >= run.end || !/ INFO |<info>/.test(line)) continue;
+    if (during(f, t)) inWindow++;
+    else if (!inFault(data, t)) free++;
+  }
+  const freeSeconds = run.end - run.start - run.faults.reduce((a, x) => a + x.duration, 0);
+  return { fault: inWindow / f.duration, free: free / freeSeconds };
+}
+
+for (const system of ['tt', 'sn'] as SystemName[]) {
+  describe(`testbed fault manifestation (${system}, tiny)`, function () {
+    this.timeout(120_000);
+    let data: TinyData;
+    before(async () => {
+      data = await tinyData(system);
+    });
+
+    it('has every fault type', () => {
+      for (const type of ['cpu_exhaustion', 'network_delay', 'packet_loss']) assert.ok(faults(data, type).length >= 1, type);
+    });
+
+    it('cpu_exhaustion: target cpu_usage_total > fault-free mean + 3 sd; latency not shifted 1.5x', () => {
+      for (const { run, fault } of faults(data, 'cpu_exhaustion')) {
+        const series = readMetric(path.join(data.root, run.dir), fault.service, 'cpu_usage_total');
+        const gap = data.manifest.schedule.gapSeconds;
+        const before = series.filter(([t]) => t >= fault.start - gap && t < fault.start).map(([, v]) => v);
+        const inside = series.filter(([t]) => during(fault, t)).map(([, v]) => v);
+        assert.ok(mean(inside) > mean(before) + 3 * sd(before), `${fault.service}: ${mean(inside)} vs ${mean(before)} + 3 x ${sd(before)}`);
+        const d = targetDurations(data, fault);
+        assert.ok(d.fault.length >= 5, `${fault.service}: too few spans under the fault (${d.fault.length})`);
+        const ratio = median(d.fault) / median(d.free);
+        assert.ok(ratio < 1.5, `${fault.service}: CPU hog shifted median latency by ${ratio.toFixed(2)}x`);
+      }
+    });
+
+    it('network_delay: target median span duration >= 1.5x, callers slower, target log occurrences down', () => {
+      for (const { run, fault } of faults(data, 'network_delay')) {
+        const d = targetDurations(data, fault);
+        assert.ok(d.fault.length >= 5, `${fault.service}: too few spans (${d.fault.length})`);
+        const ratio = median(d.fault) / median(d.free);
+        assert.ok(ratio >= 1.5, `${fault.service}: median ratio ${ratio.toFixed(2)}`);
+        // Callers: spans that are parents of a span served by the target.
+        const byId = new Map(data.spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));
+        const callerFault: number[] = [];
+        const callerFree: number[] = [];
+        for (const s of data.spans) {
+          if (s.service !== fault.service || s.parentId === null) continue;
+          const parent = byId.get(`${s.traceId}/${s.parentId}`)!;
+          if (during(fault, parent.start)) callerFault.push(parent.duration);
+          else if (!inFault(data, parent.start)) callerFree.push(parent.duration);
+        }
+        if (callerFault.length >= 3) {
+          const r = median(callerFault) / median(callerFree);
+          assert.ok(r >= 1.2, `${fault.service}: callers' median latency ratio ${r.toFixed(2)}`);
+        }
+        const logs = infoRates(data, run, fault);
+        assert.ok(logs.fault < 0.8 * logs.free, `${fault.service}: log lines/s ${logs.fault.toFixed(3)} vs fault-free ${logs.free.toFixed(3)}`);
+      }
+    });
+
+    it('packet_loss: error spans, a heavy latency tail, log occurrences down', () => {
+      for (const { run, fault } of faults(data, 'packet_loss')) {
+        const byId = new Map(data.spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));
+        const touches = (s: (typeof data.spans)[number]): boolean =>
+          s.service === fault.service || (s.parentId !== null && byId.get(`${s.traceId}/${s.parentId}`)?.service === fault.service);
+        const errFault = data.spans.filter((s) => during(fault, s.start) && touches(s) && s.error);
+        // A trace belongs to the time its request arrived (its calls may end after the fault does).
+        const arrival = new Map<string, number>();
+        for (const s of data.spans) if (s.parentId === null) arrival.set(s.traceId, s.start);
+        const errFree = data.spans.filter((s) => !inFault(data, arrival.get(s.traceId)!) && s.error);
+        assert.ok(errFault.length >= 3, `${fault.service}: ${errFault.length} error spans`);
+        assert.ok(errFault.every((s) => s.status !== null && s.status >= 500), 'error spans carry a 5xx status');
+        assert.equal(errFree.length, 0, 'no error spans without a fault');
+        const d = targetDurations(data, fault);
+        const tail = quantile(d.fault, 0.95) / quantile(d.free, 0.95);
+        assert.ok(tail >= 2, `${fault.service}: p95 ratio ${tail.toFixed(2)}`);
+        const logs = infoRates(data, run, fault);
+        assert.ok(logs.fault < 0.8 * logs.free, `${fault.service}: log lines/s ${logs.fault.toFixed(3)} vs fault-free ${logs.free.toFixed(3)}`);
+      }
+    });
+  });
+}

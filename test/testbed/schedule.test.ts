@@ -1,0 +1,65 @@
+/** Fault schedules: paper counts and timings (paper §V-A), quick coverage, runs of 9, seeded order. */
+import { strict as assert } from 'node:assert';
+import { createRng } from '../../src/core/rng.js';
+import { buildSchedule, resolveProfile, runId, socialNetwork, trainTicket, type ScheduledRun } from '../../src/testbed/index.js';
+
+const faultsOf = (runs: ScheduledRun[]) => runs.flatMap((r) => r.faults);
+
+describe('testbed schedules', () => {
+  it('paper TT: 162 faults (each type into each of 27 services twice), 10 min with 2 min gaps, 7 h normal, runs of 9', () => {
+    const tt = trainTicket();
+    const runs = buildSchedule(tt, resolveProfile(tt, 'paper'), createRng(1));
+    const faults = faultsOf(runs);
+    assert.equal(faults.length, 162);
+    const counts = new Map<string, number>();
+    for (const f of faults) counts.set(`${f.service}/${f.type}`, (counts.get(`${f.service}/${f.type}`) ?? 0) + 1);
+    assert.equal(counts.size, 81);
+    assert.ok([...counts.values()].every((c) => c === 2));
+    assert.ok(faults.every((f) => f.duration === 600));
+    const faultRuns = runs.filter((r) => r.kind === 'fault');
+    assert.equal(faultRuns.length, 18);
+    assert.ok(faultRuns.every((r) => r.faults.length === 9));
+    for (const r of faultRuns) {
+      assert.equal(r.faults[0]!.start - r.start, 120);
+      for (let i = 1; i < r.faults.length; i++) assert.equal(r.faults[i]!.start - (r.faults[i - 1]!.start + 600), 120);
+      assert.equal(r.end - (r.faults[8]!.start + 600), 120);
+    }
+    const normal = runs.filter((r) => r.kind === 'normal');
+    assert.equal(normal.reduce((a, r) => a + r.end - r.start, 0), 7 * 3600);
+    assert.ok(normal.every((r) => r.faults.length === 0));
+    const total = runs.reduce((a, r) => a + r.end - r.start, 0) / 3600;
+    // 18 runs x (9 x (2 + 10) min + a closing 2 min gap) = 33 h of injections, plus 7 h fault-free
+    assert.equal(total, 40);
+  });
+
+  it('paper SN: 72 faults of 2 min with 30 s gaps, 1.2 h normal, 8 runs of 9', () => {
+    const sn = socialNetwork();
+    const runs = buildSchedule(sn, resolveProfile(sn, 'paper'), createRng(1));
+    assert.equal(faultsOf(runs).length, 72);
+    assert.ok(faultsOf(runs).every((f) => f.duration === 120));
+    assert.equal(runs.filter((r) => r.kind === 'fault').length, 8);
+    assert.equal(runs.filter((r) => r.kind === 'normal').reduce((a, r) => a + r.end - r.start, 0), 72 * 60);
+  });
+
+  it('quick: every (service, fault type) pair exactly once (TT 81, SN 36)', () => {
+    for (const [topology, n] of [[trainTicket(), 81], [socialNetwork(), 36]] as const) {
+      const faults = faultsOf(buildSchedule(topology, resolveProfile(topology, 'quick'), createRng(3)));
+      assert.equal(faults.length, n);
+      assert.equal(new Set(faults.map((f) => `${f.service}/${f.type}`)).size, n);
+    }
+  });
+
+  it('the order is shuffled by seed; runs are in time order and do not overlap', () => {
+    const tt = trainTicket();
+    const p = resolveProfile(tt, 'quick');
+    const order = (seed: number) => faultsOf(buildSchedule(tt, p, createRng(seed))).map((f) => `${f.service}/${f.type}`).join();
+    assert.equal(order(5), order(5));
+    assert.notEqual(order(5), order(6));
+    const runs = buildSchedule(tt, p, createRng(5));
+    for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.start >= runs[i - 1]!.end);
+  });
+
+  it('run names use the released time-stamp style in UTC', () => {
+    assert.equal(runId(Date.UTC(2022, 3, 17, 21, 21, 1) / 1000, Date.UTC(2022, 3, 17, 23, 8, 42) / 1000), '2022-04-17T212101D2022-04-17T230842');
+  });
+});
