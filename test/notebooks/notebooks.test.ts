@@ -1,0 +1,100 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromiumAvailable } from '../../src/figures/plotly.js';
+import {
+  checkExecutedNotebook, executeNotebook, jupyterAvailable, listNotebooks, notebookRunnerDefaults, runNotebooks, setupKernel,
+  type Notebook,
+} from '../../scripts/notebooks/notebook-runner.js';
+
+const HAVE_JUPYTER = jupyterAvailable();
+const HAVE_CHROMIUM = chromiumAvailable();
+const CAN_RUN = HAVE_JUPYTER && HAVE_CHROMIUM;
+const missing = [HAVE_JUPYTER ? '' : notebookRunnerDefaults.nbconvert, HAVE_CHROMIUM ? '' : '/usr/bin/chromium'].filter((m) => m !== '').join(' and ');
+/** Title that carries the reason when skipped (CI installs both, so there these run). */
+const needsJupyter = (title: string): string => (CAN_RUN ? title : `${title} [SKIPPED: ${missing} absent; bash scripts/setup-system.sh]`);
+
+const PNG_BASE64 = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString('base64');
+
+function notebook(outputs: Notebook['cells'][number]['outputs'], expects: string[] = [], kernel = 'tslab'): Notebook {
+  return {
+    cells: [{ cell_type: 'markdown', source: '# t' }, { cell_type: 'code', source: 'x', outputs }],
+    metadata: { kernelspec: { name: kernel }, eadro: { expects } },
+    nbformat: 4,
+  };
+}
+
+describe('notebooks: output checks', () => {
+  it('accepts a notebook whose declared outputs are present', () => {
+    const check = checkExecutedNotebook(notebook([
+      { output_type: 'display_data', data: { 'image/png': PNG_BASE64 } },
+      { output_type: 'display_data', data: { 'text/markdown': '| a |' } },
+      { output_type: 'stream', name: 'stdout', text: ['hi\n'] },
+    ], ['image/png', 'text/markdown']), 'ok.ipynb');
+    assert.deepEqual(check.problems, []);
+    assert.deepEqual(check.outputCounts, { 'image/png': 1, 'text/markdown': 1, 'stream:stdout': 1 });
+  });
+
+  it('reports error outputs, tslab type errors, missing declared outputs, fake PNGs and the wrong kernel', () => {
+    const check = checkExecutedNotebook(notebook([
+      { output_type: 'error', ename: 'Error', evalue: 'boom' },
+      { output_type: 'stream', name: 'stderr', text: "1:7 - Type 'string' is not assignable to type 'number'.\n" },
+      { output_type: 'display_data', data: { 'image/png': Buffer.from('not a png').toString('base64') } },
+    ], ['text/markdown'], 'python3'), 'bad.ipynb');
+    const text = check.problems.join('\n');
+    assert.match(text, /kernelspec\.name is "python3"/);
+    assert.match(text, /cell 1: error Error: boom/);
+    assert.match(text, /cell 1: type error: 1:7 - Type 'string'/);
+    assert.match(text, /image\/png output is not a PNG/);
+    assert.match(text, /expected at least one text\/markdown output/);
+  });
+});
+
+describe('notebooks: headless execution', function () {
+  this.timeout(notebookRunnerDefaults.cellTimeoutSeconds * 1000);
+
+  it('every notebook declares the tslab kernel and the outputs it must show', () => {
+    const files = listNotebooks();
+    assert.ok(files.length > 0, 'notebooks/ holds notebooks');
+    for (const file of files) {
+      const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+      assert.equal(nb.metadata.kernelspec?.name, 'tslab', file);
+      assert.ok((nb.metadata.eadro?.expects ?? []).length > 0, `${file} declares the outputs it must show (metadata.eadro.expects)`);
+    }
+  });
+
+  it(needsJupyter('executes every notebook with no cell error, showing its PNG figures and tables'), function () {
+    if (!CAN_RUN) return this.skip();
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-notebooks-'));
+    const summary = runNotebooks(undefined, outDir);
+    const report = summary.results.map((r) => `${path.basename(r.notebook)}: ${r.executed === null ? `nbconvert exit ${r.exitCode}\n${r.log}` : r.check?.problems.join('; ')}`).join('\n');
+    assert.equal(summary.failed, 0, report);
+    // Declared outputs were checked per notebook above; the figures themselves must be there too.
+    assert.ok(summary.results.some((r) => (r.check?.outputCounts['image/png'] ?? 0) > 0), 'the notebooks show PNG figures');
+    for (const r of summary.results) {
+      const nb = JSON.parse(fs.readFileSync(r.notebook, 'utf8')) as Notebook;
+      if (nb.metadata.eadro?.expects?.includes('image/png')) assert.ok((r.check?.outputCounts['image/png'] ?? 0) > 0, `${path.basename(r.notebook)} shows a PNG`);
+    }
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it(needsJupyter('a failing cell fails the run, and the report carries the error text'), function () {
+    if (!CAN_RUN) return this.skip();
+    setupKernel();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-failing-nb-'));
+    const file = path.join(dir, 'failing.ipynb');
+    const cell = (source: string) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source });
+    fs.writeFileSync(file, JSON.stringify({
+      cells: [cell("console.log('before');"), cell("throw new Error('boom-from-test');"), cell("console.log('after');")],
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript (tslab)', language: 'typescript' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }));
+    const r = executeNotebook(file, path.join(dir, 'out'));
+    assert.equal(r.executed, null);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.log, /first failing cell \(index 1\)[\s\S]*boom-from-test/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
