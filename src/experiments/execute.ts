@@ -14,6 +14,7 @@ import type { DatasetSpec } from './config.js';
 import type { GridRun } from './grid.js';
 import type { RunResult } from './method.js';
 import { getMethod, loadDataset } from './registry.js';
+import { testbedRoot } from './datasets.js';
 import { resetRunDir, runDir, writeMetrics, writePredictions, STORE_VERSION, type StoredPredictions } from './store.js';
 
 /** Datasets built in this process, by spec: the runs of one worker usually share a few datasets. */
@@ -49,9 +50,15 @@ function datasetInfo(d: DatasetSpec): DatasetInfo {
     if (info === undefined) checksumCache.set(d.path, (info = describeDataset(d.path, `raw ${d.system}`)));
     return info;
   }
-  // Simulated and generated windows are fully described by their spec (seeded), recorded in the config.
-  const description = d.kind === 'testbed' ? `testbed ${d.system} profile ${d.profile} seed ${d.seed}` : `generated '${d.generator}' ${d.system}`;
-  return { path: `(${d.kind})`, checksum: null, description };
+  if (d.kind === 'testbed') {
+    // The simulated raw folder exists once the dataset is loaded: checksum it like released data.
+    const root = testbedRoot(d.system, d.profile, d.seed);
+    let info = checksumCache.get(root);
+    if (info === undefined) checksumCache.set(root, (info = describeDataset(root, `testbed ${d.system} profile ${d.profile} seed ${d.seed}`)));
+    return info;
+  }
+  // Generated windows are fully described by their spec (seeded), recorded in the config.
+  return { path: `(${d.kind})`, checksum: null, description: `generated '${d.generator}' ${d.system}` };
 }
 
 export interface ExecuteOptions {
@@ -64,14 +71,16 @@ export interface ExecuteOptions {
 export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<string> {
   const dir = runDir(opts.resultsDir, run.configHash, run.seed);
   resetRunDir(dir);
+  const startedAt = new Date();
+  const ds = await datasetFor(run);
   const manifest = startManifest({
+    startedAt,
     command: 'grid',
     config: run.spec,
     seeds: [run.seed],
     protocol: run.spec.protocol.name,
     datasets: [datasetInfo(run.spec.dataset)],
   });
-  const ds = await datasetFor(run);
   const method = await getMethod(run.spec.method.name);
   const splits = makeSplits(ds, run.spec.protocol, run.seed);
   const pooled: StoredPredictions = {

@@ -15,6 +15,7 @@ import type { DatasetGenerator, HarnessExtension, Method } from './method.js';
 export const builtinMethods: Record<string, () => Promise<Method>> = {
   'all-anomalous': async () => (await import('./methods/trivial.js')).allAnomalousMethod,
   'random-guess': async () => (await import('./methods/trivial.js')).randomGuessMethod,
+  eadro: async () => (await import('./methods/eadro.js')).eadroMethod,
 };
 
 const extensionMethods = new Map<string, Method>();
@@ -58,13 +59,15 @@ export async function loadDataset(spec: DatasetSpec, pipeline: Record<string, un
       }
       return g(spec.params ?? {}, pipeline);
     }
-    case 'testbed':
-    case 'raw':
-      // The simulator (src/testbed) and the window builder (src/windows) are wired in by `eadro reproduce`.
-      throw new EadroError(`Dataset kind '${spec.kind}' is not implemented in the harness yet.`, {
-        field: 'dataset.kind',
-        hint: 'not implemented: the testbed/window builder is not yet connected to src/experiments/registry.ts loadDataset',
-      });
+    case 'testbed': {
+      const { ensureTestbed, windowsOf } = await import('./datasets.js');
+      const root = await ensureTestbed(spec.system, spec.profile, spec.seed);
+      return (await windowsOf(root, pipeline)).dataset;
+    }
+    case 'raw': {
+      const { windowsOf } = await import('./datasets.js');
+      return (await windowsOf(spec.path, pipeline)).dataset;
+    }
     default:
       throw new EadroError('Unknown dataset kind.', { field: 'dataset.kind', found: String((spec as { kind: unknown }).kind) });
   }
