@@ -107,7 +107,7 @@ export const windowDefaults: WindowConfig = {
     system: null, // detect TT / SN from node names
   },
   templates: 'normal-runs', // protocol.md §4.2 and Eadro issue #14 (fork: no-fault data used for templates)
-  drain: {}, // src/features/drain.ts drainDefaults (Eadro fork drain3.ini)
+  drain: {}, // per variant (resolvedDrainOptions): paper -> Drain's own st 0.4; reference -> the Eadro fork's drain3.ini (st 0.9)
   hawkes: { mode: 'corrected' }, // reference-code-notes.md §0.3 (reference mode gives mu ~ 1e-9)
   includeNormalRuns: true, // reference-code-notes.md §2 issue #14: keep the fault-free runs as training normals
   normalization: 'none', // protocol.md §4.2: normalisation is fitted on the protocol's training windows
@@ -152,6 +152,18 @@ export function normalizeWindowConfig(partial: Partial<WindowConfig> = {}): Wind
 }
 
 /** The graph direction a config resolves to. */
+/**
+ * Drain options of a build. The paper only says "Drain" (§IV-A1), so the `paper` variant uses Drain's
+ * own similarity threshold 0.4 (logparser and Drain3 defaults, baselines.md §3.5); the `reference`
+ * variant uses the Eadro fork's drain3.ini (0.9, src/features/drain.ts drainDefaults). At 0.9 every
+ * unmasked user name or host makes its own template (TT quick testbed: E = 398 vs 115 at 0.4), which
+ * multiplies the [W, N, E] log tensor. An explicit `drain.similarityThreshold` always wins.
+ */
+export function resolvedDrainOptions(cfg: WindowConfig): Partial<DrainOptions> {
+  if (cfg.drain.similarityThreshold !== undefined || cfg.variant === 'reference') return cfg.drain;
+  return { ...cfg.drain, similarityThreshold: 0.4 };
+}
+
 export function resolvedDirection(cfg: WindowConfig): GraphDirection {
   return cfg.graph.direction ?? (cfg.variant === 'paper' ? 'paper' : 'reference');
 }
@@ -300,7 +312,7 @@ export async function buildWindowDataset(
   const services = new ServiceIndex();
   const configured = rawCfg.services === 'discover' ? null : rawCfg.services;
   if (configured !== null) for (const s of configured) services.intern(s);
-  const drain = new Drain(cfg.drain);
+  const drain = new Drain(resolvedDrainOptions(cfg));
   const files = new Map(runs.map((r) => [r, runFiles(r)]));
   const hasNormalLogs = runs.some((r) => r.kind === 'normal' && files.get(r)!.logs !== null);
   const anyLogs = runs.some((r) => files.get(r)!.logs !== null);

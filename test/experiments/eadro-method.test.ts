@@ -10,7 +10,7 @@ import type { ProtocolSplit } from '../../src/evaluation/protocols.js';
 import { makeSyntheticWindows, orderedSplit } from '../../src/models/synthetic.js';
 
 function protocolSplit(W: number, modelSelection: 'validation' | 'test' = 'validation'): ProtocolSplit {
-  return { ...orderedSplit(W), protocol: 'temporal', params: {}, modelSelection, fold: 0, purged: 0 } as ProtocolSplit;
+  return { ...orderedSplit(W), protocol: 'temporal', params: {}, modelSelection, fold: { index: 0, count: 1 }, purged: 0 } as ProtocolSplit;
 }
 
 describe('experiments/methods/eadro', function () {
