@@ -1,0 +1,17 @@
+/**
+ * Eadro in tfjs: public entry points.
+ * - config: `eadroDefaults`, `resolveEadroConfig`, types `EadroConfig`, `EadroVariant`, `Ablation`
+ * - model: `createEadro(config, dims, seed)`, `forwardEadro`, `disposeEadro`, `parameterCount`
+ * - training: `trainEadro(ds, split, config, { seed, checkpointDir?, onEpoch? })`
+ * - inference: `predict(model, ds, indices)` -> anomalyProb, culpritProb, ranking, fused
+ * - checkpoints: `saveCheckpoint`, `loadCheckpoint`
+ * - speed: `installFastWasmKernels` / `uninstallFastWasmKernels` (trainEadro and predict install them on
+ *   wasm unless they were uninstalled on purpose)
+ */
+export { eadroDefaults, resolveEadroConfig, type EadroConfig, type EadroVariant, type Ablation, type Modality } from './config.js';
+export { createEadro, disposeEadro, forwardEadro, parameterCount, type EadroModel, type EadroDims, type EadroBatch, type EadroOutputs } from './model.js';
+export { trainEadro, type EpochLog, type TrainOptions, type TrainResult } from './train.js';
+export { predict, predictDefaults, type Prediction } from './infer.js';
+export { saveCheckpoint, loadCheckpoint, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint.js';
+export { installFastWasmKernels, uninstallFastWasmKernels, ensureFastWasmKernels, fastWasmKernelsInstalled } from './wasm-kernels.js';
+export { datasetDims, makeBatch, disposeBatch } from './data.js';

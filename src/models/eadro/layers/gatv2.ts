@@ -1,0 +1,156 @@
+/**
+ * GATv2 (Brody et al. 2022, as DGL GATv2Conv) over a fixed service graph, batched with no gather or
+ * scatter kernels (wasm lacks UnsortedSegmentSum): rows are node-major (row = n*B + b), so the node
+ * features of a batch are an [N, B*F] matrix and "the features at the source of every edge" is one
+ * matMul with a constant one-hot [nEdges, N] selection matrix; summing edge messages into their
+ * target is one matMul with the transposed target selection. Only real edges are computed (not all
+ * N x N pairs), which is what makes N = 27 cheap.
+ *
+ * For an edge j -> i (adjacency[i][j] = 1), per head h (slices of size D):
+ *   e_ijh = a_h . LeakyReLU(W_dst h_i + b_dst + W_src h_j + b_src)
+ *   alpha_ijh = softmax of e over the in-edges of i
+ *   out_ih = sum_j alpha_ijh (W_src h_j + b_src)
+ * A node without in-edges gets 0 (DGL allow_zero_in_degree). Heads are combined by max (reference
+ * MaxPool1d over heads) or mean, then the activation psi.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { meanAxis, sumAxis } from './reduce.js';
+
+/** tfjs-core's CustomGradientFunc, which the tfjs umbrella package does not re-export. */
+export type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+export interface GatParams {
+  /** [Din, H*D] and [H*D]: the message/source transform. */
+  wSrc: tf.Tensor2D;
+  bSrc: tf.Tensor1D;
+  /** [Din, H*D] and [H*D]: the target transform (not shared, DGL share_weights=False). */
+  wDst: tf.Tensor2D;
+  bDst: tf.Tensor1D;
+  /** [H, D] attention vectors. */
+  attn: tf.Tensor2D;
+}
+
+export interface GatOptions {
+  heads: number;
+  negativeSlope: number;
+  headCombine: 'max' | 'mean';
+  activation: 'relu' | 'none';
+}
+
+/** The graph as constant selection matrices (built once per model). */
+export interface GatGraph {
+  N: number;
+  nEdges: number;
+  /** [nEdges, N] one-hot of each edge's source / target. */
+  selectSrc: tf.Tensor2D;
+  selectDst: tf.Tensor2D;
+  /** [N, nEdges] = selectDst^T: sums edge values into their target node. */
+  gatherToDst: tf.Tensor2D;
+}
+
+/** Edge list (source j, target i) of a dense adjacency (row = target), ordered by target then source. */
+export function adjacencyEdges(adjacency: Float32Array, N: number): { src: number[]; dst: number[] } {
+  const src: number[] = [];
+  const dst: number[] = [];
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) if (adjacency[i * N + j]) (src.push(j), dst.push(i));
+  return { src, dst };
+}
+
+export function makeGatGraph(adjacency: Float32Array, N: number): GatGraph {
+  const { src, dst } = adjacencyEdges(adjacency, N);
+  const nEdges = src.length;
+  const s = new Float32Array(Math.max(1, nEdges) * N);
+  const d = new Float32Array(Math.max(1, nEdges) * N);
+  const dT = new Float32Array(N * Math.max(1, nEdges));
+  for (let e = 0; e < nEdges; e++) {
+    s[e * N + src[e]!] = 1;
+    d[e * N + dst[e]!] = 1;
+    dT[dst[e]! * nEdges + e] = 1;
+  }
+  return {
+    N,
+    nEdges,
+    selectSrc: tf.tensor2d(s.subarray(0, nEdges * N), [nEdges, N]),
+    selectDst: tf.tensor2d(d.subarray(0, nEdges * N), [nEdges, N]),
+    gatherToDst: tf.tensor2d(dT.subarray(0, N * nEdges), [N, nEdges]),
+  };
+}
+
+export function disposeGatGraph(g: GatGraph): void {
+  tf.dispose([g.selectSrc, g.selectDst, g.gatherToDst]);
+}
+
+/** max over axis 0 treated as a constant (zero gradient): the softmax shift, which cancels exactly. */
+const constantMax0 = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.max(x, 0),
+  gradFunc: () => tf.zerosLike(x),
+})) as CustomGradientFunc);
+
+/**
+ * Max over the heads of [R, H, D] -> [R, D]; the gradient goes to the first maximal head only
+ * (PyTorch MaxPool1d), through a mask computed once in the forward pass.
+ */
+const headMax = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [R, H, D] = x.shape as [number, number, number];
+  const xv = x.dataSync() as Float32Array;
+  const out = new Float32Array(R * D);
+  const mask = new Float32Array(R * H * D);
+  for (let r = 0; r < R; r++) {
+    for (let d = 0; d < D; d++) {
+      let best = 0;
+      let bv = xv[r * H * D + d]!;
+      for (let h = 1; h < H; h++) {
+        const v = xv[(r * H + h) * D + d]!;
+        if (v > bv) (bv = v), (best = h);
+      }
+      out[r * D + d] = bv;
+      mask[(r * H + best) * D + d] = 1;
+    }
+  }
+  const m = tf.tensor3d(mask, [R, H, D]);
+  save([m]);
+  return {
+    value: tf.tensor2d(out, [R, D]),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0]!, tf.expandDims(dy, 1)),
+  };
+}) as CustomGradientFunc);
+
+/**
+ * x: [N*B, Din] node features, node-major (row n*B + b). Returns [N*B, D]. `training` = false skips
+ * the gradient bookkeeping of the head max (inference).
+ */
+export function gatv2(x: tf.Tensor2D, B: number, graph: GatGraph, p: GatParams, opts: GatOptions, training = true): tf.Tensor2D {
+  const { N, nEdges } = graph;
+  const H = opts.heads;
+  const HD = p.wSrc.shape[1];
+  const D = HD / H;
+  if (nEdges === 0) return tf.zeros([N * B, D]);
+  const src = tf.add(tf.matMul(x, p.wSrc), p.bSrc).reshape([N, B * HD]);
+  const dst = tf.add(tf.matMul(x, p.wDst), p.bDst).reshape([N, B * HD]);
+  const srcE = tf.matMul(graph.selectSrc, src); // [nE, B*H*D]
+  const z = tf.add(srcE, tf.matMul(graph.selectDst, dst));
+  const act = tf.leakyRelu(z, opts.negativeSlope).reshape([nEdges * B, H, D]);
+  const e = sumAxis(tf.mul(act, p.attn), 2).reshape([nEdges, B * H]); // [nE, B*H]
+  const ex = tf.exp(tf.sub(e, constantMax0(e)));
+  const den = tf.matMul(graph.selectDst, tf.matMul(graph.gatherToDst, ex)); // per edge, its target's sum
+  const alpha = tf.div(ex, den).reshape([nEdges, B * H, 1]);
+  const messages = tf.mul(srcE.reshape([nEdges, B * H, D]), alpha).reshape([nEdges, B * HD]);
+  const out = tf.matMul(graph.gatherToDst, messages).reshape([N * B, H, D]);
+  const combined =
+    opts.headCombine === 'max' ? ((training ? headMax(out) : tf.max(out, 1)) as tf.Tensor2D) : (meanAxis(out, 1) as tf.Tensor2D);
+  return opts.activation === 'relu' ? tf.relu(combined) : combined;
+}
+
+/** Dense [N, N] adjacency (row = target) from edges [src[], dst[]], optionally with self-loops. */
+export function denseAdjacency(N: number, edges: [number[], number[]], selfLoops: boolean): Float32Array {
+  const adj = new Float32Array(N * N);
+  const [src, dst] = edges;
+  for (let e = 0; e < src.length; e++) {
+    const s = src[e]!;
+    const d = dst[e]!;
+    if (s === d && !selfLoops) continue;
+    adj[d * N + s] = 1;
+  }
+  if (selfLoops) for (let i = 0; i < N; i++) adj[i * N + i] = 1;
+  return adj;
+}

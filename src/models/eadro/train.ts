@@ -1,0 +1,222 @@
+/**
+ * Joint training (paper §IV-C, §V-C): Adam, batch 256, up to 50 epochs, early stopping and checkpoint
+ * selection on the VALIDATION split only (the test split is never read here).
+ *
+ * Determinism: initial weights come from `seed` (init.ts); the training order of epoch e is a shuffle by
+ * its own substream `rng(seed).fork('shuffle/epoch-e')`, so an interrupted run resumed from its last
+ * checkpoint replays exactly the epochs an uninterrupted run would (same backend), and gets identical
+ * weights.
+ *
+ * Checkpoints (when `checkpointDir` is given): `last/` after every epoch (weights, BatchNorm state, Adam
+ * moments, history: resumable) and `best/` whenever the validation loss improves (what is returned).
+ * Calling trainEadro again with the same directory, data and config resumes after the last epoch.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../../core/rng.js';
+import { EadroError } from '../../core/errors.js';
+import { createProgress } from '../../core/progress.js';
+import type { Split, WindowDataset } from '../../windows/types.js';
+import { resolveEadroConfig, type EadroConfig } from './config.js';
+import { checkIndices, datasetDims, disposeBatch, makeBatch } from './data.js';
+import { createEadro, disposeEadro, type EadroModel } from './model.js';
+import { Adam } from './adam.js';
+import { predict } from './infer.js';
+import { selectionMetrics } from './selection-metrics.js';
+import { trainStepAutodiff, type StepLosses } from './step.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { ensureFastWasmKernels } from './wasm-kernels.js';
+
+export interface EpochLog {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training losses over the epoch's windows (training mode). */
+  trainLoss: number;
+  trainDetectLoss: number;
+  trainLocateLoss: number;
+  /** Validation loss (eval mode); NaN without a validation split. */
+  valLoss: number;
+  valF1: number;
+  valHR1: number;
+  valHR3: number;
+  /** Wall seconds of the epoch's training steps, and training windows per second. */
+  trainSeconds: number;
+  windowsPerSecond: number;
+  /** Whether this epoch became the selected (best validation loss) one. */
+  improved: boolean;
+}
+
+export interface TrainOptions {
+  seed: number;
+  checkpointDir?: string;
+  onEpoch?: (e: EpochLog) => void;
+}
+
+export interface TrainResult {
+  /** The model of the selected epoch (lowest validation loss). */
+  model: EadroModel;
+  history: EpochLog[];
+  /** 1-based selected epoch (the last one when there is no validation split). */
+  bestEpoch: number;
+  /** Whether the replacement wasm kernels (wasm-kernels.ts) were active. */
+  fastWasmKernels: boolean;
+}
+
+interface TrainerState {
+  history: EpochLog[];
+  bestEpoch: number;
+  bestValLoss: number | null;
+  sinceImprovement: number;
+  stopped: boolean;
+}
+
+function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function trainEadro(
+  ds: WindowDataset,
+  split: Split,
+  partial: Partial<EadroConfig>,
+  opts: TrainOptions,
+): Promise<TrainResult> {
+  const config = resolveEadroConfig(partial);
+  const dims = datasetDims(ds);
+  checkIndices(ds, split.train, 'split.train');
+  checkIndices(ds, split.val, 'split.val');
+  if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
+  const fastWasmKernels = ensureFastWasmKernels();
+
+  const lastDir = opts.checkpointDir === undefined ? undefined : path.join(opts.checkpointDir, 'last');
+  const bestDir = opts.checkpointDir === undefined ? undefined : path.join(opts.checkpointDir, 'best');
+  let model: EadroModel;
+  let adam: Adam;
+  let state: TrainerState = { history: [], bestEpoch: 0, bestValLoss: null, sinceImprovement: 0, stopped: false };
+  if (lastDir !== undefined && fs.existsSync(path.join(lastDir, 'metadata.json'))) {
+    const loaded = loadCheckpoint(lastDir);
+    if (!sameConfig(loaded.metadata.config, config) || loaded.metadata.seed !== opts.seed || loaded.metadata.dims.N !== dims.N) {
+      disposeEadro(loaded.model);
+      loaded.adam?.dispose();
+      throw new EadroError('The checkpoint directory holds a run with another config, seed or dataset.', {
+        file: lastDir,
+        hint: 'use a fresh --checkpoint-dir, or the same config and seed to resume',
+      });
+    }
+    model = loaded.model;
+    adam = loaded.adam ?? new Adam(adamOptions(config));
+    state = loaded.metadata.trainerState as TrainerState;
+    // JSON stores NaN (no validation split) as null: restore the numbers.
+    for (const h of state.history) {
+      for (const k of ['valLoss', 'valF1', 'valHR1', 'valHR3'] as const) if (h[k] === null) h[k] = Number.NaN;
+    }
+  } else {
+    model = createEadro(config, dims, opts.seed);
+    adam = new Adam(adamOptions(config));
+  }
+
+  // In-memory copy of the selected epoch's weights (restored at the end).
+  let best: Map<string, tf.Tensor> | null = null;
+  const snapshot = (m: EadroModel): Map<string, tf.Tensor> => {
+    const s = new Map<string, tf.Tensor>();
+    for (const [k, v] of m.params) s.set(`param/${k}`, tf.clone(v));
+    for (const [k, v] of m.bnState) {
+      s.set(`bn/${k}/mean`, tf.clone(v.mean));
+      s.set(`bn/${k}/variance`, tf.clone(v.variance));
+    }
+    return s;
+  };
+  if (state.bestEpoch > 0 && bestDir !== undefined && fs.existsSync(path.join(bestDir, 'metadata.json'))) {
+    const loadedBest = loadCheckpoint(bestDir);
+    best = snapshot(loadedBest.model);
+    disposeEadro(loadedBest.model);
+  }
+
+  const rng = createRng(opts.seed);
+  const stepsPerEpoch = Math.ceil(split.train.length / config.batchSize);
+  const firstEpoch = state.history.length + 1;
+  const progress = createProgress(`eadro ${config.variant}${config.without.length ? ` w/o ${config.without.join(',')}` : ''}`, (config.maxEpochs - firstEpoch + 1) * stepsPerEpoch);
+  try {
+    for (let epoch = firstEpoch; epoch <= config.maxEpochs && !state.stopped; epoch++) {
+      const order = rng.fork(`shuffle/epoch-${epoch}`).shuffle([...split.train]);
+      let sum = { total: 0, detect: 0, locate: 0 };
+      const t0 = performance.now();
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
+        const batch = makeBatch(ds, ids, model.config);
+        const l: StepLosses = trainStepAutodiff(model, batch, adam);
+        disposeBatch(batch);
+        sum = { total: sum.total + l.total * ids.length, detect: sum.detect + l.detect * ids.length, locate: sum.locate + l.locate * ids.length };
+        progress.tick(1, `epoch ${epoch} loss ${l.total.toFixed(4)}`);
+      }
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const n = split.train.length;
+      let valLoss = Number.NaN;
+      let sel = { f1: Number.NaN, hr1: Number.NaN, hr3: Number.NaN };
+      if (split.val.length > 0) {
+        const pred = predict(model, ds, split.val, { withLoss: true });
+        valLoss = pred.loss!;
+        sel = selectionMetrics(pred, split.val.map((w) => ds.labels[w]!), dims.N);
+      }
+      const improved = split.val.length === 0 || state.bestValLoss === null || valLoss < state.bestValLoss;
+      const log: EpochLog = {
+        epoch,
+        trainLoss: sum.total / n,
+        trainDetectLoss: sum.detect / n,
+        trainLocateLoss: sum.locate / n,
+        valLoss,
+        valF1: sel.f1,
+        valHR1: sel.hr1,
+        valHR3: sel.hr3,
+        trainSeconds,
+        windowsPerSecond: n / trainSeconds,
+        improved,
+      };
+      state.history.push(log);
+      if (improved) {
+        state.bestEpoch = epoch;
+        state.bestValLoss = split.val.length > 0 ? valLoss : null;
+        state.sinceImprovement = 0;
+        if (best !== null) tf.dispose([...best.values()]);
+        best = snapshot(model);
+      } else {
+        state.sinceImprovement++;
+        if (state.sinceImprovement >= config.patience) state.stopped = true;
+      }
+      const metrics = { valLoss: finiteOrNull(valLoss), valF1: finiteOrNull(sel.f1), valHR1: finiteOrNull(sel.hr1), valHR3: finiteOrNull(sel.hr3) };
+      if (improved && bestDir !== undefined) await saveCheckpoint(model, bestDir, { epoch, metrics });
+      if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics, adam, trainerState: state });
+      process.stderr.write(
+        process.env['EADRO_QUIET'] === '1'
+          ? ''
+          : `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s${improved ? ' *' : ''}\n`,
+      );
+      opts.onEpoch?.(log);
+    }
+  } catch (err) {
+    progress.stop();
+    if (best !== null) tf.dispose([...best.values()]);
+    adam.dispose();
+    disposeEadro(model);
+    throw err;
+  }
+  progress.stop();
+  adam.dispose();
+  if (best !== null) {
+    for (const [k, v] of model.params) v.assign(best.get(`param/${k}`)!);
+    for (const [k, s] of model.bnState) {
+      tf.dispose([s.mean, s.variance]);
+      model.bnState.set(k, { mean: best.get(`bn/${k}/mean`)! as tf.Tensor1D, variance: best.get(`bn/${k}/variance`)! as tf.Tensor1D });
+    }
+    for (const [k, t] of best) if (k.startsWith('param/')) t.dispose();
+  }
+  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels };
+}
+
+function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {
+  return { learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon };
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

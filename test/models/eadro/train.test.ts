@@ -1,0 +1,116 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { EadroError } from '../../../src/core/errors.js';
+import { createEadro, disposeEadro, loadCheckpoint, predict, saveCheckpoint, trainEadro, type EpochLog } from '../../../src/models/eadro/index.js';
+import { datasetDims } from '../../../src/models/eadro/data.js';
+import { orderedSplit } from '../../../src/models/synthetic.js';
+import { tinyDataset, useTestBackend, values } from './helpers.js';
+
+const small = { gatHidden: 16, fuseDim: 16, kpiFilters: 8, traceFilters: 8, logDim: 8, detectHidden: 16, locateHidden: 16 };
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-test-'));
+}
+
+function flatParams(model: { params: Map<string, tf.Variable> }): Float32Array {
+  const flat = tf.tidy(() => tf.concat([...model.params.values()].map((v) => v.reshape([-1]))));
+  const out = values(flat).slice();
+  flat.dispose();
+  return out;
+}
+
+describe('models/eadro/train', function () {
+  this.timeout(60000);
+  before(useTestBackend);
+  let quiet: string | undefined;
+  before(() => {
+    quiet = process.env['EADRO_QUIET'];
+    process.env['EADRO_QUIET'] = '1';
+  });
+  after(() => {
+    if (quiet === undefined) delete process.env['EADRO_QUIET'];
+    else process.env['EADRO_QUIET'] = quiet;
+  });
+
+  it('overfits a tiny dataset: HR@1 = 1 on its faulty training windows', async () => {
+    const ds = tinyDataset({ W: 30, signal: 4 });
+    // No validation split: the last epoch is the one returned.
+    const split = { train: Array.from({ length: 24 }, (_, i) => i), val: [], test: [] };
+    const { model, history } = await trainEadro(ds, split, { variant: 'reference', ...small, batchSize: 24, maxEpochs: 80, learningRate: 1e-2 }, { seed: 1 });
+    const p = predict(model, ds, split.train);
+    const faulty = split.train.filter((w) => ds.labels[w]! >= 0);
+    assert.ok(faulty.length >= 10);
+    const N = ds.nodes.length;
+    const hits = faulty.filter((w) => p.ranking[split.train.indexOf(w) * N] === ds.labels[w]).length;
+    assert.equal(hits / faulty.length, 1, `HR@1 on training windows: ${hits}/${faulty.length}`);
+    assert.ok(history[history.length - 1]!.trainLoss < history[0]!.trainLoss / 3, 'training loss fell');
+    disposeEadro(model);
+  });
+
+  it('selects the epoch by validation loss and never reads the test split', async () => {
+    const ds = tinyDataset({ W: 40 });
+    const split = orderedSplit(40, 0.6, 0.2);
+    // Poison the test windows' labels out of range: training must not look at them.
+    for (const w of split.test) ds.labels[w] = 999;
+    const logs: EpochLog[] = [];
+    const { model, history, bestEpoch } = await trainEadro(ds, split, { variant: 'paper', ...small, batchSize: 8, maxEpochs: 4 }, { seed: 3, onEpoch: (e) => logs.push(e) });
+    assert.equal(logs.length, history.length);
+    const best = Math.min(...history.map((h) => h.valLoss));
+    assert.equal(history[bestEpoch - 1]!.valLoss, best);
+    assert.ok(history.every((h) => Number.isFinite(h.valLoss) && h.windowsPerSecond > 0));
+    disposeEadro(model);
+  });
+
+  it('saves and loads a checkpoint: identical predictions and metadata', async () => {
+    const ds = tinyDataset();
+    const model = createEadro({ variant: 'reference', ...small }, datasetDims(ds), 4);
+    const dir = path.join(tmpDir(), 'ckpt');
+    await saveCheckpoint(model, dir, { epoch: 3, metrics: { valLoss: 0.5 } });
+    const weights = JSON.parse(fs.readFileSync(path.join(dir, 'weights.json'), 'utf8'));
+    assert.equal(weights.weightsManifest[0].paths[0], 'weights.bin');
+    const loaded = loadCheckpoint(dir);
+    assert.equal(loaded.metadata.variant, 'reference');
+    assert.equal(loaded.metadata.epoch, 3);
+    assert.deepEqual(loaded.metadata.dims.nodes, ds.nodes);
+    const ids = [0, 1, 2, 3];
+    const a = predict(model, ds, ids);
+    const b = predict(loaded.model, ds, ids);
+    assert.deepEqual(a.culpritProb, b.culpritProb);
+    assert.deepEqual(a.anomalyProb, b.anomalyProb);
+    fs.writeFileSync(path.join(dir, 'metadata.json'), '{"format":"other"}');
+    assert.throws(() => loadCheckpoint(dir), (e: unknown) => e instanceof EadroError && /format/.test(e.message));
+    disposeEadro(model);
+    disposeEadro(loaded.model);
+  });
+
+  it('resumes an interrupted training: 2 epochs + kill + resume equals 4 uninterrupted epochs', async () => {
+    const ds = tinyDataset({ W: 40 });
+    const split = orderedSplit(40, 0.6, 0.2);
+    const config = { variant: 'reference' as const, ...small, batchSize: 8, maxEpochs: 4, patience: 100 };
+    const straight = await trainEadro(ds, split, config, { seed: 9 });
+
+    const dir = tmpDir();
+    await assert.rejects(
+      trainEadro(ds, split, config, {
+        seed: 9,
+        checkpointDir: dir,
+        onEpoch: (e) => {
+          if (e.epoch === 2) throw new Error('killed');
+        },
+      }),
+      /killed/,
+    );
+    assert.ok(fs.existsSync(path.join(dir, 'last', 'metadata.json')));
+    const resumed = await trainEadro(ds, split, config, { seed: 9, checkpointDir: dir });
+    assert.equal(resumed.history.length, 4);
+    assert.deepEqual(resumed.history.map((h) => h.trainLoss), straight.history.map((h) => h.trainLoss));
+    assert.equal(resumed.bestEpoch, straight.bestEpoch);
+    assert.deepEqual(flatParams(resumed.model), flatParams(straight.model));
+    await assert.rejects(trainEadro(ds, split, { ...config, kernelSize: 3 }, { seed: 9, checkpointDir: dir }), EadroError);
+    disposeEadro(straight.model);
+    disposeEadro(resumed.model);
+  });
+});
