@@ -6,9 +6,8 @@
  * `quick` is sized for about 15 minutes on 2 cores (wasm backend); `full` is the paper-sized grid
  * (paper profile, 5 seeds, 50 epochs) and takes hours on CPU backends (README gives the estimate).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../core/io.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { createProgress } from '../core/progress.js';
 import { describeDataset, finishManifest, startManifest } from '../core/manifest.js';
 import { initBackend, normalizeBackendRequest, type BackendInfo } from '../core/backend.js';
@@ -48,6 +47,8 @@ export interface ReproduceOptions {
   seeds?: number[];
   /** Override Eadro's epochs. */
   maxEpochs?: number;
+  /** Override the testbed profile of the form (e.g. `tiny` for a smoke run). */
+  profile?: string;
   poolSize?: number;
   backend?: string;
   /** Skip PNG rendering (no chromium). */
@@ -63,8 +64,9 @@ export interface ReproduceResult {
 }
 
 /** The experiment the main job runs, for a form (exported so notebooks and tests can show it). */
-export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: number[]; maxEpochs?: number } = {}): ExperimentConfig {
+export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: number[]; maxEpochs?: number; profile?: string } = {}): ExperimentConfig {
   const d = reproduceDefaults[form];
+  const profile = overrides.profile ?? d.profile;
   const eadroParams = { ...d.eadroParams, ...(overrides.maxEpochs === undefined ? {} : { maxEpochs: overrides.maxEpochs }) };
   const methods: MethodSpec[] = [
     ...ablations.map((ablation) => ({ name: 'eadro', variant: 'paper', ablation, params: eadroParams })),
@@ -74,7 +76,7 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
   return defineExperiment({
     name: `reproduce-${form}`,
     description: 'Eadro and its ablations (Table IV), with trivial baselines, on TT and SN, under two protocols',
-    datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile: d.profile, seed: reproduceDefaults.testbedSeed })),
+    datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile, seed: reproduceDefaults.testbedSeed })),
     pipeline: d.pipeline,
     methods,
     protocols: reproduceDefaults.protocols,
@@ -130,20 +132,27 @@ function datasetSummary(system: string, build: CachedBuild): string {
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const form = options.form;
-  const experiment = reproduceExperiment(form, { seeds: options.seeds, maxEpochs: options.maxEpochs });
+  const experiment = reproduceExperiment(form, { seeds: options.seeds, maxEpochs: options.maxEpochs, profile: options.profile });
+  const profile = experiment.datasets[0]?.kind === 'testbed' ? experiment.datasets[0].profile : reproduceDefaults[form].profile;
   const out = path.resolve(options.out);
   const startedAt = new Date();
   const backend: BackendInfo = await initBackend(normalizeBackendRequest(options.backend));
   // Workers choose their backend the same way: pass the choice on through the environment.
   process.env['EADRO_BACKEND'] = backend.name;
   const runsPerSeed = experiment.datasets.length * experiment.methods.length * experiment.protocols.length;
-  log(`eadro reproduce --${form}: simulate ${experiment.datasets.map((d) => d.system).join(' and ')} (${reproduceDefaults[form].profile} profile), build windows,`);
+  log(`eadro reproduce --${form}: simulate ${experiment.datasets.map((d) => d.system).join(' and ')} (${profile} profile), build windows,`);
   log(`  then ${runsPerSeed * experiment.seeds.length} runs (${experiment.methods.length} methods x ${experiment.datasets.length} systems x ${experiment.protocols.length} protocols x ${experiment.seeds.length} seed(s)) on ${options.poolSize ?? reproduceDefaults.poolSize} worker(s), backend ${backend.name}.`);
   log(form === 'quick'
     ? '  Expected: about 15 minutes on 2 cores with the wasm backend (results/bench/reproduce-quick.json has the last measurement).'
     : '  Expected: many hours on CPU backends (see the README); finished runs are kept, so it can be interrupted and rerun.');
 
   // 1-2. Data and windows, once, in this process: the workers then load the cached windows.
+  const timing: Record<string, number> = {};
+  let stageStart = Date.now();
+  const endStage = (name: string): void => {
+    timing[name] = (Date.now() - stageStart) / 1000;
+    stageStart = Date.now();
+  };
   const builds: Record<string, CachedBuild> = {};
   for (const d of experiment.datasets) {
     if (d.kind !== 'testbed') continue;
@@ -162,19 +171,21 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     log(`  windows ${d.system}: ${builds[d.system]!.dataset.W} (${builds[d.system]!.fromCache ? 'from cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`})`);
   }
 
+  endStage('dataAndWindows');
   // 3. The grid (resumable: finished runs are skipped).
   const runsDir = path.join(out, 'runs-store');
   const result = await runExperiment(experiment, { resultsDir: runsDir, poolSize: options.poolSize ?? reproduceDefaults.poolSize, label: experiment.name });
   const stored = listFinishedRuns(runsDir).filter((r) => experiment.seeds.includes(r.metrics.seed));
 
+  endStage('grid');
   // 4. Figures that exist: the motivation figures from the simulated TT data.
   const figures: string[] = [];
   if (options.figures !== false) {
     try {
       const { loadMotivationData, telemetryMotivationFigures, exportFigures, chromiumAvailable } = await import('../figures/index.js');
-      const root = testbedRoot('TT', reproduceDefaults[form].profile, reproduceDefaults.testbedSeed);
+      const root = testbedRoot('TT', profile, reproduceDefaults.testbedSeed);
       const data = await loadMotivationData(root);
-      const entries = telemetryMotivationFigures(data, `testbed TT ${reproduceDefaults[form].profile} seed ${reproduceDefaults.testbedSeed}`);
+      const entries = telemetryMotivationFigures(data, `testbed TT ${profile} seed ${reproduceDefaults.testbedSeed}`);
       const written = await exportFigures(entries, path.join(out, 'figures'), { png: chromiumAvailable() });
       for (const f of written) figures.push(path.join('figures', f.files.png ?? f.files.html));
     } catch (err) {
@@ -182,6 +193,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     }
   }
 
+  endStage('figures');
   // 5. Report.
   const rel = (f: string) => path.relative(out, f);
   const report = [
@@ -221,10 +233,11 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     seeds: experiment.seeds,
     protocol: reproduceDefaults.protocols.map((p) => p.name).join(','),
     backend,
-    datasets: Object.keys(builds).map((s) => describeDataset(testbedRoot(s as 'TT' | 'SN', reproduceDefaults[form].profile, reproduceDefaults.testbedSeed), `testbed ${s}`)),
+    datasets: Object.keys(builds).map((s) => describeDataset(testbedRoot(s as 'TT' | 'SN', profile, reproduceDefaults.testbedSeed), `testbed ${s} ${profile}`)),
     startedAt,
   });
   finishManifest(manifest, out);
-  fs.mkdirSync(out, { recursive: true });
+  endStage('report');
+  writeJsonAtomic(path.join(out, 'timing.json'), { ...timing, total: (Date.now() - startedAt.getTime()) / 1000 });
   return { reportFile, tables: result.tables, failed: result.summary.failed, figures };
 }

@@ -35,6 +35,7 @@ export const command: CommandModule<object, ReproduceArgs> = {
       poolSize: args.pool,
       backend: args.backend,
       figures: args.figures,
+      profile: args.profile,
     });
     console.log(`report: ${r.reportFile}`);
     for (const t of r.tables.filter((f) => f.endsWith('.md'))) console.log(`table: ${t}`);

@@ -9,8 +9,9 @@
 import { initBackend, activeBackend, normalizeBackendRequest } from '../../core/backend.js';
 import { EadroError } from '../../core/errors.js';
 import { officialGraph, detectSystem } from '../../features/graph.js';
-import { normalizeTrainFitted } from '../../windows/normalize.js';
-import type { WindowDataset } from '../../windows/types.js';
+import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js';
+import type { Split, WindowDataset } from '../../windows/types.js';
+import type { ProtocolSplit } from '../../evaluation/protocols.js';
 import type { EadroConfig, Ablation as ModelAblation } from '../../models/eadro/config.js';
 import { trainEadro, predict, disposeEadro } from '../../models/eadro/index.js';
 import type { Ablation } from '../config.js';
@@ -32,13 +33,15 @@ const ablationToModel: Record<Ablation, ModelAblation[]> = {
 /**
  * A per-run copy of the tensors that normalisation rewrites, so that a dataset shared by the runs of
  * one worker process is never changed (statistics are fitted per split on its training windows).
+ * Returns the fitted statistics too (null when the dataset came normalised), so that a saved model can
+ * normalise other windows the same way (`eadro evaluate` / `eadro explain`).
  */
-function normalisedCopy(ds: WindowDataset, train: readonly number[]): WindowDataset {
-  if (ds.normalization !== 'none') return ds; // already normalised at build time (reference-per-run)
+function normalisedCopy(ds: WindowDataset, train: readonly number[]): { data: WindowDataset; normStats: NormStats | null } {
+  if (ds.normalization !== 'none') return { data: ds, normStats: null }; // already normalised at build time (reference-per-run)
   // Only KPIs and latency are normalised (normalize.ts); the log features are shared, not copied.
   const copy: WindowDataset = { ...ds, metrics: ds.metrics.slice(), traces: ds.traces.slice() };
-  normalizeTrainFitted(copy, train);
-  return copy;
+  const normStats = normalizeTrainFitted(copy, train);
+  return { data: copy, normStats };
 }
 
 /**
@@ -57,6 +60,26 @@ function referenceGraph(ds: WindowDataset): Pick<WindowDataset, 'edges' | 'edgeD
   return { edges: [src.filter((_, i) => keep[i]), dst.filter((_, i) => keep[i])], edgeDirection: ds.edgeDirection };
 }
 
+/** What Eadro trains on for one protocol split (shared by the harness method and `eadro train`). */
+export interface PreparedEadroData {
+  /** The windows the model sees: a train-fitted normalised copy, with the reference graph for `reference`. */
+  data: WindowDataset;
+  /** Statistics fitted on `split.train`, or null when the dataset came normalised. */
+  normStats: NormStats | null;
+  /** The split handed to trainEadro: `val` selects checkpoints; it is the test part only under the reference protocol's leak. */
+  trainSplit: Split;
+}
+
+export function prepareEadroData(ds: WindowDataset, split: ProtocolSplit, variant: EadroConfig['variant']): PreparedEadroData {
+  const normalised = normalisedCopy(ds, split.train);
+  let data = normalised.data;
+  if (variant === 'reference') data = { ...data, ...referenceGraph(data) };
+  // The reference protocol selects its checkpoint on the test set (codes/base.py): reproduced only
+  // when the protocol asks for it, by handing the test windows to the selection step.
+  const selectOn = split.modelSelection === 'test' ? split.test : split.val;
+  return { data, normStats: normalised.normStats, trainSplit: { train: split.train, val: selectOn, test: [] } };
+}
+
 export const eadroMethod: Method = {
   name: 'eadro',
   description: 'Eadro (paper §IV): modal-wise DCC + self-attention, Hawkes log features, GLU fusion, GATv2, joint detection and localization',
@@ -72,12 +95,8 @@ export const eadroMethod: Method = {
       variant,
       without: ablationToModel[ablation],
     };
-    let data = normalisedCopy(ds, split.train);
-    if (variant === 'reference') data = { ...data, ...referenceGraph(data) };
-    // The reference protocol selects its checkpoint on the test set (codes/base.py): reproduced only
-    // when the protocol asks for it, by handing the test windows to the selection step.
-    const selectOn = split.modelSelection === 'test' ? split.test : split.val;
-    const trained = await trainEadro(data, { train: split.train, val: selectOn, test: [] }, config, {
+    const { data, trainSplit } = prepareEadroData(ds, split, variant);
+    const trained = await trainEadro(data, trainSplit, config, {
       seed: ctx.seed,
       checkpointDir: `${ctx.workDir}/checkpoints`,
       onEpoch: (e) => ctx.progress(e.epoch, config.maxEpochs ?? 50, `loss ${e.trainLoss.toFixed(3)} val ${e.valLoss.toFixed(3)}`),

@@ -1,0 +1,43 @@
+/**
+ * Benchmark of the main job (issue 6): `eadro reproduce --quick` from nothing (fresh data and window
+ * cache folders, so simulation and feature building are timed too) to the written report, as a child
+ * process exactly as a user runs it. Target: at most 15 minutes on 2 cores.
+ * Writes results/bench/reproduce-quick.json. Run: `npx tsx scripts/bench/reproduce.ts [extra reproduce flags]`.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { writeJsonAtomic } from '../../src/core/io.js';
+import { codeVersion, machineInfo } from '../../src/core/manifest.js';
+
+const extra = process.argv.slice(2);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-bench-reproduce-'));
+const out = path.join(work, 'results');
+const load0 = os.loadavg()[0];
+const started = new Date();
+const t0 = process.hrtime.bigint();
+const r = spawnSync(process.execPath, [path.resolve('bin/eadro.js'), 'reproduce', '--quick', '--out', out, ...extra], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: { ...process.env, EADRO_DATA_DIR: path.join(work, 'data'), EADRO_CACHE_DIR: path.join(work, 'cache') },
+});
+const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const timing = fs.existsSync(path.join(out, 'timing.json')) ? JSON.parse(fs.readFileSync(path.join(out, 'timing.json'), 'utf8')) : null;
+const report = fs.existsSync(path.join(out, 'report.md')) ? fs.readFileSync(path.join(out, 'report.md'), 'utf8') : null;
+const result = {
+  benchmark: 'reproduce-quick',
+  command: `eadro reproduce --quick ${extra.join(' ')}`.trim(),
+  exitCode: r.status,
+  wallSeconds,
+  limitSeconds: 900,
+  withinLimit: r.status === 0 && wallSeconds <= 900,
+  stageSeconds: timing,
+  loadAverage1mStartEnd: [load0, os.loadavg()[0]],
+  code: codeVersion(),
+  machine: machineInfo(),
+  startedAt: started.toISOString(),
+  report,
+};
+writeJsonAtomic(path.resolve('results/bench/reproduce-quick.json'), result);
+console.log(`reproduce --quick: ${wallSeconds.toFixed(0)} s (exit ${r.status}); results/bench/reproduce-quick.json`);
+fs.rmSync(work, { recursive: true, force: true });
