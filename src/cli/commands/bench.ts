@@ -18,7 +18,7 @@ export const order = 80;
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export const benchNames = ['testbed', 'windows', 'log-features', 'eadro'] as const;
+export const benchNames = ['testbed', 'windows', 'log-features', 'eadro', 'reproduce'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** Arguments of each script, full and quick (read from each script's header). */
@@ -78,6 +78,9 @@ function plan(name: BenchName, quick: boolean, seed: number, rawDir: string): Pl
       return { name, args: [bench('log-features.ts'), ...set.logFeatures], output: result('log-features.json') };
     case 'eadro':
       return { name, args: [bench('eadro.ts'), ...set.eadro], output: result('eadro.json') };
+    case 'reproduce':
+      // The main job from nothing (fresh data and caches): always the quick form (issue 6 target).
+      return { name, args: [bench('reproduce.ts')], output: result('reproduce-quick.json') };
   }
 }
 
