@@ -1,6 +1,6 @@
 /**
- * The few validation numbers the trainer shows and records per epoch. Model selection itself uses the
- * validation loss only. These are quick summaries for the progress line, not the project's metrics
+ * The few validation numbers the trainer shows, records per epoch and selects the checkpoint by
+ * (config.selectBy). These are quick summaries for the progress line, not the project's metrics
  * module (which computes the reported figures).
  */
 import type { Prediction } from './infer.js';

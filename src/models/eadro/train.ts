@@ -1,6 +1,7 @@
 /**
  * Joint training (paper §IV-C, §V-C): Adam, batch 256, up to 50 epochs, early stopping and checkpoint
- * selection on the VALIDATION split only (the test split is never read here).
+ * selection on the VALIDATION split only (the test split is never read here), by the mean of validation
+ * detection F1 and HR@1 (config.selectBy; 'loss' selects by validation loss).
  *
  * Determinism: initial weights come from `seed` (init.ts); the training order of epoch e is a shuffle by
  * its own substream `rng(seed).fork('shuffle/epoch-e')`, so an interrupted run resumed from its last
@@ -43,7 +44,7 @@ export interface EpochLog {
   /** Wall seconds of the epoch's training steps, and training windows per second. */
   trainSeconds: number;
   windowsPerSecond: number;
-  /** Whether this epoch became the selected (best validation loss) one. */
+  /** Whether this epoch became the selected one (best validation selection score, config.selectBy). */
   improved: boolean;
 }
 
@@ -54,7 +55,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  /** The model of the selected epoch (lowest validation loss). */
+  /** The model of the selected epoch (best validation selection score, config.selectBy). */
   model: EadroModel;
   history: EpochLog[];
   /** 1-based selected epoch (the last one when there is no validation split). */
@@ -67,6 +68,8 @@ interface TrainerState {
   history: EpochLog[];
   bestEpoch: number;
   bestValLoss: number | null;
+  /** Best validation selection score (config.selectBy 'f1-hr1'), null before the first epoch. */
+  bestScore?: number | null;
   sinceImprovement: number;
   stopped: boolean;
 }
@@ -158,7 +161,14 @@ export async function trainEadro(
         valLoss = pred.loss!;
         sel = selectionMetrics(pred, split.val.map((w) => ds.labels[w]!), dims.N);
       }
-      const improved = split.val.length === 0 || state.bestValLoss === null || valLoss < state.bestValLoss;
+      // Selection score: higher is better (NaN metrics count as 0; see eadroDefaults.common.selectBy).
+      const score = config.selectBy === 'loss' ? -valLoss : ((Number.isFinite(sel.f1) ? sel.f1 : 0) + (Number.isFinite(sel.hr1) ? sel.hr1 : 0)) / 2;
+      const bestScore = state.bestScore ?? null;
+      const improved =
+        split.val.length === 0 ||
+        bestScore === null ||
+        score > bestScore ||
+        (score === bestScore && state.bestValLoss !== null && valLoss < state.bestValLoss);
       const log: EpochLog = {
         epoch,
         trainLoss: sum.total / n,
@@ -176,6 +186,7 @@ export async function trainEadro(
       if (improved) {
         state.bestEpoch = epoch;
         state.bestValLoss = split.val.length > 0 ? valLoss : null;
+        state.bestScore = split.val.length > 0 ? score : null;
         state.sinceImprovement = 0;
         if (best !== null) tf.dispose([...best.values()]);
         best = snapshot(model);

@@ -50,7 +50,7 @@ describe('models/eadro/train', function () {
     disposeEadro(model);
   });
 
-  it('selects the epoch by validation loss and never reads the test split', async () => {
+  it('selects the epoch by the validation score (mean of F1 and HR@1) and never reads the test split', async () => {
     const ds = tinyDataset({ W: 40 });
     const split = orderedSplit(40, 0.6, 0.2);
     // Poison the test windows' labels out of range: training must not look at them.
@@ -58,9 +58,21 @@ describe('models/eadro/train', function () {
     const logs: EpochLog[] = [];
     const { model, history, bestEpoch } = await trainEadro(ds, split, { variant: 'paper', ...small, batchSize: 8, maxEpochs: 4 }, { seed: 3, onEpoch: (e) => logs.push(e) });
     assert.equal(logs.length, history.length);
-    const best = Math.min(...history.map((h) => h.valLoss));
-    assert.equal(history[bestEpoch - 1]!.valLoss, best);
+    const score = (h: EpochLog): number => ((Number.isFinite(h.valF1) ? h.valF1 : 0) + (Number.isFinite(h.valHR1) ? h.valHR1 : 0)) / 2;
+    const best = Math.max(...history.map(score));
+    assert.equal(score(history[bestEpoch - 1]!), best);
+    // The first epoch with the best score wins unless a later one ties with a lower loss.
+    const firstBest = history.findIndex((h) => score(h) === best);
+    for (let e = firstBest + 1; e < bestEpoch - 1; e++) assert.ok(score(history[e]!) <= best);
     assert.ok(history.every((h) => Number.isFinite(h.valLoss) && h.windowsPerSecond > 0));
+    disposeEadro(model);
+  });
+
+  it("selectBy 'loss' picks the epoch with the lowest validation loss", async () => {
+    const ds = tinyDataset({ W: 40 });
+    const split = orderedSplit(40, 0.6, 0.2);
+    const { model, history, bestEpoch } = await trainEadro(ds, split, { variant: 'paper', ...small, batchSize: 8, maxEpochs: 4, selectBy: 'loss' }, { seed: 3 });
+    assert.equal(history[bestEpoch - 1]!.valLoss, Math.min(...history.map((h) => h.valLoss)));
     disposeEadro(model);
   });
 
