@@ -5,6 +5,8 @@
  * version) and exports the windows as .npy so a PyTorch implementation can be timed on identical input.
  *
  *   npx tsx scripts/bench/eadro.ts [--backends wasm,cpu] [--windows 1024] [--no-export] [--stock-kernels]
+ *     [--plain-attention]   also time the paper variant with the plain softmax-QKV formula (autodiff)
+ *                           instead of the fused op (layers/time-attention.ts), in the same run
  *
  * Targets (issue 5, PyTorch 1.13 CPU on the project's 2-core machine, reference variant, batch 256):
  * training >= 1,200 windows/s at N=12 and 610 at N=27 (one thread); inference within 1.5x of
@@ -32,6 +34,7 @@ import {
 } from '../../src/models/eadro/index.js';
 import { Adam } from '../../src/models/eadro/adam.js';
 import { trainStepAutodiff } from '../../src/models/eadro/step.js';
+import { timeAttentionSettings } from '../../src/models/eadro/layers/time-attention.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 
 const benchDefaults = {
@@ -93,6 +96,8 @@ interface Row {
   shape: string;
   N: number;
   variant: EadroVariant;
+  /** Softmax-QKV time attention as the fused op (true) or the plain autodiff formula (false); null: tanh-score. */
+  fusedTimeAttention: boolean | null;
   parameters: number;
   windows: number;
   /** Wall-clock figures. */
@@ -118,6 +123,7 @@ async function benchOne(backend: BackendInfo, fast: boolean, shape: { name: stri
     shape: shape.name,
     N: shape.N,
     variant,
+    fusedTimeAttention: null,
     parameters: 0,
     windows,
     trainSecondsPerEpoch: Number.NaN,
@@ -130,6 +136,7 @@ async function benchOne(backend: BackendInfo, fast: boolean, shape: { name: stri
   };
   const model = createEadro({ variant }, datasetDims(ds), 1);
   row.parameters = parameterCount(model);
+  if (model.config.timeAttention === 'softmax-qkv') row.fusedTimeAttention = timeAttentionSettings.fusedSoftmaxQkv;
   const c = model.config;
   const adam = new Adam({ learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon });
   try {
@@ -171,6 +178,7 @@ async function main(): Promise<void> {
   const backends = (arg('backends') ?? 'wasm,cpu').split(',') as BackendName[];
   const windows = Number(arg('windows') ?? benchDefaults.windows);
   const stockToo = process.argv.includes('--stock-kernels');
+  const plainToo = process.argv.includes('--plain-attention');
   const startedAt = new Date().toISOString();
   const loadStart = os.loadavg();
   const rows: Row[] = [];
@@ -197,12 +205,16 @@ async function main(): Promise<void> {
         else uninstallFastWasmKernels();
       }
       for (const shape of benchDefaults.shapes) {
-        for (const variant of benchDefaults.variants) {
+        const runs = benchDefaults.variants.map((variant) => ({ variant, fused: true }));
+        if (plainToo) runs.push({ variant: 'paper', fused: false });
+        for (const { variant, fused } of runs) {
+          timeAttentionSettings.fusedSoftmaxQkv = fused;
           const n = info.name === 'cpu' ? Math.min(windows, benchDefaults.cpuWindows) : windows;
           const row = await benchOne(info, fast && info.name === 'wasm', shape, variant, datasets.get(shape.name)!, n);
+          timeAttentionSettings.fusedSoftmaxQkv = true;
           rows.push(row);
           process.stderr.write(
-            `${row.backend}${info.name === 'wasm' ? (fast ? ' (fast kernels)' : ' (stock kernels)') : ''} ${row.shape} N=${row.N} ${row.variant}: ` +
+            `${row.backend}${info.name === 'wasm' ? (fast ? ' (fast kernels)' : ' (stock kernels)') : ''} ${row.shape} N=${row.N} ${row.variant}${row.fusedTimeAttention === false ? ' (plain attention)' : ''}: ` +
               (row.error
                 ? `error: ${row.error}`
                 : `train ${row.trainWindowsPerSecond.toFixed(0)} windows/s wall, ${row.trainWindowsPerCpuSecond.toFixed(0)} per CPU-second (${row.trainSecondsPerEpoch.toFixed(2)} s / ${n} windows); ` +
@@ -219,7 +231,7 @@ async function main(): Promise<void> {
     endedAt: new Date().toISOString(),
     loadAverage1mStartEnd: [loadStart[0], os.loadavg()[0]],
     note: 'Single process; wasm runs one thread. The load average shows how much other work shared the 2 cores: read figures taken at high load as lower bounds of speed.',
-    settings: { ...benchDefaults, windows },
+    settings: { ...benchDefaults, windows, stockKernelsToo: stockToo, plainAttentionToo: plainToo },
     targets: {
       source: 'issue 5 (PyTorch 1.13 CPU, reference variant, this 2-core machine)',
       trainWindowsPerSecondOneThread: { N12: 1200, N27: 610 },

@@ -12,7 +12,7 @@ import { createRng } from '../../core/rng.js';
 import { EadroError } from '../../core/errors.js';
 import { resolveEadroConfig, uses, type EadroConfig } from './config.js';
 import { causalConvBlock, type BatchNormState, type ConvOutput } from './layers/causal-conv.js';
-import { softmaxQkvAttention, tanhScoreAttention } from './layers/time-attention.js';
+import { softmaxQkvAttention, softmaxQkvAttentionPlain, tanhScoreAttention, timeAttentionSettings } from './layers/time-attention.js';
 import { denseAdjacency, disposeGatGraph, gatv2, makeGatGraph, type GatGraph } from './layers/gatv2.js';
 import { attentionPooling } from './layers/attention-pooling.js';
 import { filled, glorotUniform, torchDefaultUniform, xavierNormal } from './init.js';
@@ -225,7 +225,8 @@ function convBranch(
   if (c.timeAttention === 'tanh-score') {
     return tanhScoreAttention(conv.y, { weight: param(params, `${name}.attn.weight`), bias: param(params, `${name}.attn.bias`) });
   }
-  return softmaxQkvAttention(conv.y, { wqkv: param(params, `${name}.attn.wqkv`) });
+  const qkv = { wqkv: param<tf.Rank.R2>(params, `${name}.attn.wqkv`) };
+  return timeAttentionSettings.fusedSoftmaxQkv ? softmaxQkvAttention(conv.y, qkv) : softmaxQkvAttentionPlain(conv.y, qkv);
 }
 
 function dense(params: Map<string, tf.Tensor>, name: string, x: tf.Tensor2D): tf.Tensor2D {

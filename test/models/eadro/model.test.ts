@@ -155,6 +155,27 @@ describe('models/eadro/model', () => {
     for (const [k, v] of stock) assert.ok(maxRelDiff(fast.get(k)!, v) < 1e-4, `${k}: ${maxRelDiff(fast.get(k)!, v)}`);
   });
 
+  it('the replacement BatchMatMul equals the stock one for every transpose flag and shape (narrow A^T B included)', function () {
+    if (tf.getBackend() !== 'wasm') this.skip();
+    const rng = createRng(11);
+    const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, 1)), shape);
+    const cases: Array<{ a: number[]; b: number[]; tA: boolean; tB: boolean }> = [
+      { a: [300, 3], b: [300, 7], tA: true, tB: false }, // narrow A: computed as (B^T A)^T
+      { a: [300, 7], b: [300, 3], tA: true, tB: false }, // wide A: explicit transpose
+      { a: [2, 50, 2], b: [2, 50, 5], tA: true, tB: false }, // batched, narrow A
+      { a: [4, 6], b: [5, 6], tA: false, tB: true },
+      { a: [6, 4], b: [5, 6], tA: true, tB: true },
+    ];
+    const inputs = cases.map((c) => [rand(c.a), rand(c.b)] as const);
+    const run = () => cases.map((c, i) => values(tf.tidy(() => tf.matMul(inputs[i]![0], inputs[i]![1], c.tA, c.tB))).slice());
+    uninstallFastWasmKernels();
+    const stock = run();
+    assert.ok(installFastWasmKernels());
+    const fast = run();
+    stock.forEach((v, i) => assert.ok(maxRelDiff(fast[i]!, v) < 1e-5, `case ${i}: ${maxRelDiff(fast[i]!, v)}`));
+    tf.dispose(inputs.flat());
+  });
+
   it('is deterministic: same seed, same weights after a step; another seed differs', () => {
     const ds = tinyDataset();
     const stepOnce = (seed: number): Float32Array => {
