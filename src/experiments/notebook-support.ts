@@ -74,7 +74,8 @@ export const notebookSupportDefaults = {
       name: 'ci', profile: 'tiny', gridSystems: ['SN'], gridSeeds: [0], gridEpochs: 3, gridAblations: ['without-logs', 'without-kpis'],
       pipeline: {}, trainEpochs: 8, tsneIterations: 500,
     },
-    // ours: both systems and more epochs, about 10-20 minutes for all notebooks on 2 cores.
+    // ours: both systems, all ablations and more epochs; not timed (TT trains 2-4x slower per window
+    // than SN, results/bench/eadro.json), expect tens of minutes for notebooks 02-04 on 2 cores.
     quick: {
       name: 'quick', profile: 'tiny', gridSystems: ['TT', 'SN'], gridSeeds: [0], gridEpochs: 12, gridAblations: ALL_ABLATIONS,
       pipeline: {}, trainEpochs: 20, tsneIterations: 500,

@@ -66,6 +66,8 @@ describe('notebooks: headless execution', function () {
 
   it(needsJupyter('executes every notebook with no cell error, showing its PNG figures and tables'), function () {
     if (!CAN_RUN) return this.skip();
+    // Each notebook may take up to the per-cell limit; five run in sequence (about 8 min on a loaded 2-core machine).
+    this.timeout(Math.max(1, listNotebooks().length) * notebookRunnerDefaults.cellTimeoutSeconds * 1000);
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-notebooks-'));
     const summary = runNotebooks(undefined, outDir);
     const report = summary.results.map((r) => `${path.basename(r.notebook)}: ${r.executed === null ? `nbconvert exit ${r.exitCode}\n${r.log}` : r.check?.problems.join('; ')}`).join('\n');
@@ -75,6 +77,13 @@ describe('notebooks: headless execution', function () {
     for (const r of summary.results) {
       const nb = JSON.parse(fs.readFileSync(r.notebook, 'utf8')) as Notebook;
       if (nb.metadata.eadro?.expects?.includes('image/png')) assert.ok((r.check?.outputCounts['image/png'] ?? 0) > 0, `${path.basename(r.notebook)} shows a PNG`);
+      // Text the outputs must hold (e.g. the paper tables of both protocols), declared as metadata.eadro.expectsText.
+      const expectsText = (nb.metadata.eadro as { expectsText?: string[] } | undefined)?.expectsText ?? [];
+      if (expectsText.length > 0) {
+        const executed = JSON.parse(fs.readFileSync(r.executed!, 'utf8')) as Notebook;
+        const text = executed.cells.flatMap((c) => c.outputs ?? []).map((o) => [o.text, ...Object.values(o.data ?? {})].flat().join('')).join('\n');
+        for (const expected of expectsText) assert.ok(text.includes(expected), `${path.basename(r.notebook)} outputs hold "${expected}"`);
+      }
     }
     fs.rmSync(outDir, { recursive: true, force: true });
   });

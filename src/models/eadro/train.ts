@@ -197,11 +197,11 @@ export async function trainEadro(
       const metrics = { valLoss: finiteOrNull(valLoss), valF1: finiteOrNull(sel.f1), valHR1: finiteOrNull(sel.hr1), valHR3: finiteOrNull(sel.hr3) };
       if (improved && bestDir !== undefined) await saveCheckpoint(model, bestDir, { epoch, metrics });
       if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics, adam, trainerState: state });
-      process.stderr.write(
-        process.env['EADRO_QUIET'] === '1'
-          ? ''
-          : `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s${improved ? ' *' : ''}\n`,
-      );
+      if (process.env['EADRO_QUIET'] !== '1') {
+        process.stderr.write(
+          `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s${improved ? ' *' : ''}\n`,
+        );
+      }
       opts.onEpoch?.(log);
     }
   } catch (err) {
