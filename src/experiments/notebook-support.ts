@@ -21,8 +21,7 @@ import { makeSplits, type ProtocolSplit } from '../evaluation/protocols.js';
 import { markdownTable } from '../figures/markdown.js';
 import type { RepresentationSet } from '../figures/model-figures.js';
 import { disposeEadro, loadCheckpoint, predict, trainEadro, type EpochLog, type Prediction } from '../models/eadro/index.js';
-import type { Ablation as ModelAblation } from '../models/eadro/config.js';
-import { normalizeTrainFitted } from '../windows/normalize.js';
+import { ablationToModel, normalisedCopy } from './methods/eadro.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
@@ -113,13 +112,6 @@ export const ablationLabels: Record<Ablation, string> = {
   'without-graph': 'Eadro w/o graph',
 };
 
-const ablationToModel: Record<Ablation, ModelAblation[]> = {
-  none: [],
-  'without-logs': ['logs'],
-  'without-kpis': ['kpis'],
-  'without-traces': ['traces'],
-  'without-graph': ['graph'],
-};
 
 /** The scale named by EADRO_NOTEBOOK_SCALE (default `ci`); an unknown name throws, naming the variable. */
 export function notebookScale(env: Record<string, string | undefined> = process.env): NotebookScale {
@@ -170,14 +162,11 @@ export function temporalSplitOf(ds: WindowDataset, seed = notebookSupportDefault
 }
 
 /**
- * A copy whose KPIs and latency are z-scored with statistics of the training windows only (as the
- * Eadro method of the harness does, src/experiments/methods/eadro.ts), leaving `ds` untouched.
+ * A copy whose KPIs and latency are z-scored with statistics of the training windows only (the same
+ * code as the Eadro method of the harness, src/experiments/methods/eadro.ts), leaving `ds` untouched.
  */
 export function trainNormalised(ds: WindowDataset, train: readonly number[]): WindowDataset {
-  if (ds.normalization !== 'none') return ds;
-  const copy: WindowDataset = { ...ds, metrics: ds.metrics.slice(), traces: ds.traces.slice() };
-  normalizeTrainFitted(copy, train);
-  return copy;
+  return normalisedCopy(ds, train).data;
 }
 
 /** A model's outputs on test windows, and where the model came from. */

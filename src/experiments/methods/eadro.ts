@@ -22,7 +22,8 @@ export const eadroMethodDefaults = {
   threshold: 0.5, // detector decision at probability 0.5 (reference base.py argmax of 2 classes; sigmoid > 0.5 for BCE)
 };
 
-const ablationToModel: Record<Ablation, ModelAblation[]> = {
+/** Harness ablation names (paper §V-G) to the model's `without` list. */
+export const ablationToModel: Record<Ablation, ModelAblation[]> = {
   none: [],
   'without-logs': ['logs'],
   'without-kpis': ['kpis'],
@@ -36,7 +37,7 @@ const ablationToModel: Record<Ablation, ModelAblation[]> = {
  * Returns the fitted statistics too (null when the dataset came normalised), so that a saved model can
  * normalise other windows the same way (`eadro evaluate` / `eadro explain`).
  */
-function normalisedCopy(ds: WindowDataset, train: readonly number[]): { data: WindowDataset; normStats: NormStats | null } {
+export function normalisedCopy(ds: WindowDataset, train: readonly number[]): { data: WindowDataset; normStats: NormStats | null } {
   if (ds.normalization !== 'none') return { data: ds, normStats: null }; // already normalised at build time (reference-per-run)
   // Only KPIs and latency are normalised (normalize.ts); the log features are shared, not copied.
   const copy: WindowDataset = { ...ds, metrics: ds.metrics.slice(), traces: ds.traces.slice() };
