@@ -168,7 +168,8 @@ describe('cli bench', () => {
   });
 
   it('--only picks benchmarks in pipeline order and refuses an unknown name', () => {
-    assert.deepEqual(parseOnly(undefined), ['testbed', 'windows', 'log-features', 'eadro']);
+    assert.deepEqual(parseOnly(undefined), ['testbed', 'windows', 'log-features', 'eadro', 'reproduce']);
+    assert.deepEqual(parseOnly('reproduce,windows'), ['windows', 'reproduce']);
     assert.deepEqual(parseOnly('eadro,testbed'), ['testbed', 'eadro']);
     assert.throws(() => parseOnly('eadro,nope'), /field: --only[\s\S]*found: nope/);
     assert.throws(() => parseOnly(','), /field: --only/);
