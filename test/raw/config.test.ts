@@ -2,16 +2,7 @@ import { strict as assert } from 'node:assert';
 import { EadroError } from '../../src/core/errors.js';
 import { normalizeRawConfig, rawDefaults } from '../../src/raw/config.js';
 import { SkipCollector } from '../../src/raw/skips.js';
-
-function thrown(fn: () => unknown): EadroError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof EadroError, `expected EadroError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an error');
-}
+import { thrown } from './errors.js';
 
 describe('raw/config', () => {
   it('fills defaults: zero offsets, the 7 Eadro KPIs, TT and SN log formats', () => {

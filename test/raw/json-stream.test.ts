@@ -4,21 +4,12 @@ import * as path from 'node:path';
 import { EadroError } from '../../src/core/errors.js';
 import { streamJsonElements, type JsonElement } from '../../src/raw/json-stream.js';
 import { tmpDir } from './synth.js';
+import { rejection } from './errors.js';
 
 async function collect(file: string, chunkBytes?: number): Promise<JsonElement[]> {
   const out: JsonElement[] = [];
   for await (const batch of streamJsonElements(file, chunkBytes === undefined ? {} : { chunkBytes })) out.push(...batch);
   return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<EadroError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EadroError, `expected EadroError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 // Strings that stress the splitter: escaped quotes and backslashes, brackets inside strings, and

@@ -8,22 +8,13 @@ import { SkipCollector } from '../../src/raw/skips.js';
 import { parseTimestamp } from '../../src/raw/timestamps.js';
 import type { LogLine } from '../../src/raw/types.js';
 import { tmpDir } from './synth.js';
+import { rejection } from './errors.js';
 
 async function readAll(file: string, partial: Partial<RawConfig> = {}) {
   const skips = new SkipCollector();
   const lines: LogLine[] = [];
   for await (const l of readLogLines(file, normalizeRawConfig(partial), skips)) lines.push(l);
   return { lines, skips };
-}
-
-async function rejection(p: Promise<unknown>): Promise<EadroError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EadroError, `expected EadroError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 function writeLogs(value: unknown): string {

@@ -6,22 +6,13 @@ import { normalizeRawConfig, type RawConfig } from '../../src/raw/config.js';
 import { readMetricTables, readMetricTablesDetailed } from '../../src/raw/metrics.js';
 import { SkipCollector } from '../../src/raw/skips.js';
 import { tmpDir } from './synth.js';
+import { thrown } from './errors.js';
 
 function metricsDir(files: Record<string, string>): string {
   const dir = path.join(tmpDir('metrics'), 'metrics');
   fs.mkdirSync(dir);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
-}
-
-function thrown(fn: () => unknown): EadroError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof EadroError, `expected EadroError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an error');
 }
 
 const cfgOf = (p: Partial<RawConfig> = {}): RawConfig => normalizeRawConfig({ metricColumns: ['cpu', 'mem'], ...p });

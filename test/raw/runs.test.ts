@@ -6,16 +6,7 @@ import { normalizeRawConfig } from '../../src/raw/config.js';
 import { containerToService, listRuns, readRunRecord, runFiles } from '../../src/raw/runs.js';
 import { SkipCollector } from '../../src/raw/skips.js';
 import { tmpDir } from './synth.js';
-
-function thrown(fn: () => unknown): EadroError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof EadroError, `expected EadroError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an error');
-}
+import { thrown } from './errors.js';
 
 /** Make run folders and record files under data/ (and optional normal runs). */
 function layout(folders: string[], records: string[], normal: string[] = []): string {

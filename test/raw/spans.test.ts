@@ -8,6 +8,7 @@ import { SkipCollector } from '../../src/raw/skips.js';
 import { readTraces } from '../../src/raw/spans.js';
 import type { SpanRecord } from '../../src/raw/types.js';
 import { tmpDir } from './synth.js';
+import { rejection } from './errors.js';
 
 async function readAll(file: string, opts: { chunkBytes?: number; skip?: boolean; offset?: number } = {}) {
   const cfg = normalizeRawConfig({ onBadInput: opts.skip ? 'skip' : 'error', offsets: { spans: opts.offset ?? 0, logs: 0, metrics: 0, records: 0 } });
@@ -15,16 +16,6 @@ async function readAll(file: string, opts: { chunkBytes?: number; skip?: boolean
   const traces: SpanRecord[][] = [];
   for await (const t of readTraces(file, cfg, skips, opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes })) traces.push(t);
   return { traces, skips };
-}
-
-async function rejection(p: Promise<unknown>): Promise<EadroError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EadroError, `expected EadroError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 function trace(traceID: string, extra: Partial<Record<string, unknown>> = {}) {
