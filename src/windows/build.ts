@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import {
   SkipCollector,
   assertOverlap,
+  measureAlignment,
   listRuns,
   normalizeRawConfig,
   readLogLines,
@@ -440,7 +441,15 @@ export async function buildWindowDataset(
         continue;
       }
       st.record = record;
-      assertOverlap(record, ranges, run.recordFile ?? run.dir);
+      try {
+        assertOverlap(record, ranges, run.recordFile ?? run.dir);
+      } catch (err) {
+        // Only on failure: measure the offsets from the data so the error can name them (issue 4).
+        if (!(err instanceof EadroError)) throw err;
+        const measured = await measureAlignment(rawRoot, rawCfg).catch(() => undefined);
+        if (measured !== undefined) assertOverlap(record, ranges, run.recordFile ?? run.dir, measured);
+        throw err;
+      }
       const faults: FaultInterval[] = record.faults.map((f) => {
         const node = nodeIndex.get(f.service);
         if (node === undefined) {
