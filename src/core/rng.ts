@@ -1,5 +1,5 @@
 /**
- * The one source of randomness in eadro-ts. Nothing in `src/` calls `Math.random`: every stochastic
+ * The one source of randomness in eadro-ts. Nothing in `src/` uses the unseeded global generator: every stochastic
  * step (simulation, splits, weight init, ADM4 starts, bootstrap, random walks) takes an `Rng` made
  * here from an explicit seed, so the same seed gives the same stream on every machine.
  *
