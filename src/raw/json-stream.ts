@@ -187,11 +187,7 @@ export async function* streamJsonElements(file: string, opts: JsonStreamOptions 
                 escaped = false;
                 continue;
               }
-              const q = buf.indexOf(QUOTE, i);
-              const stop = q < 0 ? n : q;
-              let k = stop - 1;
-              while (k >= i && buf[k] === BACKSLASH) k--;
-              const oddBackslashes = (stop - 1 - k) % 2 === 1;
+              const { q, oddBackslashes } = nextQuote(buf, i, n);
               if (q < 0) {
                 escaped = oddBackslashes; // a backslash at the chunk end escapes the next chunk's first byte
                 i = n;
@@ -226,11 +222,7 @@ export async function* streamJsonElements(file: string, opts: JsonStreamOptions 
               i++;
               continue;
             }
-            const q = buf.indexOf(QUOTE, i);
-            const stop = q < 0 ? n : q;
-            let k = stop - 1;
-            while (k >= i && buf[k] === BACKSLASH) k--;
-            const oddBackslashes = (stop - 1 - k) % 2 === 1;
+            const { q, oddBackslashes } = nextQuote(buf, i, n);
             if (q < 0) {
               escaped = oddBackslashes;
               i = n;
@@ -390,4 +382,17 @@ export function readSmallJson(file: string, expected: string): unknown {
       found: (err as Error).message,
     });
   }
+}
+
+/**
+ * Inside a JSON string: the next quote at or after `from` (native indexOf; -1 when the chunk has none)
+ * and whether an odd run of backslashes stands right before it, i.e. before the quote or, when there is
+ * none, before the chunk end `n`. An odd run means the quote (or the next chunk's first byte) is escaped.
+ */
+function nextQuote(buf: Buffer, from: number, n: number): { q: number; oddBackslashes: boolean } {
+  const q = buf.indexOf(QUOTE, from);
+  const stop = q < 0 ? n : q;
+  let k = stop - 1;
+  while (k >= from && buf[k] === BACKSLASH) k--;
+  return { q, oddBackslashes: (stop - 1 - k) % 2 === 1 };
 }
