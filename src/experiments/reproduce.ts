@@ -120,13 +120,10 @@ export function protocolComparison(runs: StoredRun[]): string {
   return lines.join('\n');
 }
 
+/** One row of the report's data table, from the window builder's own report (nothing recounted). */
 function datasetSummary(system: string, build: CachedBuild): string {
-  const ds = build.dataset;
-  let abnormal = 0;
-  for (let i = 0; i < ds.W; i++) if ((ds.labels[i] as number) >= 0) abnormal++;
-  const episodes = new Set<string>();
-  for (let i = 0; i < ds.W; i++) episodes.add(`${ds.meta.runId[i]}/${ds.meta.episodeId[i]}`);
-  return `| ${system} | ${ds.nodes.length} | ${ds.W} | ${(abnormal / ds.W).toFixed(3)} | ${episodes.size} | ${ds.eventNum} | ${ds.edges[0].length} | \`${build.checksum.sha256.slice(0, 12)}\` |`;
+  const r = build.report;
+  return `| ${system} | ${build.dataset.nodes.length} | ${r.windows} | ${r.abnormalShare.toFixed(3)} | ${r.episodes} | ${build.dataset.eventNum} | ${build.dataset.edges[0].length} | \`${build.checksum.sha256.slice(0, 12)}\` |`;
 }
 
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
