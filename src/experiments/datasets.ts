@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { simulate } from '../testbed/index.js';
 import { buildWindowDatasetCached, type CachedBuild } from '../windows/cache.js';
 import type { WindowConfig } from '../windows/build.js';
+import { checksumPath, type DatasetChecksum } from '../core/hash.js';
+import type { DatasetInfo } from '../core/manifest.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -43,7 +45,20 @@ export async function ensureTestbed(
   return root;
 }
 
+/** Content checksums this process already computed, by absolute raw folder (hashing gigabytes once). */
+const checksums = new Map<string, DatasetChecksum>();
+
 /** Windows of a raw folder with the pipeline config (cached by config hash and data checksum). */
 export async function windowsOf(rawRoot: string, pipeline: Record<string, unknown>): Promise<CachedBuild> {
-  return buildWindowDatasetCached(rawRoot, pipeline as Partial<WindowConfig>);
+  const build = await buildWindowDatasetCached(rawRoot, pipeline as Partial<WindowConfig>);
+  checksums.set(path.resolve(rawRoot), build.checksum);
+  return build;
+}
+
+/** Provenance of a raw folder: reuses the checksum its window build computed, else hashes it now. */
+export function rawDatasetInfo(rawRoot: string, description: string): DatasetInfo {
+  const abs = path.resolve(rawRoot);
+  let checksum = checksums.get(abs);
+  if (checksum === undefined && fs.existsSync(abs)) checksums.set(abs, (checksum = checksumPath(abs)));
+  return { path: abs, checksum: checksum ?? null, description };
 }

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { stableStringify } from '../core/hash.js';
-import { describeDataset, finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
+import { finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
 import { EadroError } from '../core/errors.js';
 import { computeMetrics } from '../evaluation/metrics.js';
 import { coverageTable, makeSplits } from '../evaluation/protocols.js';
@@ -14,7 +14,7 @@ import type { DatasetSpec } from './config.js';
 import type { GridRun } from './grid.js';
 import type { RunResult } from './method.js';
 import { getMethod, loadDataset } from './registry.js';
-import { testbedRoot } from './datasets.js';
+import { rawDatasetInfo, testbedRoot } from './datasets.js';
 import { resetRunDir, runDir, writeMetrics, writePredictions, STORE_VERSION, type StoredPredictions } from './store.js';
 
 /** Datasets built in this process, by spec: the runs of one worker usually share a few datasets. */
@@ -41,21 +41,11 @@ function checkResult(r: RunResult, test: readonly number[], method: string): voi
   if (r.ranking !== null && r.ranking.length !== b) bad('ranking', `${b} rankings or null`);
 }
 
-/** Content checksums of raw datasets by path: hashing gigabytes once per process, not once per run. */
-const checksumCache = new Map<string, DatasetInfo>();
-
+/** Provenance of a run's dataset; raw and testbed folders reuse the checksum their window build made. */
 function datasetInfo(d: DatasetSpec): DatasetInfo {
-  if (d.kind === 'raw') {
-    let info = checksumCache.get(d.path);
-    if (info === undefined) checksumCache.set(d.path, (info = describeDataset(d.path, `raw ${d.system}`)));
-    return info;
-  }
+  if (d.kind === 'raw') return rawDatasetInfo(d.path, `raw ${d.system}`);
   if (d.kind === 'testbed') {
-    // The simulated raw folder exists once the dataset is loaded: checksum it like released data.
-    const root = testbedRoot(d.system, d.profile, d.seed);
-    let info = checksumCache.get(root);
-    if (info === undefined) checksumCache.set(root, (info = describeDataset(root, `testbed ${d.system} profile ${d.profile} seed ${d.seed}`)));
-    return info;
+    return rawDatasetInfo(testbedRoot(d.system, d.profile, d.seed), `testbed ${d.system} profile ${d.profile} seed ${d.seed}`);
   }
   // Generated windows are fully described by their spec (seeded), recorded in the config.
   return { path: `(${d.kind})`, checksum: null, description: `generated '${d.generator}' ${d.system}` };

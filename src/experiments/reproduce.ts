@@ -9,10 +9,10 @@
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { createProgress } from '../core/progress.js';
-import { describeDataset, finishManifest, startManifest } from '../core/manifest.js';
+import { finishManifest, startManifest } from '../core/manifest.js';
 import { initBackend, normalizeBackendRequest, type BackendInfo } from '../core/backend.js';
 import { ablations, defineExperiment, type ExperimentConfig, type MethodSpec } from './config.js';
-import { ensureTestbed, testbedRoot, windowsOf } from './datasets.js';
+import { ensureTestbed, rawDatasetInfo, testbedRoot, windowsOf } from './datasets.js';
 import { runExperiment } from './experiment.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
@@ -230,7 +230,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     seeds: experiment.seeds,
     protocol: reproduceDefaults.protocols.map((p) => p.name).join(','),
     backend,
-    datasets: Object.keys(builds).map((s) => describeDataset(testbedRoot(s as 'TT' | 'SN', profile, reproduceDefaults.testbedSeed), `testbed ${s} ${profile}`)),
+    datasets: Object.keys(builds).map((s) => rawDatasetInfo(testbedRoot(s as 'TT' | 'SN', profile, reproduceDefaults.testbedSeed), `testbed ${s} ${profile}`)),
     startedAt,
   });
   finishManifest(manifest, out);
