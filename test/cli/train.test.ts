@@ -17,7 +17,9 @@ function eadro(...args: string[]): { status: number | null; stdout: string; stde
 
 /** The first number after `label` in `text`. */
 function numberAfter(text: string, label: string): number {
-  const m = new RegExp(`${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}\\s*:?\\s*(-?[0-9.]+|n/a)`).exec(text);
+  // The label must start a word (not sit inside a path such as /tmp/eadro-cli-train-8x...) and be
+  // followed by white space before its number.
+  const m = new RegExp(`(?:^|[\\s(,])${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}\\s*:?\\s+(-?[0-9.]+|n/a)`, 'm').exec(text);
   assert.ok(m !== null, `no "${label}" in:\n${text}`);
   return m[1] === 'n/a' ? Number.NaN : Number(m[1]);
 }
