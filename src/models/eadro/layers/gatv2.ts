@@ -86,11 +86,27 @@ export function disposeGatGraph(g: GatGraph): void {
   tf.dispose([g.selectSrc, g.selectDst, g.gatherToDst]);
 }
 
-/** max over axis 0 treated as a constant (zero gradient): the softmax shift, which cancels exactly. */
-const constantMax0 = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.max(x, 0),
-  gradFunc: () => tf.zerosLike(x),
-})) as CustomGradientFunc);
+/**
+ * The softmax shift of every edge score: the maximum over the in-edges of the edge's TARGET node, per
+ * column (window x head), as a constant (zero gradient; the shift cancels exactly in the softmax).
+ * e: [nEdges, C] -> [nEdges, C]. A shift by the maximum over ALL edges (what this layer did before)
+ * lets a target whose scores sit far below another target's underflow: its denominator becomes
+ * denormal or 0 and the backward of the division (-ex / den^2) turns into Inf/NaN while the forward
+ * still looks finite. Seen on SN `paper` windows after ~130 steps: every weight below the GAT NaN.
+ */
+function segmentMaxShift(e: tf.Tensor2D, dstIndex: Int32Array, N: number): tf.Tensor2D {
+  const [nEdges, C] = e.shape;
+  const ev = readValues(e);
+  const max = new Float32Array(N * C).fill(-Infinity);
+  for (let k = 0; k < nEdges; k++) {
+    const m0 = dstIndex[k]! * C;
+    const e0 = k * C;
+    for (let c = 0; c < C; c++) if (ev[e0 + c]! > max[m0 + c]!) max[m0 + c] = ev[e0 + c]!;
+  }
+  const out = new Float32Array(nEdges * C);
+  for (let k = 0; k < nEdges; k++) out.set(max.subarray(dstIndex[k]! * C, (dstIndex[k]! + 1) * C), k * C);
+  return tf.tensor2d(out, [nEdges, C]);
+}
 
 /**
  * Max over the heads of [R, H, D] -> [R, D]; the gradient goes to the first maximal head only
@@ -144,7 +160,7 @@ export function gatv2(x: tf.Tensor2D, B: number, graph: GatGraph, p: GatParams, 
   const z = tf.add(srcE, gatherRows(dst, graph.dstIndex));
   const act = tf.leakyRelu(z, opts.negativeSlope).reshape([nEdges * B, H, D]);
   const e = sumAxis(tf.mul(act, p.attn), 2).reshape([nEdges, B * H]); // [nE, B*H]
-  const ex = tf.exp(tf.sub(e, constantMax0(e))) as tf.Tensor2D;
+  const ex = tf.exp(tf.sub(e, segmentMaxShift(e as tf.Tensor2D, graph.dstIndex, N))) as tf.Tensor2D; // shift is a constant: no gradient flows
   const den = gatherRows(scatterAddRows(ex, graph.dstIndex, N), graph.dstIndex); // per edge, its target's sum
   const alpha = tf.div(ex, den).reshape([nEdges, B * H, 1]);
   const messages = tf.mul(srcE.reshape([nEdges, B * H, D]), alpha).reshape([nEdges, B * HD]) as tf.Tensor2D;
