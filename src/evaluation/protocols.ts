@@ -39,6 +39,15 @@ export const protocolDefaults = {
     valFraction: 0.1,
     /** Paper §V-A: last 40 % of each period tests. */
     testFraction: 0.4,
+    /**
+     * ours: split the faulty and the normal windows of each episode separately (each in time order),
+     * so that every part holds both classes in the episode's proportions. Without it the test part
+     * (the episode's tail) is the fault's last seconds plus the recovery gap: with short faults (the
+     * `quick` testbed: 40-60 s faults, 20-30 s gaps) nearly all faulty test windows were edge windows
+     * overlapping the fault by a few seconds, and training saw almost no normal windows of the
+     * fault runs. The purge still removes every window that overlaps a window of another part.
+     */
+    stratifyByLabel: true,
   },
   episodeDisjoint: {
     /** protocol.md §4.2: TT has 9 runs -> 3-fold; SN (4 runs) would set folds = 4 (leave-one-run-out). */
@@ -120,7 +129,8 @@ function groupByTime(ds: SplitInput, indices: Iterable<number>, key: (i: number)
 const episodeKey = (ds: SplitInput) => (i: number): string => `${ds.meta.runId[i]}\u0000${ds.meta.episodeId[i]}`;
 
 /**
- * Assign each episode's windows, in time order, to parts by count fractions; then purge, per run, the
+ * Assign each episode's windows (with `stratifyByLabel`, its faulty and its normal windows separately), in
+ * time order, to parts by count fractions; then purge, per run, the
  * windows whose time range [start, start + T) overlaps a kept window of another part. Conflicts are
  * settled by `keepOrder`: parts earlier in it keep their windows, later ones lose theirs (validation
  * is the smallest part and would vanish otherwise; training, the largest, gives way). At stride 1 s
@@ -132,10 +142,13 @@ function temporalParts(
   indices: Iterable<number>,
   fractions: readonly number[],
   keepOrder: readonly number[],
+  stratifyByLabel = false,
 ): { part: Int8Array; purged: number } {
   const part = new Int8Array(ds.W).fill(-1);
   const total = fractions.reduce((a, b) => a + b, 0);
-  for (const g of groupByTime(ds, indices, episodeKey(ds)).values()) {
+  const byEpisode = episodeKey(ds);
+  const key = stratifyByLabel ? (i: number): string => `${byEpisode(i)}\u0000${(ds.labels[i] as number) >= 0 ? 'faulty' : 'normal'}` : byEpisode;
+  for (const g of groupByTime(ds, indices, key).values()) {
     let from = 0;
     let cum = 0;
     for (let p = 0; p < fractions.length; p++) {
@@ -194,14 +207,26 @@ export function temporalSplit(ds: SplitInput, params: Partial<typeof protocolDef
   if (!(p.trainFraction > 0 && p.testFraction > 0)) {
     throw new EadroError('temporal split needs a training and a test part.', { field: 'trainFraction/testFraction', expected: '> 0' });
   }
-  const { part, purged } = temporalParts(ds, Array.from({ length: ds.W }, (_, i) => i), [p.trainFraction, p.valFraction, p.testFraction], [1, 2, 0]);
+  const { part, purged } = temporalParts(
+    ds,
+    Array.from({ length: ds.W }, (_, i) => i),
+    [p.trainFraction, p.valFraction, p.testFraction],
+    [1, 2, 0],
+    p.stratifyByLabel,
+  );
   const [train, val, test] = partsToLists(part, 3) as [number[], number[], number[]];
   return {
     train,
     val,
     test,
     protocol: 'temporal',
-    params: { trainFraction: p.trainFraction, valFraction: p.valFraction, testFraction: p.testFraction, purgeGapSeconds: ds.T - 1 },
+    params: {
+      trainFraction: p.trainFraction,
+      valFraction: p.valFraction,
+      testFraction: p.testFraction,
+      stratifyByLabel: p.stratifyByLabel,
+      purgeGapSeconds: ds.T - 1,
+    },
     modelSelection: 'validation',
     fold: null,
     purged,

@@ -58,8 +58,8 @@ describe('evaluation/protocols', () => {
     assert.equal(referenceRandomSplit(ds, 7, { testFraction: 0.4 }).test.length, Math.round(ds.W * 0.4));
   });
 
-  it('temporal: train, validation, test in time order per episode, purged so no window straddles parts', () => {
-    const s = temporalSplit(ds);
+  it('temporal without stratification: train, validation, test in time order per episode, purged so no window straddles parts', () => {
+    const s = temporalSplit(ds, { stratifyByLabel: false });
     assert.equal(s.protocol, 'temporal');
     assert.equal(s.modelSelection, 'validation');
     assert.equal(s.params['purgeGapSeconds'], ds.T - 1);
@@ -82,6 +82,40 @@ describe('evaluation/protocols', () => {
     // Purged: T−1 windows at each of the 2 in-episode boundaries, and at the boundaries between
     // adjacent episodes of a run (test tail → next episode's train head): 9·2 + 3·2 boundaries.
     assert.equal(s.purged, (ds.T - 1) * (9 * 2 + 3 * 2));
+    assert.equal(s.train.length + s.val.length + s.test.length + s.purged, ds.W);
+    assert.deepEqual(temporalSplit(ds, { stratifyByLabel: false }), s, 'deterministic');
+  });
+
+  it('temporal (default, stratified by label): per episode and class, train then validation then test, both classes in every part', () => {
+    // Segments long enough that each class keeps windows in every part after the T−1 purges.
+    const ds = toyDataset({ runs: 3, episodesPerRun: 3, windowsPerEpisode: 160, faultWindows: 100, T: 10 });
+    const s = temporalSplit(ds);
+    assert.equal(s.params['stratifyByLabel'], true);
+    assertNoStraddling(ds, s);
+    const part = partOf(ds, s);
+    for (let r = 0; r < 3; r++) {
+      for (let e = 0; e < 3; e++) {
+        for (const faulty of [true, false]) {
+          const starts = [0, 1, 2].map((p) => {
+            const out: number[] = [];
+            for (let i = 0; i < ds.W; i++) {
+              if (ds.meta.runId[i] === `run${r}` && ds.meta.episodeId[i] === e && part[i] === p && (ds.labels[i]! >= 0) === faulty) out.push(ds.meta.start[i] as number);
+            }
+            return out;
+          });
+          const what = `run${r} episode ${e} ${faulty ? 'faulty' : 'normal'}`;
+          for (const st of starts) assert.ok(st.length > 0, `${what} has a window in every part`);
+          assert.ok(Math.min(...starts[1]!) - Math.max(...starts[0]!) >= ds.T, `${what}: purge gap train→val`);
+          assert.ok(Math.min(...starts[2]!) - Math.max(...starts[1]!) >= ds.T, `${what}: purge gap val→test`);
+        }
+      }
+    }
+    // The test part keeps about the dataset's share of faulty windows (the unstratified split's test
+    // tail is mostly the normal gap after each fault).
+    const share = (ids: readonly number[]): number => ids.filter((i) => ds.labels[i]! >= 0).length / ids.length;
+    const all = share(Array.from({ length: ds.W }, (_, i) => i));
+    assert.ok(Math.abs(share(s.test) - all) < 0.15, `test faulty share ${share(s.test)} vs dataset ${all}`);
+    assert.ok(share(temporalSplit(ds, { stratifyByLabel: false }).test) < share(s.test) - 0.2, 'unstratified test tail is mostly normal');
     assert.equal(s.train.length + s.val.length + s.test.length + s.purged, ds.W);
     assert.deepEqual(temporalSplit(ds), s, 'deterministic');
   });
