@@ -29,6 +29,11 @@ export interface MethodSpec {
   ablation?: Ablation;
   /** Method-specific hyper-parameters (recorded, hashed). */
   params?: Record<string, unknown>;
+  /**
+   * Run this method only under these protocols (by name); absent = under every protocol of the
+   * experiment. A grid-shaping choice, not part of the run: it is left out of the run's spec and hash.
+   */
+  onlyProtocols?: string[];
 }
 
 /** One point of a grid without its seed. */
@@ -82,6 +87,12 @@ export function validateExperiment(value: unknown, file: string): ExperimentConf
     const mm = m as Partial<MethodSpec>;
     if (typeof mm?.name !== 'string' || mm.name === '') fail(file, `methods[${i}].name`, 'a registered method name', mm?.name);
     if (mm.ablation !== undefined && !ablations.includes(mm.ablation)) fail(file, `methods[${i}].ablation`, ablations.join(' | '), mm.ablation);
+    if (mm.onlyProtocols !== undefined) {
+      const listed = new Set((e.protocols as { name?: unknown }[]).map((p) => p?.name));
+      if (!Array.isArray(mm.onlyProtocols) || mm.onlyProtocols.length === 0 || mm.onlyProtocols.some((n) => !listed.has(n))) {
+        fail(file, `methods[${i}].onlyProtocols`, `a non-empty list of the experiment's protocol names (${[...listed].join(', ')})`, mm.onlyProtocols);
+      }
+    }
   });
   (e.protocols as unknown[]).forEach((p, i) => {
     const name = (p as { name?: unknown })?.name;

@@ -1,5 +1,6 @@
 /**
- * Grid expansion: the cross product datasets × methods × protocols, each with every seed. A run is
+ * Grid expansion: the cross product datasets × methods × protocols (less the protocols a method's
+ * `onlyProtocols` leaves out), each with every seed. A run is
  * identified by the hash of its `RunSpec` (seed excluded, so the seeds of one configuration sit side
  * by side in `results/runs/<config-hash>/<seed>/`) and its seed.
  */
@@ -21,8 +22,9 @@ export interface GridRun {
 export function expandGrid(e: ExperimentConfig): GridRun[] {
   const runs: GridRun[] = [];
   for (const dataset of e.datasets) {
-    for (const method of e.methods) {
+    for (const { onlyProtocols, ...method } of e.methods) {
       for (const protocol of e.protocols) {
+        if (onlyProtocols !== undefined && !onlyProtocols.includes(protocol.name)) continue;
         const spec: RunSpec = { dataset, pipeline: e.pipeline ?? {}, method, protocol };
         const hash = configHash(spec);
         for (const seed of e.seeds) runs.push({ spec, seed, configHash: hash });

@@ -23,6 +23,17 @@ describe('experiments/grid', () => {
     for (const r of runs) assert.equal(r.configHash, configHash(r.spec), 'the hash is of the spec without the seed');
   });
 
+  it('runs a method only under its onlyProtocols, with the same hash as without the field', () => {
+    const base = { name: 'p', datasets: [{ kind: 'raw' as const, path: '/x', system: 'SN' as const }], protocols: [{ name: 'temporal' as const }, { name: 'reference-random' as const }], seeds: [0] };
+    const e = defineExperiment({ ...base, methods: [{ name: 'eadro', ablation: 'without-logs' as const, onlyProtocols: ['temporal'] }, { name: 'eadro' }] });
+    const runs = expandGrid(e);
+    assert.deepEqual(runs.map((r) => `${r.spec.method.ablation ?? 'none'}/${r.spec.protocol.name}`), ['without-logs/temporal', 'none/temporal', 'none/reference-random']);
+    assert.ok(!('onlyProtocols' in runs[0]!.spec.method), 'the field stays out of the run spec');
+    const plain = expandGrid(defineExperiment({ ...base, methods: [{ name: 'eadro', ablation: 'without-logs' as const }] }));
+    assert.equal(runs[0]!.configHash, plain[0]!.configHash, 'same run, same results folder');
+    assert.throws(() => validateExperiment({ ...base, methods: [{ name: 'eadro', onlyProtocols: ['episode-disjoint'] }] }, 'e.ts'), /methods\[0\]\.onlyProtocols/);
+  });
+
   it('refuses duplicate runs and names the bad field of an invalid config', () => {
     const dup = defineExperiment({ name: 'd', datasets: [{ kind: 'raw', path: '/x', system: 'TT' }], methods: [{ name: 'a' }, { name: 'a' }], protocols: [{ name: 'temporal' }], seeds: [0] });
     assert.throws(() => expandGrid(dup), EadroError);

@@ -4,19 +4,23 @@ import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 describe('experiments/reproduce', () => {
-  it('quick: Eadro + 4 ablations + 2 trivial baselines on TT and SN under two protocols', () => {
+  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, on TT and SN', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
     assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    assert.equal(expandGrid(e).length, 7 * 2 * 2 * e.seeds.length);
+    // Per system: full Eadro and the 2 baselines under both protocols, the 4 ablations under temporal.
+    const runs = expandGrid(e);
+    assert.equal(runs.length, (3 * 2 + 4) * 2 * e.seeds.length);
+    assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
   });
 
   it('full: paper profile, 5 seeds, paper epochs; overrides apply', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
+    assert.equal(expandGrid(e).length, 7 * 2 * 2 * 5, 'every ablation under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);
