@@ -1,13 +1,43 @@
 /**
- * One training step: tfjs autodiff (tf.variableGrads) over the model, where the hot blocks carry
- * hand-written gradients through tf.customGrad (conv + BatchNorm + ReLU in layers/causal-conv.ts, the
- * max over GAT heads in layers/gatv2.ts), each tested against plain autodiff.
+ * One training step, two ways that return the same GradientResult (tested against each other):
+ * - `manual` (manual/network.ts): a hand-written forward and backward on host arrays with tfjs
+ *   matMuls, no autodiff (../shared/specs/fast-tfjs-wasm.md); the default where it covers the config;
+ * - `autodiff`: tfjs autodiff (tf.variableGrads) over the model, where the hot blocks carry
+ *   hand-written gradients through tf.customGrad (conv + BatchNorm + ReLU in layers/causal-conv.ts, the
+ *   max over GAT heads in layers/gatv2.ts), each tested against plain autodiff.
+ * `EADRO_STEP=autodiff` forces autodiff (training and inference), e.g. to compare the two.
  */
 import * as tf from '@tensorflow/tfjs';
+import { EadroError } from '../../core/errors.js';
+import type { EadroConfig } from './config.js';
 import { eadroLoss } from './loss.js';
 import { forwardEadro, type EadroBatch, type EadroModel } from './model.js';
 import { updatedRunningStats } from './layers/causal-conv.js';
+import { manualGradients, supportsManualStep } from './manual/network.js';
 import type { Adam } from './adam.js';
+
+export { manualGradients, supportsManualStep };
+
+/** Which implementation computes the gradients. */
+export type StepKind = 'manual' | 'autodiff';
+
+/**
+ * The step to use for a config: `requested` (a train option), else EADRO_STEP, else manual where
+ * supported. Asking for `manual` where it is not supported is an error.
+ */
+export function chooseStep(config: EadroConfig, requested?: StepKind): StepKind {
+  const fromEnv = process.env['EADRO_STEP'];
+  const asked = requested ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv);
+  if (asked !== undefined && asked !== 'manual' && asked !== 'autodiff') {
+    throw new EadroError(`Unknown training step "${asked}".`, { field: 'EADRO_STEP', expected: 'manual or autodiff', found: asked });
+  }
+  if (asked === 'autodiff') return 'autodiff';
+  if (supportsManualStep(config)) return 'manual';
+  if (asked === 'manual') {
+    throw new EadroError('The hand-written training step does not cover this configuration.', { field: 'step', expected: 'autodiff for this config' });
+  }
+  return 'autodiff';
+}
 
 export interface StepLosses {
   total: number;
@@ -55,6 +85,13 @@ export function applyStep(model: EadroModel, adam: Adam, result: GradientResult)
     tf.dispose([old.mean, old.variance, s.mean, s.variance]);
   }
   tf.dispose([...result.grads.values()]);
+}
+
+/** A whole step by the chosen implementation. */
+export function trainStep(model: EadroModel, batch: EadroBatch, adam: Adam, kind: StepKind): StepLosses {
+  const result = kind === 'manual' ? manualGradients(model, batch) : autodiffGradients(model, batch);
+  applyStep(model, adam, result);
+  return result.losses;
 }
 
 /** A whole step by autodiff. */

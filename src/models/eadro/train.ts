@@ -8,6 +8,11 @@
  * checkpoint replays exactly the epochs an uninterrupted run would (same backend), and gets identical
  * weights.
  *
+ * The step (step.ts chooseStep): the hand-written forward and backward (manual/) where it covers the
+ * config, else tfjs autodiff; `opts.step` or EADRO_STEP=autodiff|manual picks one. Both give the same
+ * gradients up to float32 rounding (tested), so a run resumed with the other step continues the same
+ * optimisation, though not bit for bit. Which one ran is recorded per epoch and in the result.
+ *
  * Checkpoints (when `checkpointDir` is given): `last/` after every epoch (weights, BatchNorm state, Adam
  * moments, history: resumable) and `best/` whenever the validation loss improves (what is returned).
  * Calling trainEadro again with the same directory, data and config resumes after the last epoch.
@@ -25,7 +30,7 @@ import { createEadro, disposeEadro, type EadroModel } from './model.js';
 import { Adam } from './adam.js';
 import { predict } from './infer.js';
 import { selectionMetrics } from './selection-metrics.js';
-import { trainStepAutodiff, type StepLosses } from './step.js';
+import { chooseStep, trainStep, type StepKind, type StepLosses } from './step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
 
@@ -46,12 +51,16 @@ export interface EpochLog {
   windowsPerSecond: number;
   /** Whether this epoch became the selected one (best validation selection score, config.selectBy). */
   improved: boolean;
+  /** Which training step ran: hand-written forward/backward or tfjs autodiff (step.ts). */
+  step: StepKind;
 }
 
 export interface TrainOptions {
   seed: number;
   checkpointDir?: string;
   onEpoch?: (e: EpochLog) => void;
+  /** Force the training step (default: EADRO_STEP, else manual where supported; see step.ts chooseStep). */
+  step?: StepKind;
 }
 
 export interface TrainResult {
@@ -62,6 +71,8 @@ export interface TrainResult {
   bestEpoch: number;
   /** Whether the replacement wasm kernels (wasm-kernels.ts) were active. */
   fastWasmKernels: boolean;
+  /** Which training step ran (step.ts). */
+  step: StepKind;
 }
 
 interface TrainerState {
@@ -90,6 +101,7 @@ export async function trainEadro(
   checkIndices(ds, split.val, 'split.val');
   if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
   const fastWasmKernels = ensureFastWasmKernels();
+  const step = chooseStep(config, opts.step);
 
   const lastDir = opts.checkpointDir === undefined ? undefined : path.join(opts.checkpointDir, 'last');
   const bestDir = opts.checkpointDir === undefined ? undefined : path.join(opts.checkpointDir, 'best');
@@ -147,7 +159,7 @@ export async function trainEadro(
       for (let s = 0; s < stepsPerEpoch; s++) {
         const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
         const batch = makeBatch(ds, ids, model.config);
-        const l: StepLosses = trainStepAutodiff(model, batch, adam);
+        const l: StepLosses = trainStep(model, batch, adam, step);
         disposeBatch(batch);
         sum = { total: sum.total + l.total * ids.length, detect: sum.detect + l.detect * ids.length, locate: sum.locate + l.locate * ids.length };
         progress.tick(1, `epoch ${epoch} loss ${l.total.toFixed(4)}`);
@@ -181,6 +193,7 @@ export async function trainEadro(
         trainSeconds,
         windowsPerSecond: n / trainSeconds,
         improved,
+        step,
       };
       state.history.push(log);
       if (improved) {
@@ -199,7 +212,7 @@ export async function trainEadro(
       if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics, adam, trainerState: state });
       if (process.env['EADRO_QUIET'] !== '1') {
         process.stderr.write(
-          `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s${improved ? ' *' : ''}\n`,
+          `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s (${step} step)${improved ? ' *' : ''}\n`,
         );
       }
       opts.onEpoch?.(log);
@@ -221,7 +234,7 @@ export async function trainEadro(
     }
     for (const [k, t] of best) if (k.startsWith('param/')) t.dispose();
   }
-  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels };
+  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step };
 }
 
 function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {

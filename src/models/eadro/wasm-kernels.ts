@@ -151,19 +151,23 @@ const sliceKernel: KernelFn = (args) => {
   return out;
 };
 
-/** [n, a, b] -> [n, b, a] on heap views, in 32 x 32 blocks. */
+/**
+ * [n, a, b] -> [n, b, a] on heap views. Blocks of 256 source rows, each output row written
+ * contiguously: measured 3.3 ms for [33792, 64] against 18.6 ms with 32 x 32 tiles, whose writes
+ * jump a whole output row each (same loop as manual/host.ts transpose).
+ */
 function transposeLastTwo(backend: AnyBackend, x: tf.TensorInfo, n: number, a: number, b: number, outShape: number[]): tf.TensorInfo {
   const out = backend.makeOutput(outShape, x.dtype);
   const xv = backend.typedArrayFromHeap(x);
   const ov = backend.typedArrayFromHeap(out);
-  const BS = 32;
+  const BS = 256;
   for (let m = 0; m < n; m++) {
     const base = m * a * b;
     for (let i0 = 0; i0 < a; i0 += BS) {
       const i1 = Math.min(a, i0 + BS);
-      for (let j0 = 0; j0 < b; j0 += BS) {
-        const j1 = Math.min(b, j0 + BS);
-        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) ov[base + j * a + i] = xv[base + i * b + j]!;
+      for (let j = 0; j < b; j++) {
+        const o = base + j * a;
+        for (let i = i0, k = base + i0 * b + j; i < i1; i++, k += b) ov[o + i] = xv[k]!;
       }
     }
   }

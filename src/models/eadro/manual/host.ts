@@ -1,0 +1,169 @@
+/**
+ * The small kernel library of the hand-written Eadro step (../shared/specs/fast-tfjs-wasm.md). Most
+ * activations live in plain Float32Arrays ("host" memory, row-major) reused across passes
+ * (Workspace); elementwise work and column sums are JavaScript loops (sums in float64); the tfjs ops
+ * are 2-D matMuls: plain (bias fused in) for products, and with transposeA for weight gradients,
+ * which the replacement BatchMatMul of ../wasm-kernels.ts runs with the long operand on the left.
+ * Each call uploads its host operands, reads the product through a heap view and disposes every
+ * tensor it made, so the tensor count stays flat across steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readValues } from '../layers/row-gather.js';
+
+/** A row-major matrix in host memory: `data[r * cols + c]`. */
+export interface HostMatrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+/** A matMul operand: host data (uploaded for the call) or a tensor already on the backend (weights, batch). */
+export type MatOperand = HostMatrix | tf.Tensor2D;
+
+/**
+ * Host buffers reused across passes, by purpose. Why: a fresh 8.6 MB Float32Array cost ~6 ms here
+ * (page faults on new memory), and one training step at N=12 needs ~40 of them. A buffer handed out
+ * under a key is valid until the same key is asked for again (the next pass): results meant to outlive
+ * a pass are copied by their caller.
+ */
+export class Workspace {
+  private readonly buffers = new Map<string, Float32Array>();
+
+  /** A buffer of `length` floats under `key`, contents undefined (the previous pass's values). */
+  take(key: string, length: number): Float32Array {
+    let buf = this.buffers.get(key);
+    if (buf === undefined || buf.buffer.byteLength < length * 4) {
+      buf = new Float32Array(length);
+      this.buffers.set(key, buf);
+      return buf;
+    }
+    return buf.length === length ? buf : new Float32Array(buf.buffer, 0, length);
+  }
+
+  /** The same, zero-filled. */
+  zeroed(key: string, length: number): Float32Array {
+    return this.take(key, length).fill(0);
+  }
+}
+
+export function hostMatrix(data: Float32Array, rows: number, cols: number): HostMatrix {
+  if (data.length !== rows * cols) throw new Error(`host matrix: ${data.length} values for [${rows}, ${cols}]`);
+  return { data, rows, cols };
+}
+
+function shapeOf(m: MatOperand): [number, number] {
+  return m instanceof tf.Tensor ? (m.shape as [number, number]) : [m.rows, m.cols];
+}
+
+/**
+ * a [m, k] x b [k, n] -> [m, n] in host memory, plus `bias` [n] broadcast over rows when given.
+ * `out` (length m*n) is reused when passed.
+ */
+export function matMul(a: MatOperand, b: MatOperand, bias?: Float32Array, out?: Float32Array): HostMatrix {
+  const [m, k] = shapeOf(a);
+  const [k2, n] = shapeOf(b);
+  if (k !== k2) throw new Error(`matMul: inner sizes differ ([${m}, ${k}] x [${k2}, ${n}])`);
+  const result = out ?? new Float32Array(m * n);
+  const made: tf.Tensor[] = [];
+  const upload = (x: MatOperand): tf.Tensor2D => {
+    if (x instanceof tf.Tensor) return x;
+    const t = tf.tensor2d(x.data, [x.rows, x.cols]);
+    made.push(t);
+    return t;
+  };
+  let product: tf.Tensor;
+  if (bias === undefined) product = tf.matMul(upload(a), upload(b));
+  else {
+    // the bias added inside the GEMM (XNNPACK), not by a JavaScript pass over the product
+    const biasTensor = tf.tensor1d(bias);
+    made.push(biasTensor);
+    product = tf.fused.matMul({ a: upload(a), b: upload(b), bias: biasTensor });
+  }
+  made.push(product);
+  result.set(readValues(product)); // heap view on wasm: read before any other allocation
+  tf.dispose(made);
+  return { data: result, rows: m, cols: n };
+}
+
+export const hostKernelDefaults = {
+  // ours: source rows per block of `transpose`; measured 3.3 ms for [33792, 64] with 256 (16 to 1024
+  // within 30 %), against 18.6 ms with the usual 32 x 32 tiles, whose writes jump a whole output row each
+  transposeBlockRows: 256,
+};
+
+/** [rows, cols] -> [cols, rows], in blocks of source rows, each output row written contiguously. */
+export function transpose(x: Float32Array, rows: number, cols: number, out = new Float32Array(rows * cols)): Float32Array {
+  const BS = hostKernelDefaults.transposeBlockRows;
+  for (let r0 = 0; r0 < rows; r0 += BS) {
+    const r1 = Math.min(rows, r0 + BS);
+    for (let c = 0; c < cols; c++) {
+      const o = c * rows;
+      for (let r = r0, i = r0 * cols + c; r < r1; r++, i += cols) out[o + r] = x[i]!;
+    }
+  }
+  return out;
+}
+
+export function transposeMatrix(m: HostMatrix, out?: Float32Array): HostMatrix {
+  return { data: transpose(m.data, m.rows, m.cols, out), rows: m.cols, cols: m.rows };
+}
+
+/** Column sums of [rows, cols], accumulated in float64. */
+export function columnSums(x: Float32Array, rows: number, cols: number): Float64Array {
+  const acc = new Float64Array(cols);
+  for (let r = 0, o = 0; r < rows; r++, o += cols) for (let c = 0; c < cols; c++) acc[c]! += x[o + c]!;
+  return acc;
+}
+
+/**
+ * Weight gradient of y = x W: x^T dy, [in, out], as tf.matMul(x, dy, transposeA) through the
+ * replacement BatchMatMul of wasm-kernels.ts, which transposes on heap views and puts the long
+ * operand on the left ((dy^T x)^T when x is the narrower): XNNPACK packs its right-hand operand on
+ * every call, which costs more than the product when that operand is large.
+ */
+export function weightGradient(x: HostMatrix | tf.Tensor2D, dy: HostMatrix | tf.Tensor2D): HostMatrix {
+  const made: tf.Tensor[] = [];
+  const asTensor = (m: HostMatrix | tf.Tensor2D): tf.Tensor2D => {
+    if (m instanceof tf.Tensor) return m;
+    const t = tf.tensor2d(m.data, [m.rows, m.cols]);
+    made.push(t);
+    return t;
+  };
+  const product = tf.matMul(asTensor(x), asTensor(dy), true, false);
+  made.push(product);
+  const [rows, cols] = product.shape as [number, number];
+  const out = hostMatrix(hostValues(product), rows, cols);
+  tf.dispose(made);
+  return out;
+}
+
+/**
+ * A host copy of a tensor's values. (`set` into a fresh array: `slice()` of a view over the wasm heap
+ * took ~36 ms for 8.6 MB in V8, against ~1 ms for `set`.)
+ */
+export function hostValues(t: tf.Tensor): Float32Array {
+  const view = readValues(t);
+  const out = new Float32Array(view.length);
+  out.set(view);
+  return out;
+}
+
+/** A parameter tensor by name (throws naming the parameter when the model lacks it). */
+export function paramTensor(params: Map<string, tf.Tensor>, name: string): tf.Tensor {
+  const p = params.get(name);
+  if (p === undefined) throw new Error(`Eadro parameter ${name} is missing`);
+  return p;
+}
+
+/** A [rows, cols] host matrix of a parameter's values, transposed ([cols, rows]) when asked. */
+export function paramMatrix(params: Map<string, tf.Tensor>, name: string, transposed = false): HostMatrix {
+  const t = paramTensor(params, name);
+  const [rows, cols] = t.shape.length === 2 ? (t.shape as [number, number]) : [1, t.size];
+  const m = hostMatrix(hostValues(t), rows, cols);
+  return transposed ? transposeMatrix(m) : m;
+}
+
+/** Float64 accumulator -> float32 array (gradient results). */
+export function toFloat32(x: Float64Array): Float32Array {
+  return Float32Array.from(x);
+}
