@@ -125,6 +125,7 @@ export const eadroMethod: Method = {
         bestEpoch: trained.bestEpoch,
         selectedOn: split.modelSelection,
         fastWasmKernels: trained.fastWasmKernels,
+        step: trained.step, // hand-written ('manual') or tfjs autodiff gradients
         trainWindowsPerSecond: last?.windowsPerSecond ?? null,
       },
     };

@@ -5,6 +5,8 @@
  * - training: `trainEadro(ds, split, config, { seed, checkpointDir?, onEpoch? })`
  * - inference: `predict(model, ds, indices)` -> anomalyProb, culpritProb, ranking, fused
  * - checkpoints: `saveCheckpoint`, `loadCheckpoint`
+ * - steps: hand-written forward/backward (`manual/`, the default wherever `supportsManualStep`) or tfjs
+ *   autodiff (`EADRO_STEP=autodiff` or `TrainOptions.step`); `chooseStep` says which one runs
  * - speed: `installFastWasmKernels` / `uninstallFastWasmKernels` (trainEadro and predict install them on
  *   wasm unless they were uninstalled on purpose)
  */
@@ -15,3 +17,4 @@ export { predict, predictDefaults, type Prediction } from './infer.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint.js';
 export { installFastWasmKernels, uninstallFastWasmKernels, ensureFastWasmKernels, fastWasmKernelsInstalled } from './wasm-kernels.js';
 export { datasetDims, makeBatch, disposeBatch } from './data.js';
+export { chooseStep, supportsManualStep, manualGradients, autodiffGradients, type StepKind, type StepLosses, type GradientResult } from './step.js';
