@@ -13,6 +13,10 @@
  * gradients up to float32 rounding (tested), so a run resumed with the other step continues the same
  * optimisation, though not bit for bit. Which one ran is recorded per epoch and in the result.
  *
+ * Threads (parallel/trainer.ts): `opts.threads` or EADRO_TRAIN_THREADS = 2 trains data-parallel on the
+ * main thread plus worker threads (each its part of every batch, gradients and BatchNorm statistics
+ * summed across them: the batch-B model up to float32 rounding); manual step only; default 1.
+ *
  * Checkpoints (when `checkpointDir` is given): `last/` after every epoch (weights, BatchNorm state, Adam
  * moments, history: resumable) and `best/` whenever the validation loss improves (what is returned).
  * Calling trainEadro again with the same directory, data and config resumes after the last epoch.
@@ -33,6 +37,7 @@ import { selectionMetrics } from './selection-metrics.js';
 import { chooseStep, trainStep, type StepKind, type StepLosses } from './step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
+import { ParallelTrainer, resolveTrainThreads } from './parallel/trainer.js';
 
 export interface EpochLog {
   /** 1-based epoch number. */
@@ -53,6 +58,8 @@ export interface EpochLog {
   improved: boolean;
   /** Which training step ran: hand-written forward/backward or tfjs autodiff (step.ts). */
   step: StepKind;
+  /** Threads that trained (data-parallel replicas, parallel/trainer.ts); 1 = this thread alone. */
+  threads: number;
 }
 
 export interface TrainOptions {
@@ -61,6 +68,8 @@ export interface TrainOptions {
   onEpoch?: (e: EpochLog) => void;
   /** Force the training step (default: EADRO_STEP, else manual where supported; see step.ts chooseStep). */
   step?: StepKind;
+  /** Training threads (default: EADRO_TRAIN_THREADS, else 1); > 1 needs the manual step. */
+  threads?: number;
 }
 
 export interface TrainResult {
@@ -73,6 +82,8 @@ export interface TrainResult {
   fastWasmKernels: boolean;
   /** Which training step ran (step.ts). */
   step: StepKind;
+  /** Training threads (parallel/trainer.ts). */
+  threads: number;
 }
 
 interface TrainerState {
@@ -102,6 +113,10 @@ export async function trainEadro(
   if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
   const fastWasmKernels = ensureFastWasmKernels();
   const step = chooseStep(config, opts.step);
+  const threads = resolveTrainThreads(opts.threads);
+  if (threads > 1 && step !== 'manual') {
+    throw new EadroError('Multi-threaded training needs the hand-written step.', { field: 'threads', expected: '1 with the autodiff step', found: String(threads) });
+  }
 
   const lastDir = opts.checkpointDir === undefined ? undefined : path.join(opts.checkpointDir, 'last');
   const bestDir = opts.checkpointDir === undefined ? undefined : path.join(opts.checkpointDir, 'best');
@@ -124,6 +139,8 @@ export async function trainEadro(
     // JSON stores NaN (no validation split) as null: restore the numbers.
     for (const h of state.history) {
       for (const k of ['valLoss', 'valF1', 'valHR1', 'valHR3'] as const) if (h[k] === null) h[k] = Number.NaN;
+      // Checkpoints written before `threads` was recorded: those epochs ran on one thread.
+      h.threads ??= 1;
     }
   } else {
     model = createEadro(config, dims, opts.seed);
@@ -150,19 +167,29 @@ export async function trainEadro(
   const rng = createRng(opts.seed);
   const stepsPerEpoch = Math.ceil(split.train.length / config.batchSize);
   const firstEpoch = state.history.length + 1;
+  let parallel: ParallelTrainer | null = null;
   const progress = createProgress(`eadro ${config.variant}${config.without.length ? ` w/o ${config.without.join(',')}` : ''}`, (config.maxEpochs - firstEpoch + 1) * stepsPerEpoch);
   try {
+    if (threads > 1 && firstEpoch <= config.maxEpochs && !state.stopped) {
+      parallel = await ParallelTrainer.start({ ds, model, adam, threads, fastWasmKernels });
+    }
     for (let epoch = firstEpoch; epoch <= config.maxEpochs && !state.stopped; epoch++) {
       const order = rng.fork(`shuffle/epoch-${epoch}`).shuffle([...split.train]);
       let sum = { total: 0, detect: 0, locate: 0 };
       const t0 = performance.now();
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
-        const batch = makeBatch(ds, ids, model.config);
-        const l: StepLosses = trainStep(model, batch, adam, step);
-        disposeBatch(batch);
-        sum = { total: sum.total + l.total * ids.length, detect: sum.detect + l.detect * ids.length, locate: sum.locate + l.locate * ids.length };
+      const addStep = (l: StepLosses, windows: number): void => {
+        sum = { total: sum.total + l.total * windows, detect: sum.detect + l.detect * windows, locate: sum.locate + l.locate * windows };
         progress.tick(1, `epoch ${epoch} loss ${l.total.toFixed(4)}`);
+      };
+      if (parallel !== null) await parallel.runEpoch(epoch, order, config.batchSize, addStep);
+      else {
+        for (let s = 0; s < stepsPerEpoch; s++) {
+          const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
+          const batch = makeBatch(ds, ids, model.config);
+          const l: StepLosses = trainStep(model, batch, adam, step);
+          disposeBatch(batch);
+          addStep(l, ids.length);
+        }
       }
       const trainSeconds = (performance.now() - t0) / 1000;
       const n = split.train.length;
@@ -194,6 +221,7 @@ export async function trainEadro(
         windowsPerSecond: n / trainSeconds,
         improved,
         step,
+        threads,
       };
       state.history.push(log);
       if (improved) {
@@ -212,19 +240,21 @@ export async function trainEadro(
       if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics, adam, trainerState: state });
       if (process.env['EADRO_QUIET'] !== '1') {
         process.stderr.write(
-          `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s (${step} step)${improved ? ' *' : ''}\n`,
+          `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s (${step} step${threads > 1 ? `, ${threads} threads` : ''})${improved ? ' *' : ''}\n`,
         );
       }
       opts.onEpoch?.(log);
     }
   } catch (err) {
     progress.stop();
+    await parallel?.close();
     if (best !== null) tf.dispose([...best.values()]);
     adam.dispose();
     disposeEadro(model);
     throw err;
   }
   progress.stop();
+  await parallel?.close();
   adam.dispose();
   if (best !== null) {
     for (const [k, v] of model.params) v.assign(best.get(`param/${k}`)!);
@@ -234,7 +264,7 @@ export async function trainEadro(
     }
     for (const [k, t] of best) if (k.startsWith('param/')) t.dispose();
   }
-  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step };
+  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, threads };
 }
 
 function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {

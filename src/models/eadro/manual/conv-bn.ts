@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readValues } from '../layers/row-gather.js';
 import { hostValues, transpose, weightGradient, type Workspace } from './host.js';
+import type { ReplicaReducer } from '../parallel/reducer.js';
 
 export interface ConvBnWeights {
   /** [K, C] as a tensor. */
@@ -63,7 +64,10 @@ function fusedAffineRelu(x: tf.Tensor2D, w: Float32Array, K: number, C: number, 
 /**
  * Forward. `running` (eval mode) gives the running mean and variance [C]; without it the batch
  * statistics are used and what the backward needs is kept. Tensors that outlive the call are pushed
- * to `keep` for the caller to dispose.
+ * to `keep` for the caller to dispose. With `reducer` (data-parallel training, ../parallel/), this
+ * replica's rows are one part of the batch: the taps' sums and co-moments are summed across replicas
+ * before normalising, so every replica normalises with the whole batch's statistics (the backward then
+ * needs no reduction of its own: the conv's gradients are linear in A, and the caller sums them).
  */
 export function convBnForward(
   cols: tf.Tensor2D,
@@ -73,6 +77,7 @@ export function convBnForward(
   ws: Workspace,
   key: string,
   running?: { mean: Float32Array; variance: Float32Array },
+  reducer?: ReplicaReducer,
 ): ConvBnOutput {
   const [M, K] = cols.shape;
   const C = w.weight.shape[1];
@@ -95,7 +100,17 @@ export function convBnForward(
   const cv = readValues(cols);
   const mu = new Float64Array(K);
   for (let m = 0, o = 0; m < M; m++, o += K) for (let k = 0; k < K; k++) mu[k]! += cv[o + k]!;
-  for (let k = 0; k < K; k++) mu[k] = mu[k]! / M;
+  // Rows behind the statistics: this replica's, or the whole batch's across replicas.
+  let rows = M;
+  if (reducer !== undefined) {
+    const local = new Float64Array(K + 1);
+    local.set(mu);
+    local[K] = M;
+    const total = reducer.sum(local);
+    mu.set(total.subarray(0, K));
+    rows = total[K]!;
+  }
+  for (let k = 0; k < K; k++) mu[k] = mu[k]! / rows;
   const K1 = K + 1;
   const centredHost = ws.take(`${key}/centred`, M * K1);
   const cov = new Float64Array(K * K);
@@ -112,9 +127,10 @@ export function convBnForward(
       for (let j = 0; j <= k; j++) cov[k * K + j]! += rk * row[j]!;
     }
   }
+  if (reducer !== undefined) cov.set(reducer.sum(cov)); // co-moments about the global mean: they add up
   for (let k = 0; k < K; k++) {
     for (let j = 0; j <= k; j++) {
-      cov[k * K + j] = cov[k * K + j]! / M;
+      cov[k * K + j] = cov[k * K + j]! / rows;
       cov[j * K + k] = cov[k * K + j]!;
     }
   }
@@ -146,7 +162,7 @@ export function convBnForward(
   scaledAug.set(scaled.subarray(0, K * C));
   const y = fusedAffineRelu(centred, scaledAug, K1, C, shift);
   keep.push(y, centred);
-  return { y, batchMean, batchVariance, rows: M, saved: { M, K, C, y, centred, cov, weight, rstd, key } };
+  return { y, batchMean, batchVariance, rows, saved: { M, K, C, y, centred, cov, weight, rstd, key } };
 }
 
 export interface ConvBnGradients {

@@ -25,6 +25,7 @@ import { gluBackward, gluForward, type GluSaved } from './glu.js';
 import { gatBackward, gatForward, graphLists, type GatGraphLists, type GatSaved, type GatSettings, type GatWeights } from './gatv2.js';
 import { poolBackward, poolForward, type PoolSaved } from './pooling.js';
 import { hostLoss } from './loss.js';
+import type { ReplicaReducer } from '../parallel/reducer.js';
 
 /**
  * Whether the hand-written step covers this config. Every option of EadroConfig is implemented (both
@@ -135,8 +136,12 @@ function pv(params: Map<string, tf.Tensor>, name: string): Float32Array {
   return hostValues(paramTensor(params, name));
 }
 
-/** Forward pass; with `training`, batch statistics in BatchNorm and a tape for the backward. */
-export function manualForward(model: EadroModel, batch: EadroBatch, training: boolean): ManualForwardResult {
+/**
+ * Forward pass; with `training`, batch statistics in BatchNorm and a tape for the backward. With
+ * `reducer` (training on one replica's part of a batch, ../parallel/), BatchNorm uses the whole batch's
+ * statistics, summed across replicas (conv-bn.ts).
+ */
+export function manualForward(model: EadroModel, batch: EadroBatch, training: boolean, reducer?: ReplicaReducer): ManualForwardResult {
   const c = model.config;
   const params = model.params as Map<string, tf.Tensor>;
   const { N, T } = model.dims;
@@ -171,7 +176,7 @@ export function manualForward(model: EadroModel, batch: EadroBatch, training: bo
       };
       const state = model.bnState.get(name)!;
       const running = training ? undefined : { mean: hostValues(state.mean), variance: hostValues(state.variance) };
-      const conv = convBnForward(cols, weights, c.batchNormEpsilon, temps, ws, `${name}/conv`, running);
+      const conv = convBnForward(cols, weights, c.batchNormEpsilon, temps, ws, `${name}/conv`, running, training ? reducer : undefined);
       if (training) bnBatch.set(name, { mean: conv.batchMean!, variance: conv.batchVariance!, rows: conv.rows! });
       const C = part.width;
       let attention: TanhSaved | QkvSaved | undefined;
@@ -253,18 +258,24 @@ export function disposeForward(f: ManualForwardResult): void {
   f.temps.length = 0;
 }
 
-/** Loss, every parameter's gradient and the BatchNorm batch statistics, by the hand-written backward. */
-export function manualGradients(model: EadroModel, batch: EadroBatch): GradientResult {
+/**
+ * Loss, every parameter's gradient and the BatchNorm batch statistics, by the hand-written backward.
+ * With `reducer`, `batch` is this replica's part of a larger batch and the result is the WHOLE batch's
+ * (identical on every replica): BatchNorm statistics and loss normalisers are summed across replicas
+ * during the pass, and the gradients and losses (each replica's share) at its end, in one reduction.
+ * Without it the computation is exactly the single-process one.
+ */
+export function manualGradients(model: EadroModel, batch: EadroBatch, reducer?: ReplicaReducer): GradientResult {
   const c = model.config;
   const params = model.params as Map<string, tf.Tensor>;
   const { N, T } = model.dims;
   const B = batch.B;
   const R = N * B;
   const ws = modelWorkspace(model);
-  const f = manualForward(model, batch, true);
+  const f = manualForward(model, batch, true, reducer);
   try {
     const tape = f.tape!;
-    const loss = hostLoss(c, f.detectLogits, f.locateLogits, batch.labels, N, true);
+    const loss = hostLoss(c, f.detectLogits, f.locateLogits, batch.labels, N, true, reducer);
     const host = new Map<string, Float32Array>();
     // Heads: logits -> hidden (ReLU) -> fused; both heads add into dFused.
     const dFused = new Float32Array(B * c.gatHidden);
@@ -331,16 +342,44 @@ export function manualGradients(model: EadroModel, batch: EadroBatch): GradientR
         .set(`${br.name}.bn.gamma`, conv.gamma)
         .set(`${br.name}.bn.beta`, conv.beta);
     }
-    const grads = new Map<string, tf.Tensor>();
-    for (const [name, v] of model.params) {
-      const g = host.get(name);
-      if (g === undefined) throw new Error(`manual step: no gradient computed for ${name}`);
-      grads.set(name, tf.tensor(g, v.shape));
+    for (const name of model.params.keys()) {
+      if (!host.has(name)) throw new Error(`manual step: no gradient computed for ${name}`);
     }
+    let losses = { total: loss.total, detect: loss.detect, locate: loss.locate };
+    if (reducer !== undefined) losses = sumAcrossReplicas(reducer, model, host, losses);
+    const grads = new Map<string, tf.Tensor>();
+    for (const [name, v] of model.params) grads.set(name, tf.tensor(host.get(name)!, v.shape));
     const bnBatch: GradientResult['bnBatch'] = new Map();
     for (const [branch, s] of f.bnBatch) bnBatch.set(branch, { mean: tf.tensor1d(s.mean), variance: tf.tensor1d(s.variance), rows: s.rows });
-    return { losses: { total: loss.total, detect: loss.detect, locate: loss.locate }, grads, bnBatch };
+    return { losses, grads, bnBatch };
   } finally {
     disposeForward(f);
   }
+}
+
+/**
+ * One reduction of every gradient (params order) and the three losses: each replica's share in, the
+ * whole batch's out, replacing `host`'s arrays. Layout: [grad of param 0 | ... | total, detect, locate].
+ */
+function sumAcrossReplicas(reducer: ReplicaReducer, model: EadroModel, host: Map<string, Float32Array>, losses: { total: number; detect: number; locate: number }): { total: number; detect: number; locate: number } {
+  let length = 3;
+  for (const name of model.params.keys()) length += host.get(name)!.length;
+  const local = new Float64Array(length);
+  let o = 0;
+  for (const name of model.params.keys()) {
+    const g = host.get(name)!;
+    local.set(g, o);
+    o += g.length;
+  }
+  local[o] = losses.total;
+  local[o + 1] = losses.detect;
+  local[o + 2] = losses.locate;
+  const total = reducer.sum(local);
+  o = 0;
+  for (const name of model.params.keys()) {
+    const n = host.get(name)!.length;
+    host.set(name, Float32Array.from(total.subarray(o, o + n)));
+    o += n;
+  }
+  return { total: total[o]!, detect: total[o + 1]!, locate: total[o + 2]! };
 }
