@@ -33,7 +33,12 @@ export interface ServiceEvents {
 }
 
 export interface LogFeatureOptions extends HawkesFitOptions {
-  mode: 'corrected' | 'reference';
+  /**
+   * `corrected`: ADM4 baselines mu with window-relative times; `reference`: the official code's absolute
+   * end time (mu ~ 1e-9); `counts`: events per second of each type in the window (the Poisson MLE, i.e.
+   * a Hawkes baseline without excitation), no fit: an alternative log representation for studies.
+   */
+  mode: 'corrected' | 'reference' | 'counts';
   /** Worker threads; 1 runs in-process. */
   workers: number;
   /** Windows per work unit sent to a worker (also the progress granularity). */
@@ -122,8 +127,8 @@ export function emptyStats(): LogFeatureStats {
 function validateJob(perService: ServiceEvents[], windowStarts: Float64Array, T: number, E: number, o: LogFeatureOptions): void {
   if (!(T > 0)) throw new EadroError('Log features: bad window length', { field: 'T', expected: 'seconds > 0', found: String(T) });
   if (!Number.isInteger(E) || E < 1) throw new EadroError('Log features: bad event count', { field: 'E', expected: 'an integer >= 1', found: String(E) });
-  if (o.mode !== 'corrected' && o.mode !== 'reference') {
-    throw new EadroError('Log features: unknown mode', { field: 'mode', expected: "'corrected' or 'reference'", found: String(o.mode) });
+  if (o.mode !== 'corrected' && o.mode !== 'reference' && o.mode !== 'counts') {
+    throw new EadroError('Log features: unknown mode', { field: 'mode', expected: "'corrected', 'reference' or 'counts'", found: String(o.mode) });
   }
   for (let w = 0; w < windowStarts.length; w++) {
     if (!Number.isFinite(windowStarts[w])) throw new EadroError('Log features: bad window start', { field: `windowStarts[${w}]`, expected: 'finite unix seconds', found: String(windowStarts[w]) });
@@ -185,6 +190,11 @@ export class CellComputer {
     stats.events += n;
     if (options.mode === 'reference') {
       this.referenceCell(service, i0, i1, start, cell, stats);
+      return;
+    }
+    if (options.mode === 'counts') {
+      if (n === 0) stats.emptyCells++;
+      for (let i = i0; i < i1; i++) cell[service.types[i] as number]! += 1 / T; // events per second
       return;
     }
     if (n === 0) {

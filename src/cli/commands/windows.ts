@@ -11,7 +11,7 @@ export const order = 30;
 interface WindowsArgs extends GlobalArgs {
   rawDir: string;
   variant?: 'paper' | 'reference';
-  hawkesMode?: 'corrected' | 'reference';
+  hawkesMode?: 'corrected' | 'reference' | 'counts';
   workers?: number;
   cache: boolean;
   refresh: boolean;
@@ -25,7 +25,7 @@ export const command: CommandModule<object, WindowsArgs> = {
     withGlobalOptions(y)
       .positional('raw-dir', { type: 'string', demandOption: true, describe: 'raw data folder (data/, "no fault/")' })
       .option('variant', { type: 'string', choices: ['paper', 'reference'], describe: 'paper (callee->caller graph) or reference (caller->callee)' })
-      .option('hawkes-mode', { type: 'string', choices: ['corrected', 'reference'], describe: 'Hawkes log features: window-relative (corrected) or the official code\'s' })
+      .option('hawkes-mode', { type: 'string', choices: ['corrected', 'reference', 'counts'], describe: 'log features: Hawkes baselines with window-relative times (corrected), the official code\'s (reference), or events per second without a fit (counts)' })
       .option('workers', { type: 'number', describe: 'worker threads for the Hawkes features' })
       .option('cache', { type: 'boolean', default: true, describe: 'reuse/write results/cache/windows (--no-cache to bypass)' })
       .option('refresh', { type: 'boolean', default: false, describe: 'rebuild even if a cache entry exists' })
