@@ -156,6 +156,8 @@ export interface TrainCliOptions {
   seed: number;
   out: string;
   windowConfig?: Partial<WindowConfig> | null;
+  /** Training threads (models/eadro/parallel); undefined = EADRO_TRAIN_THREADS, else 1. */
+  threads?: number;
   onEpoch?: (e: EpochLog) => void;
 }
 
@@ -181,6 +183,7 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
   const trained = await trainEadro(data, trainSplit, config, {
     seed: opts.seed,
     checkpointDir: path.join(opts.out, 'checkpoints'),
+    ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     onEpoch: (e) => {
       epochsThisCall++;
       opts.onEpoch?.(e);

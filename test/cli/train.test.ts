@@ -69,9 +69,10 @@ describe('cli train / evaluate / explain', function () {
     assert.equal(numberAfter(trainStdout, 'validation'), meta['split'].val.length);
     assert.equal(numberAfter(trainStdout, 'test'), meta['split'].test.length);
     assert.ok(meta['split'].val.length > 0 && meta['split'].test.length > 0);
-    const history = readJson(path.join(out, 'history.json')) as unknown as { epoch: number; trainLoss: number }[];
+    const history = readJson(path.join(out, 'history.json')) as unknown as { epoch: number; trainLoss: number; step: string; threads: number }[];
     assert.deepEqual(history.map((h) => h.epoch), [1, 2]);
     assert.ok(history.every((h) => Number.isFinite(h.trainLoss)));
+    assert.ok(history.every((h) => h.step === 'manual' && h.threads === 1), 'the hand-written step on one thread by default');
     const manifest = readJson(path.join(out, 'manifest.json'));
     assert.equal(manifest['command'], 'train');
     assert.equal(manifest['backend'].name, 'wasm');
@@ -149,6 +150,9 @@ describe('cli train / evaluate / explain', function () {
     assert.equal(range.status, 1);
     assert.match(range.stderr, /field: --window/);
     assert.match(range.stderr, /\[0, 199\]/);
+    const threads = eadro('train', '--data', data, '--threads', '0', '--out', path.join(tmp, 'never'));
+    assert.equal(threads.status, 1);
+    assert.match(threads.stderr, /--threads/);
   });
 
   it('--without takes a comma list or repeated flags and names an unknown ablation', () => {

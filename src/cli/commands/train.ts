@@ -29,6 +29,7 @@ interface TrainArgs extends GlobalArgs {
   epochs?: number;
   batchSize?: number;
   patience?: number;
+  threads?: number;
 }
 
 /** `--without logs,kpis` or `--without logs --without kpis`, checked. */
@@ -59,6 +60,7 @@ export const command: CommandModule<object, TrainArgs> = {
       .option('epochs', { type: 'number', describe: 'maximum epochs (default 50, paper §V-C)' })
       .option('batch-size', { type: 'number', describe: 'batch size (default 256, paper §V-C)' })
       .option('patience', { type: 'number', describe: 'early-stopping patience in epochs (default 10)' })
+      .option('threads', { type: 'number', describe: 'training threads: 2 splits every batch over both cores, same model (default 1, or EADRO_TRAIN_THREADS)' })
       .example('eadro train --data results/windows/tt --variant reference --seed 1 --out results/models/tt-ref', '')
       .epilog('--config JSON may hold `windows` (window pipeline for raw data), `eadro` (any Eadro config field) and `protocol` (protocol parameters). ' +
         'Writes DIR/model (weights, metadata.json, model-cli.json), DIR/checkpoints, DIR/history.json, DIR/manifest.json.') as never,
@@ -73,6 +75,7 @@ export const command: CommandModule<object, TrainArgs> = {
     const epochs = positiveInteger('--epochs', args.epochs);
     const batchSize = positiveInteger('--batch-size', args.batchSize);
     const patience = positiveInteger('--patience', args.patience);
+    const threads = positiveInteger('--threads', args.threads);
     if (epochs !== undefined) params.maxEpochs = epochs;
     if (batchSize !== undefined) params.batchSize = batchSize;
     if (patience !== undefined) params.patience = patience;
@@ -107,6 +110,7 @@ export const command: CommandModule<object, TrainArgs> = {
       seed: args.seed,
       out: args.out,
       windowConfig: windows.kind === 'raw' ? windowConfig : null,
+      ...(threads === undefined ? {} : { threads }),
     });
     manifest.config = { ...(manifest.config as object), eadro: result.config };
     finishManifest(manifest, args.out);
