@@ -18,3 +18,4 @@ export { saveCheckpoint, loadCheckpoint, type CheckpointMetadata, type LoadedChe
 export { installFastWasmKernels, uninstallFastWasmKernels, ensureFastWasmKernels, fastWasmKernelsInstalled } from './wasm-kernels.js';
 export { datasetDims, makeBatch, disposeBatch } from './data.js';
 export { chooseStep, supportsManualStep, manualGradients, autodiffGradients, type StepKind, type StepLosses, type GradientResult } from './step.js';
+export { ParallelTrainer, resolveTrainThreads } from './parallel/trainer.js';
