@@ -222,7 +222,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     '',
     '## What the protocols change (Eadro, full model)',
     '',
-    '`temporal`: each fault episode split in time (train, validation, test) with a purge gap; checkpoint chosen on validation.',
+    "`temporal`: each fault episode's faulty and normal windows split in time (train, validation, test), windows overlapping another part purged; checkpoint chosen on validation.",
     '`reference-random`: the official code\'s random split of overlapping windows, checkpoint chosen on the test set.',
     'Rows labelled "as codes/base.py computes it" use the official formulas (normal windows counted as TP, HR denominator TP+FN).',
     '',
