@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulate } from '../testbed/index.js';
+import { resolveProfile, resolveSystem, simulate, TESTBED_VERSION } from '../testbed/index.js';
 import { buildWindowDatasetCached, type CachedBuild } from '../windows/cache.js';
 import type { WindowConfig } from '../windows/build.js';
 import { checksumPath, type DatasetChecksum } from '../core/hash.js';
@@ -29,8 +29,26 @@ export function testbedRoot(system: 'TT' | 'SN', profile: string, seed: number):
 }
 
 /**
- * Simulate the testbed dataset unless a finished one is there (`testbed.json` is written last).
- * Returns its folder.
+ * Whether a finished testbed folder was made by this generator version with the current schedule of
+ * its profile (a changed profile, e.g. a longer fault-free run, must not reuse old data silently).
+ */
+export function testbedIsCurrent(root: string, system: 'TT' | 'SN', profile: string): boolean {
+  const file = path.join(root, 'testbed.json');
+  if (!fs.existsSync(file)) return false;
+  try {
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown; schedule?: unknown };
+    const topology = resolveSystem(system === 'TT' ? 'tt' : 'sn');
+    // testbed.json records the profile's timings (not `tiny`'s fixed pair list): compare those.
+    const { pairs: _pairs, ...current } = resolveProfile(topology, profile as 'paper' | 'quick' | 'tiny');
+    return stored.version === TESTBED_VERSION && JSON.stringify(stored.schedule) === JSON.stringify(current);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Simulate the testbed dataset unless a finished, current one is there (`testbed.json` is written
+ * last; `testbedIsCurrent`). Returns its folder.
  */
 export async function ensureTestbed(
   system: 'TT' | 'SN',
@@ -39,7 +57,7 @@ export async function ensureTestbed(
   onProgress?: (done: number, total: number) => void,
 ): Promise<string> {
   const root = testbedRoot(system, profile, seed);
-  if (fs.existsSync(path.join(root, 'testbed.json'))) return root;
+  if (testbedIsCurrent(root, system, profile)) return root;
   fs.rmSync(root, { recursive: true, force: true });
   await simulate({ system: system === 'TT' ? 'tt' : 'sn', profile: profile as 'paper' | 'quick' | 'tiny', seed, out: root, onProgress });
   return root;

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checksumPath } from '../../src/core/hash.js';
-import { rawDatasetInfo, testbedRoot } from '../../src/experiments/datasets.js';
+import { rawDatasetInfo, testbedIsCurrent, testbedRoot } from '../../src/experiments/datasets.js';
+import { resolveProfile, resolveSystem, TESTBED_VERSION } from '../../src/testbed/index.js';
 
 describe('experiments/datasets', () => {
   it('describes a raw folder by its content checksum, and an absent one with none', () => {
@@ -26,5 +27,21 @@ describe('experiments/datasets', () => {
       if (prev === undefined) delete process.env['EADRO_DATA_DIR'];
       else process.env['EADRO_DATA_DIR'] = prev;
     }
+  });
+
+  it('reuses simulated testbed data only when its generator version and profile timings are current', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-datasets-'));
+    assert.equal(testbedIsCurrent(root, 'TT', 'quick'), false, 'no testbed.json: simulate');
+    const { pairs: _pairs, ...schedule } = resolveProfile(resolveSystem('tt'), 'quick');
+    const write = (o: object): void => fs.writeFileSync(path.join(root, 'testbed.json'), JSON.stringify(o));
+    write({ version: TESTBED_VERSION, schedule });
+    assert.equal(testbedIsCurrent(root, 'TT', 'quick'), true);
+    write({ version: TESTBED_VERSION, schedule: { ...schedule, normalSeconds: schedule.normalSeconds / 2 } });
+    assert.equal(testbedIsCurrent(root, 'TT', 'quick'), false, 'a changed profile is simulated again');
+    write({ version: '0.0.1', schedule });
+    assert.equal(testbedIsCurrent(root, 'TT', 'quick'), false, 'another generator version');
+    fs.writeFileSync(path.join(root, 'testbed.json'), '{ truncated');
+    assert.equal(testbedIsCurrent(root, 'TT', 'quick'), false, 'an unreadable record');
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
