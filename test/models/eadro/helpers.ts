@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/core/backend.js';
 import { makeSyntheticWindows, type SyntheticOptions } from '../../../src/models/synthetic.js';
 import type { WindowDataset } from '../../../src/windows/types.js';
+import type { GradientResult } from '../../../src/models/eadro/step.js';
 
 let ready: Promise<unknown> | null = null;
 
@@ -31,4 +32,45 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export function values(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
+}
+
+/** Every parameter (those `keep` accepts, in the model's order) as one host array. */
+export function flatParams(model: { params: Map<string, tf.Variable> }, keep: (name: string) => boolean = () => true): Float32Array {
+  const flat = tf.tidy(() => tf.concat([...model.params].filter(([k]) => keep(k)).map(([, v]) => v.reshape([-1]))));
+  const out = values(flat).slice();
+  flat.dispose();
+  return out;
+}
+
+/** A step's losses, gradients and BatchNorm statistics as host arrays (disposes the tensors). */
+export interface HostResult {
+  losses: number[];
+  grads: Map<string, Float32Array>;
+  bn: Map<string, Float32Array>;
+}
+
+export function gradientsToHost(r: GradientResult): HostResult {
+  const grads = new Map<string, Float32Array>();
+  for (const [k, g] of r.grads) grads.set(k, values(g).slice());
+  const bn = new Map<string, Float32Array>();
+  for (const [k, s] of r.bnBatch) {
+    bn.set(`${k}.mean`, values(s.mean).slice());
+    bn.set(`${k}.variance`, values(s.variance).slice());
+    bn.set(`${k}.rows`, Float32Array.of(s.rows));
+  }
+  tf.dispose([...r.grads.values(), ...[...r.bnBatch.values()].flatMap((s) => [s.mean, s.variance])]);
+  return { losses: [r.losses.total, r.losses.detect, r.losses.locate], grads, bn };
+}
+
+/** Mocha hooks that silence the trainer's per-epoch lines (EADRO_QUIET=1) for a describe block. */
+export function quietTraining(): void {
+  let quiet: string | undefined;
+  before(() => {
+    quiet = process.env['EADRO_QUIET'];
+    process.env['EADRO_QUIET'] = '1';
+  });
+  after(() => {
+    if (quiet === undefined) delete process.env['EADRO_QUIET'];
+    else process.env['EADRO_QUIET'] = quiet;
+  });
 }

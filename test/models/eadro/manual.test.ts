@@ -7,30 +7,13 @@ import { datasetDims, disposeBatch, makeBatch } from '../../../src/models/eadro/
 import { Adam } from '../../../src/models/eadro/adam.js';
 import { applyStep, autodiffGradients, chooseStep, type GradientResult } from '../../../src/models/eadro/step.js';
 import { manualForward, disposeForward, manualGradients, supportsManualStep } from '../../../src/models/eadro/manual/network.js';
-import { maxRelDiff, tinyDataset, useTestBackend, values } from './helpers.js';
+import { flatParams, gradientsToHost, maxRelDiff, tinyDataset, useTestBackend, values } from './helpers.js';
 
 const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
 const TOLERANCE = 2e-4; // float32 rounding differs between the two computations (sums in float64 here)
 
-function toHost(r: GradientResult): { losses: number[]; grads: Map<string, Float32Array>; bn: Map<string, Float32Array> } {
-  const grads = new Map<string, Float32Array>();
-  for (const [k, g] of r.grads) grads.set(k, values(g).slice());
-  const bn = new Map<string, Float32Array>();
-  for (const [k, s] of r.bnBatch) {
-    bn.set(`${k}.mean`, values(s.mean).slice());
-    bn.set(`${k}.variance`, values(s.variance).slice());
-    bn.set(`${k}.rows`, Float32Array.of(s.rows));
-  }
-  tf.dispose([...r.grads.values(), ...[...r.bnBatch.values()].flatMap((s) => [s.mean, s.variance])]);
-  return { losses: [r.losses.total, r.losses.detect, r.losses.locate], grads, bn };
-}
+const toHost = gradientsToHost;
 
-function flatParams(model: { params: Map<string, tf.Variable> }, keep: (name: string) => boolean): Float32Array {
-  const flat = tf.tidy(() => tf.concat([...model.params].filter(([k]) => keep(k)).map(([, v]) => v.reshape([-1]))));
-  const out = values(flat).slice();
-  flat.dispose();
-  return out;
-}
 
 describe('models/eadro/manual (hand-written forward and backward)', function () {
   this.timeout(60000);

@@ -14,37 +14,14 @@ import type { ReplicaReducer } from '../../../src/models/eadro/parallel/reducer.
 import { createReductionMemory, SharedSumReducer } from '../../../src/models/eadro/parallel/reducer.js';
 import { replicaPart } from '../../../src/models/eadro/parallel/replica-step.js';
 import { ParallelTrainer, resolveTrainThreads } from '../../../src/models/eadro/parallel/trainer.js';
-import { maxRelDiff, tinyDataset, useTestBackend, values } from './helpers.js';
+import { flatParams, gradientsToHost, maxRelDiff, quietTraining, tinyDataset, type HostResult, useTestBackend, values } from './helpers.js';
 
 const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
 const TOLERANCE = 1e-4;
 const medium = { gatHidden: 16, fuseDim: 16, kpiFilters: 8, traceFilters: 8, logDim: 8, detectHidden: 16, locateHidden: 16 };
 
-interface HostResult {
-  losses: number[];
-  grads: Map<string, Float32Array>;
-  bn: Map<string, Float32Array>;
-}
+const toHost = gradientsToHost;
 
-function toHost(r: GradientResult): HostResult {
-  const grads = new Map<string, Float32Array>();
-  for (const [k, g] of r.grads) grads.set(k, values(g).slice());
-  const bn = new Map<string, Float32Array>();
-  for (const [k, s] of r.bnBatch) {
-    bn.set(`${k}.mean`, values(s.mean).slice());
-    bn.set(`${k}.variance`, values(s.variance).slice());
-    bn.set(`${k}.rows`, Float32Array.of(s.rows));
-  }
-  tf.dispose([...r.grads.values(), ...[...r.bnBatch.values()].flatMap((s) => [s.mean, s.variance])]);
-  return { losses: [r.losses.total, r.losses.detect, r.losses.locate], grads, bn };
-}
-
-/**
- * Two replicas' steps in ONE thread, without shared memory: each replica's reducer returns its own
- * values plus what the other replica sent at the same call in the previous round. A reduction's input
- * depends only on earlier reductions' outputs, so after as many rounds as there are reductions the
- * rounds repeat exactly, and that fixed point is what two threads in lockstep compute.
- */
 function twoReplicaStep(run: (replica: number, reducer: ReplicaReducer) => HostResult): { results: HostResult[]; calls: number } {
   let sent: Float64Array[][] = [[], []];
   for (let round = 0; round < 20; round++) {
@@ -69,25 +46,10 @@ function twoReplicaStep(run: (replica: number, reducer: ReplicaReducer) => HostR
   throw new Error('two-replica step did not settle');
 }
 
-function flatParams(model: { params: Map<string, tf.Variable> }): Float32Array {
-  const flat = tf.tidy(() => tf.concat([...model.params.values()].map((v) => v.reshape([-1]))));
-  const out = values(flat).slice();
-  flat.dispose();
-  return out;
-}
-
 describe('models/eadro/parallel (data-parallel training on two threads)', function () {
   this.timeout(60000);
   before(useTestBackend);
-  let quiet: string | undefined;
-  before(() => {
-    quiet = process.env['EADRO_QUIET'];
-    process.env['EADRO_QUIET'] = '1';
-  });
-  after(() => {
-    if (quiet === undefined) delete process.env['EADRO_QUIET'];
-    else process.env['EADRO_QUIET'] = quiet;
-  });
+  quietTraining();
 
   it('cuts a batch into contiguous parts, and gives a batch shorter than the replica count to every replica whole', () => {
     const ids = [5, 6, 7, 8, 9];

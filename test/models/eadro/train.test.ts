@@ -7,7 +7,7 @@ import { EadroError } from '../../../src/core/errors.js';
 import { createEadro, disposeEadro, loadCheckpoint, predict, saveCheckpoint, trainEadro, type EpochLog } from '../../../src/models/eadro/index.js';
 import { datasetDims } from '../../../src/models/eadro/data.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
-import { tinyDataset, useTestBackend, values } from './helpers.js';
+import { flatParams, quietTraining, tinyDataset, useTestBackend, values } from './helpers.js';
 
 const small = { gatHidden: 16, fuseDim: 16, kpiFilters: 8, traceFilters: 8, logDim: 8, detectHidden: 16, locateHidden: 16 };
 
@@ -15,25 +15,10 @@ function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-test-'));
 }
 
-function flatParams(model: { params: Map<string, tf.Variable> }): Float32Array {
-  const flat = tf.tidy(() => tf.concat([...model.params.values()].map((v) => v.reshape([-1]))));
-  const out = values(flat).slice();
-  flat.dispose();
-  return out;
-}
-
 describe('models/eadro/train', function () {
   this.timeout(60000);
   before(useTestBackend);
-  let quiet: string | undefined;
-  before(() => {
-    quiet = process.env['EADRO_QUIET'];
-    process.env['EADRO_QUIET'] = '1';
-  });
-  after(() => {
-    if (quiet === undefined) delete process.env['EADRO_QUIET'];
-    else process.env['EADRO_QUIET'] = quiet;
-  });
+  quietTraining();
 
   it('overfits a tiny dataset: HR@1 = 1 on its faulty training windows', async () => {
     const ds = tinyDataset({ W: 30, signal: 4 });
