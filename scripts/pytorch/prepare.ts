@@ -26,7 +26,7 @@ import { initBackend, type BackendInfo } from '../../src/core/backend.js';
 import { EadroError } from '../../src/core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../src/core/io.js';
 import { finishManifest, startManifest } from '../../src/core/manifest.js';
-import { createRng } from '../../src/core/rng.js';
+import { epochOrder } from '../../src/models/eadro/train.js';
 import { loadWindows, splitFor } from '../../src/experiments/model-cli.js';
 import { prepareEadroData } from '../../src/experiments/methods/eadro.js';
 import { createEadro, datasetDims, disposeBatch, disposeEadro, forwardEadro, makeBatch, resolveEadroConfig, saveCheckpoint } from '../../src/models/eadro/index.js';
@@ -130,8 +130,7 @@ function parseOptions(argv: string[]): Options {
 
 /** The first batch train.ts would take in epoch 1 (same substream, same shuffle). */
 export function firstTrainingBatch(train: readonly number[], seed: number, batchSize: number): number[] {
-  const order = createRng(seed).fork('shuffle/epoch-1').shuffle([...train]);
-  return order.slice(0, batchSize);
+  return epochOrder(train, seed, 1).slice(0, batchSize);
 }
 
 async function flat(t: tf.Tensor): Promise<{ shape: number[]; values: number[] }> {

@@ -100,6 +100,15 @@ function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * The training order of epoch `epoch` (1-based): a shuffle by the substream `shuffle/epoch-e` of the
+ * seed, so a resumed run replays the epochs an uninterrupted one would. Exported so that tools that
+ * must see the same batches (scripts/pytorch/prepare.ts) ask this function instead of copying it.
+ */
+export function epochOrder(train: readonly number[], seed: number, epoch: number): number[] {
+  return createRng(seed).fork(`shuffle/epoch-${epoch}`).shuffle([...train]);
+}
+
 export async function trainEadro(
   ds: WindowDataset,
   split: Split,
@@ -164,7 +173,6 @@ export async function trainEadro(
     disposeEadro(loadedBest.model);
   }
 
-  const rng = createRng(opts.seed);
   const stepsPerEpoch = Math.ceil(split.train.length / config.batchSize);
   const firstEpoch = state.history.length + 1;
   let parallel: ParallelTrainer | null = null;
@@ -174,7 +182,7 @@ export async function trainEadro(
       parallel = await ParallelTrainer.start({ ds, model, adam, threads, fastWasmKernels });
     }
     for (let epoch = firstEpoch; epoch <= config.maxEpochs && !state.stopped; epoch++) {
-      const order = rng.fork(`shuffle/epoch-${epoch}`).shuffle([...split.train]);
+      const order = epochOrder(split.train, opts.seed, epoch);
       let sum = { total: 0, detect: 0, locate: 0 };
       const t0 = performance.now();
       const addStep = (l: StepLosses, windows: number): void => {
