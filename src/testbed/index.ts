@@ -14,7 +14,7 @@ export { loadTopologyFile, parseTopology, flowEdges, containerName, servicesInCa
 export type { Topology, FlowSpec, CallSpec, ServiceSpec, LogStyle } from './topology.js';
 
 // Schedules and fault models
-export { testbedProfiles, buildSchedule, resolveProfile, timingFamily, runId, scheduleDefaults, PROFILE_NAMES } from './schedule.js';
+export { testbedProfiles, buildSchedule, resolveProfile, timingFamily, runId, scheduleDefaults, PROFILE_NAMES, quickNormalRunSeconds } from './schedule.js';
 export type { ProfileName, ScheduleProfile, ScheduledRun, ScheduledFault, TimingFamily } from './schedule.js';
 export { faultDefaults, drawFaultEffect } from './faults.js';
 export type { FaultEffect } from './faults.js';

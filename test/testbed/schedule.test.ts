@@ -1,7 +1,7 @@
 /** Fault schedules: paper counts and timings (paper §V-A), quick coverage, runs of 9, seeded order. */
 import { strict as assert } from 'node:assert';
 import { createRng } from '../../src/core/rng.js';
-import { buildSchedule, resolveProfile, runId, socialNetwork, trainTicket, type ScheduledRun } from '../../src/testbed/index.js';
+import { buildSchedule, quickNormalRunSeconds, resolveProfile, runId, socialNetwork, trainTicket, type ScheduledRun } from '../../src/testbed/index.js';
 
 const faultsOf = (runs: ScheduledRun[]) => runs.flatMap((r) => r.faults);
 
@@ -46,6 +46,18 @@ describe('testbed schedules', () => {
       const faults = faultsOf(buildSchedule(topology, resolveProfile(topology, 'quick'), createRng(3)));
       assert.equal(faults.length, n);
       assert.equal(new Set(faults.map((f) => `${f.service}/${f.type}`)).size, n);
+    }
+  });
+
+  it('quick: the fault-free time is recorded as several 5-min runs (TT 6 x 5 min, SN 3 x 5 min), before the fault runs', () => {
+    for (const [topology, runsExpected, minutes] of [[trainTicket(), 6, 30], [socialNetwork(), 3, 15]] as const) {
+      const runs = buildSchedule(topology, resolveProfile(topology, 'quick'), createRng(3));
+      const normal = runs.filter((r) => r.kind === 'normal');
+      assert.equal(normal.length, runsExpected);
+      for (const r of normal) assert.equal(r.end - r.start, quickNormalRunSeconds);
+      assert.equal(normal.reduce((a, r) => a + r.end - r.start, 0), minutes * 60);
+      const firstFault = runs.findIndex((r) => r.kind === 'fault');
+      assert.ok(runs.slice(0, firstFault).every((r) => r.kind === 'normal'));
     }
   });
 
