@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { stableStringify } from '../core/hash.js';
 import { finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
 import { EadroError } from '../core/errors.js';
-import { computeMetrics } from '../evaluation/metrics.js';
+import { episodeMetrics } from '../evaluation/episode-metrics.js';
+import { computeMetrics, type MetricRecord } from '../evaluation/metrics.js';
 import { coverageTable, makeSplits } from '../evaluation/protocols.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { DatasetSpec } from './config.js';
@@ -39,6 +40,30 @@ function checkResult(r: RunResult, test: readonly number[], method: string): voi
   if (r.predictedAnomalous.length !== b) bad('predictedAnomalous', `${b} values`);
   if (r.anomalyScore !== null && r.anomalyScore.length !== b) bad('anomalyScore', `${b} values or null`);
   if (r.ranking !== null && r.ranking.length !== b) bad('ranking', `${b} rankings or null`);
+}
+
+/** Episode key `<runId>/<episodeId>` of a dataset window: the bootstrap cluster and the unit of episode metrics. */
+const episodeKey = (ds: WindowDataset) => (w: number): string => `${ds.meta.runId[w]}/${ds.meta.episodeId[w]}`;
+
+/**
+ * Episode-level metrics (protocol.md §4.2) of test outputs on dataset windows `windows`: episode keys,
+ * run ids and window starts (unix seconds) come from the dataset's bookkeeping.
+ */
+function episodeMetricsOf(
+  ds: WindowDataset,
+  windows: readonly number[],
+  out: { labels: readonly number[]; predictedAnomalous: ArrayLike<boolean | number>; ranking: ArrayLike<ArrayLike<number>> | null },
+): MetricRecord {
+  return episodeMetrics({
+    labels: out.labels,
+    predictedAnomalous: out.predictedAnomalous,
+    ranking: out.ranking,
+    episodes: windows.map(episodeKey(ds)),
+    runs: windows.map((w) => ds.meta.runId[w] as string),
+    windowStart: windows.map((w) => ds.meta.start[w] as number),
+    windowSeconds: ds.T,
+    nodeCount: ds.nodes.length,
+  });
 }
 
 /** Provenance of a run's dataset; raw and testbed folders reuse the checksum their window build made. */
@@ -99,7 +124,10 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
     checkResult(r, split.test, method.name);
     if (r.backend !== undefined) manifest.backend = r.backend;
     const labels = r.windows.map((w) => ds.labels[w] as number);
-    perFold.push(computeMetrics({ labels, anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }, r.inferUsPerWindow));
+    perFold.push({
+      ...computeMetrics({ labels, anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }, r.inferUsPerWindow),
+      ...episodeMetricsOf(ds, r.windows, { labels, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }),
+    });
     info.push(r.info ?? null);
     if (r.inferUsPerWindow !== null) {
       inferUsSum += r.inferUsPerWindow * r.windows.length;
@@ -107,7 +135,7 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
     }
     pooled.windows.push(...r.windows);
     pooled.labels.push(...labels);
-    pooled.episodes.push(...r.windows.map((w) => `${ds.meta.runId[w]}/${ds.meta.episodeId[w]}`));
+    pooled.episodes.push(...r.windows.map(episodeKey(ds)));
     pooled.folds.push(...r.windows.map(() => f));
     pooled.predictedAnomalous.push(...r.predictedAnomalous.map(Boolean));
     // A method that gives no scores (or no ranking) in any fold stores null for all of them.
@@ -116,7 +144,7 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
     if (r.ranking === null) pooled.ranking = null;
     else pooled.ranking?.push(...r.ranking);
   }
-  const metrics = computeMetrics(pooled, inferCount > 0 ? inferUsSum / inferCount : null);
+  const metrics = { ...computeMetrics(pooled, inferCount > 0 ? inferUsSum / inferCount : null), ...episodeMetricsOf(ds, pooled.windows, pooled) };
   const warnings: string[] = [];
   if (ds.normalization === 'reference-per-run' && run.spec.protocol.name !== 'reference-random') {
     // protocol.md §4.1 item 7: z-scores over each whole run, faults and test part included.

@@ -54,7 +54,12 @@ describe('experiments/runner', function () {
     }
     // Metrics are computed by the harness from the stored predictions, the same way for every method.
     for (const run of listFinishedRuns(dir)) {
-      assert.deepEqual(run.metrics.metrics, computeMetrics(run.predictions, run.metrics.metrics['inferUsPerWindow'] ?? null));
+      // Window-level keys are recomputable from predictions.json alone; the episode-level ones (ep.*) also need window starts from the dataset.
+      const windowLevel = Object.fromEntries(Object.entries(run.metrics.metrics).filter(([k]) => !k.startsWith('ep.')));
+      assert.deepEqual(windowLevel, computeMetrics(run.predictions, run.metrics.metrics['inferUsPerWindow'] ?? null));
+      const episodeRecall = run.metrics.metrics['ep.recall'];
+      assert.ok(typeof episodeRecall === 'number' && episodeRecall >= 0 && episodeRecall <= 1, `ep.recall stored (${episodeRecall})`);
+      assert.ok(run.metrics.perFold.every((m) => 'ep.recall' in m), 'ep.recall stored per fold');
       assert.equal(run.predictions.windows.length, run.metrics.splits[0]!.test);
     }
     const before = mtimes(dir);
