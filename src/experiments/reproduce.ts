@@ -116,10 +116,14 @@ export function protocolComparison(runs: StoredRun[]): string {
     ['det.f1', 'F1 (TN counted)'],
     ['ref.f1', 'F1 as codes/base.py computes it'],
     ['det.mcc', 'MCC'],
+    ['det.prAuc', 'PR-AUC'],
+    ['ep.recall', 'fault episodes detected (share)'],
+    ['ep.falseAlarmsPerHour', 'false alarms per hour of normal time'],
     ['loc.e2e.hr@1', 'HR@1 end-to-end'],
     ['loc.oracle.hr@1', 'HR@1 oracle detection'],
     ['ref.hr@1', 'HR@1 as codes/base.py computes it'],
     ['loc.e2e.hr@5', 'HR@5 end-to-end'],
+    ['ep.ac@1', 'AC@1 per fault episode'],
   ];
   const lines = ['| system | metric | temporal | reference-random | difference |', '|---|---|---|---|---|'];
   for (const system of reproduceDefaults.systems) {
