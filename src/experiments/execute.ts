@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { stableStringify } from '../core/hash.js';
 import { finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
 import { EadroError } from '../core/errors.js';
-import { episodeMetrics } from '../evaluation/episode-metrics.js';
-import { computeMetrics, type MetricRecord } from '../evaluation/metrics.js';
+import { episodeKey, episodeMetricsOf } from '../evaluation/episode-metrics.js';
+import { computeMetrics } from '../evaluation/metrics.js';
 import { coverageTable, makeSplits } from '../evaluation/protocols.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { DatasetSpec } from './config.js';
@@ -40,30 +40,6 @@ function checkResult(r: RunResult, test: readonly number[], method: string): voi
   if (r.predictedAnomalous.length !== b) bad('predictedAnomalous', `${b} values`);
   if (r.anomalyScore !== null && r.anomalyScore.length !== b) bad('anomalyScore', `${b} values or null`);
   if (r.ranking !== null && r.ranking.length !== b) bad('ranking', `${b} rankings or null`);
-}
-
-/** Episode key `<runId>/<episodeId>` of a dataset window: the bootstrap cluster and the unit of episode metrics. */
-const episodeKey = (ds: WindowDataset) => (w: number): string => `${ds.meta.runId[w]}/${ds.meta.episodeId[w]}`;
-
-/**
- * Episode-level metrics (protocol.md §4.2) of test outputs on dataset windows `windows`: episode keys,
- * run ids and window starts (unix seconds) come from the dataset's bookkeeping.
- */
-function episodeMetricsOf(
-  ds: WindowDataset,
-  windows: readonly number[],
-  out: { labels: readonly number[]; predictedAnomalous: ArrayLike<boolean | number>; ranking: ArrayLike<ArrayLike<number>> | null },
-): MetricRecord {
-  return episodeMetrics({
-    labels: out.labels,
-    predictedAnomalous: out.predictedAnomalous,
-    ranking: out.ranking,
-    episodes: windows.map(episodeKey(ds)),
-    runs: windows.map((w) => ds.meta.runId[w] as string),
-    windowStart: windows.map((w) => ds.meta.start[w] as number),
-    windowSeconds: ds.T,
-    nodeCount: ds.nodes.length,
-  });
 }
 
 /** Provenance of a run's dataset; raw and testbed folders reuse the checksum their window build made. */

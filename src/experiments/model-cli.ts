@@ -19,6 +19,7 @@ import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
 import { describeDataset, type DatasetInfo } from '../core/manifest.js';
 import { makeSplits, protocolNames, type ProtocolName, type ProtocolSplit } from '../evaluation/protocols.js';
+import { episodeMetricsOf } from '../evaluation/episode-metrics.js';
 import { computeMetrics, type MetricRecord } from '../evaluation/metrics.js';
 import {
   disposeEadro,
@@ -331,15 +332,16 @@ export function evaluateModel(saved: SavedModel, ds: WindowDataset, indices: rea
   const inferUsPerWindow = indices.length > 0 ? Number(process.hrtime.bigint() - t0) / 1000 / indices.length : Number.NaN;
   const N = saved.model.dims.N;
   const ranking: number[][] = indices.map((_, b) => Array.from(prediction.ranking.subarray(b * N, (b + 1) * N)));
-  const metrics = computeMetrics(
-    {
-      labels: indices.map((w) => ds.labels[w] as number),
-      anomalyScore: Array.from(prediction.anomalyProb),
-      predictedAnomalous: Array.from(prediction.anomalyProb, (p) => p >= saved.meta.threshold),
-      ranking,
-    },
-    Number.isFinite(inferUsPerWindow) ? inferUsPerWindow : null,
-  );
+  const scored = {
+    labels: indices.map((w) => ds.labels[w] as number),
+    anomalyScore: Array.from(prediction.anomalyProb),
+    predictedAnomalous: Array.from(prediction.anomalyProb, (p) => p >= saved.meta.threshold),
+    ranking,
+  };
+  const metrics = {
+    ...computeMetrics(scored, Number.isFinite(inferUsPerWindow) ? inferUsPerWindow : null),
+    ...episodeMetricsOf(ds, indices, scored),
+  };
   return { windows: [...indices], prediction, metrics, inferUsPerWindow };
 }
 

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { activeBackend, initBackend, normalizeBackendRequest, type BackendInfo } from '../core/backend.js';
 import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
+import { episodeMetricsOf } from '../evaluation/episode-metrics.js';
 import { computeMetrics, type MetricRecord } from '../evaluation/metrics.js';
 import { makeSplits, type ProtocolSplit } from '../evaluation/protocols.js';
 import { markdownTable } from '../figures/markdown.js';
@@ -215,12 +216,13 @@ export function predictionMetrics(ds: WindowDataset, p: Pick<NotebookPrediction,
   const n = ds.nodes.length;
   const ranking: number[][] = p.windows.map((_, b) => Array.from(p.prediction.ranking.subarray(b * n, (b + 1) * n)));
   const scores = Array.from(p.prediction.anomalyProb);
-  return computeMetrics({
+  const scored = {
     labels: p.windows.map((w) => ds.labels[w] as number),
     anomalyScore: scores,
     predictedAnomalous: scores.map((s) => s >= eadroMethodDefaults.threshold),
     ranking,
-  });
+  };
+  return { ...computeMetrics(scored), ...episodeMetricsOf(ds, p.windows, scored) };
 }
 
 /** The metrics a reader looks at first, with what each means. */
@@ -235,6 +237,9 @@ const HEADLINE_METRICS: [key: string, label: string, meaning: string][] = [
   ['loc.oracle.hr@1', 'HR@1 oracle detection', 'culprit ranked first, every faulty window ranked'],
   ['loc.e2e.ndcg@5', 'NDCG@5 end-to-end', 'rank-discounted hit in the top 5'],
   ['loc.faultyWindows', 'faulty test windows', 'windows the localization metrics average over'],
+  ['ep.recall', 'episodes detected', 'share of fault episodes with a flagged faulty window'],
+  ['ep.falseAlarmsPerHour', 'false alarms per hour', 'alarms on normal windows per hour of normal time'],
+  ['ep.ac@1', 'AC@1 per episode', 'culprit first in the episode\'s aggregated ranking'],
 ];
 
 /** A Markdown table of the headline metrics; undefined values (zero denominators) read "n/a". */

@@ -16,6 +16,7 @@ import type { WindowDataset } from '../../src/windows/types.js';
 function tinyDataset(): WindowDataset {
   return {
     nodes: ['a', 'b', 'c'],
+    T: 10,
     labels: Int32Array.from([-1, 1, 0]),
     meta: { start: Float64Array.from([20, 10, 30]), runId: ['r', 'r', 'r'], episodeId: Int32Array.from([0, 0, 1]), faultType: ['', 'cpu_exhaustion', 'network_delay'], episodeService: ['b', 'b', 'a'] },
   } as unknown as WindowDataset;
@@ -111,6 +112,11 @@ describe('experiments/notebook-support', () => {
     assert.equal(m['det.f1'], 1); // 2 TP, 1 TN
     assert.equal(m['loc.e2e.hr@1'], 0.5); // culprit 1 ranked first; culprit 0 ranked second
     assert.equal(m['loc.e2e.hr@3'], 1);
+    // episodes r/0 (culprit 1, window 1 flagged) and r/1 (culprit 0, window 2 flagged): both detected;
+    // the one normal window is not flagged; AC@1: culprit 1 first in r/0, culprit 0 second in r/1
+    assert.equal(m['ep.recall'], 1);
+    assert.equal(m['ep.falseAlarmsPerHour'], 0);
+    assert.equal(m['ep.ac@1'], 0.5);
     const md = metricsMarkdown({ ...m, 'det.mcc': null });
     assert.match(md, /\| F1 \| 1 \|/);
     assert.match(md, /\| HR@1 end-to-end \| 0\.500 \|/);
