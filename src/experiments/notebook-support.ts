@@ -290,13 +290,13 @@ export function abnormalTestWindows(ds: WindowDataset, split: Pick<ProtocolSplit
 export type TablesPart = 'main' | 'ablation';
 
 /**
- * The notebooks' small grid: Eadro (paper variant) and the trivial baselines (Tables II, III) or
+ * The notebooks' small grid: Eadro (paper variant), the trivial baselines and N-sigma (Tables I-III) or
  * Eadro and its ablations (Table IV), on the tiny testbed, under both protocols of the main job.
  * Both parts list the full Eadro with the same spec, so it runs once and serves both.
  */
 export function notebookExperiment(scale: NotebookScale, part: TablesPart | 'all'): ExperimentConfig {
   const eadro = (ablation: Ablation): MethodSpec => ({ name: 'eadro', variant: 'paper', ablation, params: { maxEpochs: scale.gridEpochs, batchSize: notebookSupportDefaults.batchSize } });
-  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }];
+  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }];
   const ablation: MethodSpec[] = [eadro('none'), ...scale.gridAblations.map(eadro)];
   const methods = part === 'main' ? main : part === 'ablation' ? ablation : [...main, ...ablation.slice(1)];
   return defineExperiment({

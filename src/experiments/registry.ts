@@ -16,6 +16,13 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
   'all-anomalous': async () => (await import('./methods/trivial.js')).allAnomalousMethod,
   'random-guess': async () => (await import('./methods/trivial.js')).randomGuessMethod,
   eadro: async () => (await import('./methods/eadro.js')).eadroMethod,
+  'n-sigma': async () => {
+    const [{ baselineMethod }, { NSigma }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/n-sigma.js')]);
+    return baselineMethod('n-sigma', 'N-sigma on per-service maximum latency (paper §III-B); ranks services by that z-score', () => {
+      const model = new NSigma();
+      return { detector: model, localizer: model };
+    });
+  },
 };
 
 const extensionMethods = new Map<string, Method>();

@@ -88,10 +88,11 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
     })),
     { name: 'all-anomalous' },
     { name: 'random-guess' },
+    { name: 'n-sigma' }, // protocol.md §4.2: all-anomalous, random ranking and N-sigma in every table
   ];
   return defineExperiment({
     name: `reproduce-${form}`,
-    description: 'Eadro and its ablations (Table IV), with trivial baselines, on TT and SN, under two protocols',
+    description: 'Eadro and its ablations (Table IV), with trivial baselines and N-sigma, on TT and SN, under two protocols',
     datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile, seed: reproduceDefaults.testbedSeed })),
     pipeline: d.pipeline,
     methods,
