@@ -3,8 +3,9 @@
  * and the fused representation H_F (for the t-SNE figure). BatchNorm uses its running statistics.
  *
  * Two paths with the same outputs (tested): the forward-only pass of the hand-written step
- * (manual/network.ts: host arrays, no gradient bookkeeping, larger batches) where it covers the
- * config, else forwardEadro. `EADRO_STEP=autodiff` forces forwardEadro (step.ts chooseStep).
+ * (manual/eval-forward.ts: BatchNorm folded into the conv, inputs straight from the dataset, no
+ * gradient bookkeeping) where it covers the config, else forwardEadro. `EADRO_STEP=autodiff` forces
+ * forwardEadro (step.ts chooseStep).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WindowDataset } from '../../windows/types.js';
@@ -13,8 +14,10 @@ import { anomalyProbability, eadroLoss } from './loss.js';
 import { forwardEadro, type EadroModel } from './model.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
 import { chooseStep } from './step.js';
-import { disposeForward, manualForward } from './manual/network.js';
 import { hostDetectMargin, hostLoss } from './manual/loss.js';
+import { disposeEvalPlan, evalForward, prepareEvalPlan, type EvalPlan } from './manual/eval-forward.js';
+import { fillEvalInput } from './manual/eval-input.js';
+import { softmaxInto } from './manual/host.js';
 
 export interface Prediction {
   /** [B] P(window is anomalous). */
@@ -33,17 +36,30 @@ export interface Prediction {
 
 export const predictDefaults = {
   batchSize: 256, // ours: the training batch; fits the wasm heap at N=27 (fast-tfjs-wasm.md)
-  // ours: the training batch again. The forward-only pass is as fast per window at 256, 512 and 1024
-  // (measured 189-191 us at N=12, 433-451 at N=27), and at the training size it reuses the host buffers
-  // training allocated instead of growing them (a fresh 8.6 MB buffer costs ~6 ms in page faults).
+  // ours: the training batch again. Measured for the forward-only pass (manual/eval-forward.ts,
+  // reference variant, N=12, one wasm thread, a loaded machine): 64 windows 112-126 us/window, 128
+  // 89-107, 256 87-95, 512 88-91; below 256 the ~25 tfjs calls per batch start to show, above it
+  // nothing is gained and the host and heap buffers grow (a fresh 8.6 MB buffer costs ~6 ms in page faults).
   manualBatchSize: 256,
 };
 
-/** Indices of a row sorted by descending value, stable. */
+/**
+ * Indices of a row sorted by descending value, stable (ties: lower index first). Insertion sort: rows
+ * are one service per entry (N = 12 to 27 here), where it needs no allocation per row, unlike
+ * Array.prototype.sort over a fresh index array.
+ */
 export function rankDescending(values: Float32Array, offset: number, n: number, out: Int32Array, outOffset: number): void {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => values[offset + b]! - values[offset + a]! || a - b);
-  for (let i = 0; i < n; i++) out[outOffset + i] = idx[i]!;
+  for (let i = 0; i < n; i++) {
+    const v = values[offset + i]!;
+    let j = i;
+    // shift right every earlier entry with a smaller value; equal values keep their order. (A NaN
+    // compares as neither smaller nor larger: the order of such a row is deterministic, not meaningful.)
+    while (j > 0 && values[offset + out[outOffset + j - 1]!]! < v) {
+      out[outOffset + j] = out[outOffset + j - 1]!;
+      j--;
+    }
+    out[outOffset + j] = i;
+  }
 }
 
 export function predict(
@@ -63,25 +79,32 @@ export function predict(
   const culpritProb = new Float32Array(B * N);
   const fused = new Float32Array(B * D);
   let lossSum = 0;
-  for (let start = 0; start < B; start += batchSize) {
-    const ids = indices.slice(start, start + batchSize);
-    const batch = makeBatch(ds, ids, model.config);
-    if (manual) {
-      lossSum += manualPredictBatch(model, batch, start, opts.withLoss === true, { anomalyProb, culpritProb, fused });
-      disposeBatch(batch);
-      continue;
+  if (manual) {
+    const plan = prepareEvalPlan(model); // folded weights etc., once per call (model weights may change between calls)
+    try {
+      for (let start = 0; start < B; start += batchSize) {
+        const ids = indices.slice(start, start + batchSize);
+        lossSum += manualPredictBatch(plan, ds, ids, start, opts.withLoss === true, { anomalyProb, culpritProb, fused });
+      }
+    } finally {
+      disposeEvalPlan(plan);
     }
-    const [p, c, f, l] = tf.tidy(() => {
-      const out = forwardEadro(model, batch, false);
-      const loss = opts.withLoss ? eadroLoss(model.config, out.detectLogits, out.locateLogits, batch.labels).total : tf.scalar(0);
-      return [anomalyProbability(model.config, out.detectLogits), tf.softmax(out.locateLogits, -1), out.fused, loss];
-    });
-    anomalyProb.set(p.dataSync(), start);
-    culpritProb.set(c.dataSync(), start * N);
-    fused.set(f.dataSync(), start * D);
-    lossSum += l.dataSync()[0]! * ids.length;
-    tf.dispose([p, c, f, l]);
-    disposeBatch(batch);
+  } else {
+    for (let start = 0; start < B; start += batchSize) {
+      const ids = indices.slice(start, start + batchSize);
+      const batch = makeBatch(ds, ids, model.config);
+      const [p, c, f, l] = tf.tidy(() => {
+        const out = forwardEadro(model, batch, false);
+        const loss = opts.withLoss ? eadroLoss(model.config, out.detectLogits, out.locateLogits, batch.labels).total : tf.scalar(0);
+        return [anomalyProbability(model.config, out.detectLogits), tf.softmax(out.locateLogits, -1), out.fused, loss];
+      });
+      anomalyProb.set(p.dataSync(), start);
+      culpritProb.set(c.dataSync(), start * N);
+      fused.set(f.dataSync(), start * D);
+      lossSum += l.dataSync()[0]! * ids.length;
+      tf.dispose([p, c, f, l]);
+      disposeBatch(batch);
+    }
   }
   const ranking = new Int32Array(B * N);
   for (let b = 0; b < B; b++) rankDescending(culpritProb, b * N, N, ranking, b * N);
@@ -91,33 +114,33 @@ export function predict(
 }
 
 /**
- * One batch through the forward-only hand-written pass; writes rows `start..` of the outputs and
- * returns the batch's summed loss (0 without `withLoss`).
+ * Windows `ids` through the forward-only hand-written pass (manual/eval-forward.ts); writes rows
+ * `start..` of the outputs and returns the batch's summed loss (0 without `withLoss`).
  */
 function manualPredictBatch(
-  model: EadroModel,
-  batch: ReturnType<typeof makeBatch>,
+  plan: EvalPlan,
+  ds: WindowDataset,
+  ids: readonly number[],
   start: number,
   withLoss: boolean,
   out: { anomalyProb: Float32Array; culpritProb: Float32Array; fused: Float32Array },
 ): number {
-  const N = model.dims.N;
-  const B = batch.B;
-  const f = manualForward(model, batch, false);
-  try {
-    for (let b = 0; b < B; b++) {
-      // P(anomalous) = sigmoid of the detector margin (loss.ts anomalyProbability), in float32 as there
-      out.anomalyProb[start + b] = 1 / (1 + Math.exp(-hostDetectMargin(model.config, f.detectLogits, b)));
-      const o = b * N;
-      let max = -Infinity;
-      for (let n = 0; n < N; n++) max = Math.max(max, f.locateLogits[o + n]!);
-      let sum = 0;
-      for (let n = 0; n < N; n++) sum += Math.exp(f.locateLogits[o + n]! - max);
-      for (let n = 0; n < N; n++) out.culpritProb[(start + b) * N + n] = Math.exp(f.locateLogits[o + n]! - max) / sum;
-    }
-    out.fused.set(f.fused, start * model.config.gatHidden);
-    return withLoss ? hostLoss(model.config, f.detectLogits, f.locateLogits, batch.labels, N, false).total * B : 0;
-  } finally {
-    disposeForward(f);
+  const N = plan.N;
+  const B = ids.length;
+  let f: ReturnType<typeof evalForward> | undefined;
+  // tidy only frees the pass's tensors should it throw (it disposes them itself); it returns nothing,
+  // so tfjs does not walk the host arrays of the result
+  tf.tidy(() => {
+    f = evalForward(plan, fillEvalInput(ds, ids, plan.config, plan.ws, plan.activeNodes));
+  });
+  if (f === undefined) throw new Error('predict: the forward-only pass returned nothing');
+  for (let b = 0; b < B; b++) {
+    // P(anomalous) = sigmoid of the detector margin (loss.ts anomalyProbability), in float32 as there
+    out.anomalyProb[start + b] = 1 / (1 + Math.exp(-hostDetectMargin(plan.config, f.detectLogits, b)));
   }
+  softmaxInto(f.locateLogits, B, N, out.culpritProb, start * N);
+  out.fused.set(f.fused, start * plan.config.gatHidden);
+  if (!withLoss) return 0;
+  const labels = Int32Array.from(ids, (w) => ds.labels[w]!);
+  return hostLoss(plan.config, f.detectLogits, f.locateLogits, labels, N, false).total * B;
 }

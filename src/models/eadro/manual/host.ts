@@ -163,6 +163,34 @@ export function paramMatrix(params: Map<string, tf.Tensor>, name: string, transp
   return transposed ? transposeMatrix(m) : m;
 }
 
+/**
+ * Softmax in place over buf[from .. from+n), in float64: the maximum subtracted, exp, each divided by
+ * the sum. The one host softmax of manual/ (GAT in-edges, time-attention rows, attention pooling,
+ * culprit probabilities), so that they all round alike.
+ */
+export function softmaxInPlace(buf: Float64Array, from: number, n: number): void {
+  let max = -Infinity;
+  for (let k = from; k < from + n; k++) max = Math.max(max, buf[k]!);
+  let sum = 0;
+  for (let k = from; k < from + n; k++) {
+    const e = Math.exp(buf[k]! - max);
+    buf[k] = e;
+    sum += e;
+  }
+  for (let k = from; k < from + n; k++) buf[k] = buf[k]! / sum;
+}
+
+/** Softmax of each row of x [rows, n] into out[outOffset + r*n ..] (softmaxInPlace per row, rounded to float32). */
+export function softmaxInto(x: Float32Array, rows: number, n: number, out: Float32Array, outOffset: number): void {
+  const row = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    const o = r * n;
+    for (let k = 0; k < n; k++) row[k] = x[o + k]!;
+    softmaxInPlace(row, 0, n);
+    out.set(row, outOffset + o);
+  }
+}
+
 /** Float64 accumulator -> float32 array (gradient results). */
 export function toFloat32(x: Float64Array): Float32Array {
   return Float32Array.from(x);

@@ -4,8 +4,10 @@
  * library (../../../shared/specs/fast-tfjs-wasm.md): plain 2-D matMuls (the conv's with BatchNorm and
  * ReLU fused in), the transposed-A matMul of wasm-kernels.ts for weight gradients; the rest are loops
  * over host arrays and heap views with float64 sums. `manualGradients` returns what
- * `autodiffGradients` (../step.ts) returns, so `applyStep` and Adam are shared; `manualForward`
- * (training = false) is the inference path of ../infer.ts. Every tensor a pass makes is disposed
+ * `autodiffGradients` (../step.ts) returns, so `applyStep` and Adam are shared. `manualForward`
+ * (training = false) is the plain eval-mode forward of this step (tests); ../infer.ts predicts with
+ * the leaner eval-forward.ts (BatchNorm folded, no tape, inputs straight from the dataset), tested
+ * against forwardEadro. Every tensor a pass makes is disposed
  * before it returns (the tensor count stays flat); host buffers are reused across passes (host.ts
  * Workspace), so a pass's outputs are valid until the next pass on the same model.
  *
