@@ -195,3 +195,41 @@ export function softmaxInto(x: Float32Array, rows: number, n: number, out: Float
 export function toFloat32(x: Float64Array): Float32Array {
   return Float32Array.from(x);
 }
+
+/**
+ * out[o..o+C) = sum_t w[t] m[base + t*rowStride ..] (float64 sums, t in order), in blocks of 8 columns
+ * with the sums in locals: one store per output and the T weights read once per block. Serves the
+ * time attention (the T rows of one node, rowStride = C) and the attention pooling (one window's row
+ * of every node, rowStride = B*D). Measured 1.45 ms for 3,072 rows of [10, 64] against 5.0 ms for a
+ * float64 accumulator array and 1.66 ms for blocks of 4.
+ */
+export function weightedSum(w: Float64Array, m: Float32Array, base: number, T: number, C: number, rowStride: number, out: Float32Array, o: number): void {
+  const blocked = C - (C % 8);
+  for (let c = 0; c < blocked; c += 8) {
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (let t = 0, i = base + c; t < T; t++, i += rowStride) {
+      const wt = w[t]!;
+      a0 += wt * m[i]!;
+      a1 += wt * m[i + 1]!;
+      a2 += wt * m[i + 2]!;
+      a3 += wt * m[i + 3]!;
+      a4 += wt * m[i + 4]!;
+      a5 += wt * m[i + 5]!;
+      a6 += wt * m[i + 6]!;
+      a7 += wt * m[i + 7]!;
+    }
+    out[o + c] = a0;
+    out[o + c + 1] = a1;
+    out[o + c + 2] = a2;
+    out[o + c + 3] = a3;
+    out[o + c + 4] = a4;
+    out[o + c + 5] = a5;
+    out[o + c + 6] = a6;
+    out[o + c + 7] = a7;
+  }
+  for (let c = blocked; c < C; c++) {
+    let acc = 0;
+    for (let t = 0, i = base + c; t < T; t++, i += rowStride) acc += w[t]! * m[i]!;
+    out[o + c] = acc;
+  }
+}

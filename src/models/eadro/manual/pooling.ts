@@ -5,7 +5,7 @@
  * Backward: dgate_nb = dout_b . x_nb, dp = gate (dgate - sum_n gate dgate), dx_nb = gate dout_b + dp w,
  * dw = sum_r dp_r x_r, db = sum_r dp_r.
  */
-import { softmaxInPlace, type Workspace } from './host.js';
+import { softmaxInPlace, weightedSum, type Workspace } from './host.js';
 
 export interface PoolSaved {
   N: number;
@@ -98,38 +98,9 @@ export function poolPredict(x: Float32Array, N: number, B: number, D: number, w:
     gate[r] = Math.fround(bias + (p0 + p1 + p2 + p3));
   }
   const g = new Float64Array(N);
-  const blocked = D - (D % 8);
   for (let b = 0; b < B; b++) {
     for (let n = 0; n < N; n++) g[n] = gate[n * B + b]!;
     softmaxInPlace(g, 0, N);
-    const o = b * D;
-    const stride = B * D; // node n's row of window b is (n*B + b)*D
-    for (let c = 0; c < blocked; c += 8) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-      for (let n = 0, i = b * D + c; n < N; n++, i += stride) {
-        const gn = g[n]!;
-        a0 += gn * x[i]!;
-        a1 += gn * x[i + 1]!;
-        a2 += gn * x[i + 2]!;
-        a3 += gn * x[i + 3]!;
-        a4 += gn * x[i + 4]!;
-        a5 += gn * x[i + 5]!;
-        a6 += gn * x[i + 6]!;
-        a7 += gn * x[i + 7]!;
-      }
-      out[o + c] = a0;
-      out[o + c + 1] = a1;
-      out[o + c + 2] = a2;
-      out[o + c + 3] = a3;
-      out[o + c + 4] = a4;
-      out[o + c + 5] = a5;
-      out[o + c + 6] = a6;
-      out[o + c + 7] = a7;
-    }
-    for (let c = blocked; c < D; c++) {
-      let acc = 0;
-      for (let n = 0, i = b * D + c; n < N; n++, i += stride) acc += g[n]! * x[i]!;
-      out[o + c] = acc;
-    }
+    weightedSum(g, x, b * D, N, D, B * D, out, b * D); // node n's row of window b is (n*B + b)*D
   }
 }
