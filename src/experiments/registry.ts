@@ -23,6 +23,10 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
       return { detector: model, localizer: model };
     });
   },
+  spot: async () => {
+    const [{ baselineMethod }, { SpotDetector, spotOptionsFromParams }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/spot.js')]);
+    return baselineMethod('spot', 'SPOT (extreme value theory) per service on latency (paper §III-B); detector only', (params) => ({ detector: new SpotDetector(spotOptionsFromParams(params)) }));
+  },
 };
 
 const extensionMethods = new Map<string, Method>();
