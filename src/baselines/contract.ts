@@ -5,6 +5,7 @@
  * turns a detector, a localizer or both into a method of the experiment runner, so every baseline is
  * scored by the same metrics code as Eadro.
  */
+import { EadroError } from '../core/errors.js';
 import type { WindowDataset } from '../windows/types.js';
 
 /** What a baseline sees when fitting: the dataset and the window indices of each part. */
@@ -39,4 +40,18 @@ export interface WindowLocalizer {
   /** [B][N] node ids, most likely culprit first. */
   rank(ds: WindowDataset, windows: readonly number[]): number[][];
   fitted(): Record<string, unknown>;
+}
+
+/**
+ * Baselines that read latency need it raw: milliseconds, 0 = no span in that second (paper §IV-A3). A
+ * dataset normalised at build time (`reference-per-run`) has lost the padding marker: refused.
+ */
+export function requireRawLatency(ds: Pick<WindowDataset, 'normalization'>, method: string): void {
+  if (ds.normalization !== 'none') {
+    throw new EadroError(`${method} needs raw latency (milliseconds, 0 = no span).`, {
+      field: 'pipeline.normalization',
+      expected: "'none' (the method-side, train-fitted normalisation)",
+      found: ds.normalization,
+    });
+  }
 }

@@ -17,9 +17,8 @@
  * Latency must be raw milliseconds with 0 = no span: a dataset normalised at build time
  * (`reference-per-run`) has lost the padding marker and is refused.
  */
-import { EadroError } from '../core/errors.js';
 import type { WindowDataset } from '../windows/types.js';
-import type { DetectorOutput, FitInput, WindowDetector, WindowLocalizer } from './contract.js';
+import { requireRawLatency, type DetectorOutput, type FitInput, type WindowDetector, type WindowLocalizer } from './contract.js';
 
 export const nSigmaDefaults = {
   /** baselines.md §3.1 "ours": n swept on validation over these values. */
@@ -46,19 +45,9 @@ export interface NSigmaStats {
   slots: Int32Array;
 }
 
-function requireRawLatency(ds: WindowDataset): void {
-  if (ds.normalization !== 'none') {
-    throw new EadroError('N-sigma needs raw latency (milliseconds, 0 = no span).', {
-      field: 'pipeline.normalization',
-      expected: "'none' (the method-side, train-fitted normalisation)",
-      found: ds.normalization,
-    });
-  }
-}
-
 /** μ_s, σ_s from the normal windows among `train` (see the module comment). */
 export function fitNSigmaStats(ds: WindowDataset, train: readonly number[]): NSigmaStats {
-  requireRawLatency(ds);
+  requireRawLatency(ds, 'N-sigma');
   const N = ds.nodes.length;
   const T = ds.T;
   const sum = new Float64Array(N);
@@ -92,7 +81,7 @@ export function fitNSigmaStats(ds: WindowDataset, train: readonly number[]): NSi
 
 /** [B, N] z_s(w) per window and service; NaN where the service has no span in the window or no statistics. */
 export function nSigmaZ(ds: WindowDataset, stats: NSigmaStats, windows: readonly number[]): Float64Array {
-  requireRawLatency(ds);
+  requireRawLatency(ds, 'N-sigma');
   const N = ds.nodes.length;
   const T = ds.T;
   const z = new Float64Array(windows.length * N).fill(Number.NaN);

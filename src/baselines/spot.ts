@@ -50,7 +50,7 @@
  */
 import { EadroError } from '../core/errors.js';
 import type { WindowDataset } from '../windows/types.js';
-import type { DetectorOutput, FitInput, WindowDetector } from './contract.js';
+import { requireRawLatency, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
 
 export const spotDefaults = {
   /** baselines.md §3.1 Init (the reference's `initialize(level=0.98)`): quantile of the initial threshold t. */
@@ -426,22 +426,12 @@ export interface SpotStreamStats {
   conflictingSlots: number;
 }
 
-function requireRawLatency(ds: WindowDataset): void {
-  if (ds.normalization !== 'none') {
-    throw new EadroError('SPOT needs raw latency (milliseconds, 0 = no span).', {
-      field: 'pipeline.normalization',
-      expected: "'none' (the method-side, train-fitted normalisation)",
-      found: ds.normalization,
-    });
-  }
-}
-
 /** Key of a second: milliseconds, so float window starts that add up to the same second agree. */
 const secondKey = (start: number, t: number): number => Math.round((start + t) * 1000);
 
 /** [N] non-padded latency values (ms) of the training-normal windows, each (run, second) once. */
 export function spotCalibrationValues(ds: WindowDataset, train: readonly number[]): number[][] {
-  requireRawLatency(ds);
+  requireRawLatency(ds, 'SPOT');
   const N = ds.nodes.length;
   const T = ds.T;
   const values: number[][] = Array.from({ length: N }, () => []);
@@ -509,7 +499,7 @@ export class SpotDetector implements WindowDetector {
   }
 
   fit({ ds, train, select }: FitInput): void {
-    requireRawLatency(ds);
+    requireRawLatency(ds, 'SPOT');
     const o = this.options;
     this.serviceNames = [...ds.nodes];
     const values = spotCalibrationValues(ds, train);
@@ -564,7 +554,7 @@ export class SpotDetector implements WindowDetector {
 
   /** Stream the windows' seconds run by run at alarm probability q (module comment). */
   private run(ds: WindowDataset, windows: readonly number[], q: number): DetectorOutput & { stats: SpotStreamStats } {
-    requireRawLatency(ds);
+    requireRawLatency(ds, 'SPOT');
     const services = this.fittedServices();
     const N = ds.nodes.length;
     if (N !== services.length) {
