@@ -38,9 +38,10 @@ export type TimingFamily = 'tt' | 'sn';
  * rate and confounders (simulate.ts), as separate recordings do. With the fault-free time as ONE run,
  * the whole normal class of a quick dataset was one recording at one rate, and the temporal split's
  * normal test windows were its last minutes: Eadro learnt that recording rather than the faults (SN,
- * seed 0: 59% of those test windows flagged anomalous, PR-AUC 0.47 at 0.45 prevalence); cut into 5-min
- * runs, train and test normals both span several runs (same model: 18% flagged, PR-AUC 0.83). The
- * released data's `no fault/` folder likewise holds several runs (data-formats.md §1).
+ * seed 0: the reference variant flagged 59% of those test windows, the paper variant reached PR-AUC
+ * 0.47 at 0.45 prevalence); cut into 5-min runs, train and test normals both span several runs (paper
+ * variant: 18% flagged, PR-AUC 0.83). The released data's `no fault/` folder likewise holds several
+ * runs (data-formats.md §1).
  */
 export const quickNormalRunSeconds = 300;
 
