@@ -27,6 +27,11 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
     const [{ baselineMethod }, { SpotDetector, spotOptionsFromParams }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/spot.js')]);
     return baselineMethod('spot', 'SPOT (extreme value theory) per service on latency (paper §III-B); detector only', (params) => ({ detector: new SpotDetector(spotOptionsFromParams(params)) }));
   },
+  // 'fe-ml' (not 'fe-ocsvm'): the name fills paper Table I's "FE+ML" row (paper-tables.ts paperRowOf)
+  'fe-ml': async () => {
+    const [{ baselineMethod }, { OcsvmDetector }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/fe-ocsvm.js')]);
+    return baselineMethod('fe-ml', 'FE+ML: per-service latency features into a one-class SVM (paper §III-B, Table I); detector only', () => ({ detector: new OcsvmDetector() }));
+  },
 };
 
 const extensionMethods = new Map<string, Method>();

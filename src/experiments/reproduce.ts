@@ -90,10 +90,11 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
     { name: 'random-guess' },
     { name: 'n-sigma' }, // protocol.md §4.2: all-anomalous, random ranking and N-sigma in every table
     { name: 'spot' }, // paper Table I (baselines.md §3.1 defaults: level 0.98, q chosen on validation)
+    { name: 'fe-ml' }, // paper Table I: FE+ML, latency features into a one-class SVM (baselines.md §3.1)
   ];
   return defineExperiment({
     name: `reproduce-${form}`,
-    description: 'Eadro and its ablations (Table IV), with trivial baselines, N-sigma and SPOT, on TT and SN, under two protocols',
+    description: 'Eadro and its ablations (Table IV), with trivial baselines and the Table I detectors (N-sigma, SPOT, FE+ML), on TT and SN, under two protocols',
     datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile, seed: reproduceDefaults.testbedSeed })),
     pipeline: d.pipeline,
     methods,

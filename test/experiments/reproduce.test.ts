@@ -4,16 +4,16 @@ import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 describe('experiments/reproduce', () => {
-  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, N-sigma and SPOT, on TT and SN', () => {
+  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines and 3 Table I detectors, on TT and SN', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
     assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    // Per system: full Eadro, the 2 trivial baselines, N-sigma and SPOT under both protocols, the 4 ablations under temporal.
-    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot']);
+    // Per system: full Eadro, the 2 trivial baselines and N-sigma, SPOT, FE+ML under both protocols, the 4 ablations under temporal.
+    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml']);
     const runs = expandGrid(e);
-    assert.equal(runs.length, (5 * 2 + 4) * 2 * e.seeds.length);
+    assert.equal(runs.length, (6 * 2 + 4) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
   });
 
@@ -21,7 +21,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
-    assert.equal(expandGrid(e).length, 9 * 2 * 2 * 5, 'every ablation under every protocol');
+    assert.equal(expandGrid(e).length, 10 * 2 * 2 * 5, 'every ablation under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);

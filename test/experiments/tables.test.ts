@@ -83,6 +83,9 @@ describe('experiments/tables', function () {
     assert.equal(paperRowOf({ name: 'eadro' }, rows), 'Eadro');
     assert.equal(paperRowOf({ name: 'ms-rf-ad' }, Object.keys(paperTables().tableII_detection)), 'MS-RF-AD');
     assert.equal(paperRowOf({ name: 'all-anomalous' }, rows), null);
+    // the registered Table I detectors fill their paper rows
+    const tableI = Object.keys(paperTables().tableI_detectors);
+    assert.deepEqual(['n-sigma', 'fe-ml', 'spot'].map((name) => paperRowOf({ name }, tableI)), ['N-sigma', 'FE+ML', 'SPOT']);
   });
 
   it('renders Markdown, CSV and LaTeX from one table', () => {
