@@ -55,3 +55,21 @@ export function requireRawLatency(ds: Pick<WindowDataset, 'normalization'>, meth
     });
   }
 }
+
+/**
+ * F1 with true negatives counted (as src/evaluation/metrics.ts defines it) of decisions on the
+ * selection windows, which the baselines use to choose their settings; null when no window is faulty.
+ * (Written here, not imported from evaluation/, so that data keeps flowing one way.)
+ */
+export function selectionF1(flagged: ArrayLike<boolean>, labels: ArrayLike<number>): number | null {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const faulty = (labels[i] as number) >= 0;
+    if (flagged[i] && faulty) tp++;
+    else if (flagged[i]) fp++;
+    else if (faulty) fn++;
+  }
+  return tp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
+}

@@ -31,7 +31,7 @@
  */
 import { createRng } from '../core/rng.js';
 import type { WindowDataset } from '../windows/types.js';
-import { requireRawLatency, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
+import { requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
 import { fitNSigmaStats, type NSigmaStats } from './n-sigma.js';
 
 export const feOcsvmDefaults = {
@@ -351,19 +351,6 @@ export function ocsvmDecision(model: OneClassSvm, x: FeatureMatrix): Float64Arra
   return out;
 }
 
-function f1OfFlags(flagged: readonly boolean[], labels: readonly number[]): number | null {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  flagged.forEach((f, i) => {
-    const faulty = (labels[i] as number) >= 0;
-    if (f && faulty) tp++;
-    else if (f) fp++;
-    else if (faulty) fn++;
-  });
-  return tp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
-}
-
 interface FittedState {
   stats: NSigmaStats;
   scaler: ColumnScaler;
@@ -418,7 +405,7 @@ export class OcsvmDetector implements WindowDetector {
       const model = trainOneClassSvm(x, { nu, gamma }, kernel);
       fitsByNu[String(nu)] = { supportVectors: model.supportIndices.length, converged: model.converged, iterations: model.iterations };
       if (nu === feOcsvmDefaults.defaultNu) defaultModel = model;
-      const f1 = f1OfFlags(Array.from(ocsvmDecision(model, selectX), (f) => f < 0), selectLabels);
+      const f1 = selectionF1(Array.from(ocsvmDecision(model, selectX), (f) => f < 0), selectLabels);
       selectionF1ByNu[String(nu)] = f1;
       // Strictly better only: the default ν wins ties it takes part in.
       if (f1 !== null && (best === null || f1 > best.f1 || (f1 === best.f1 && nu === feOcsvmDefaults.defaultNu))) best = { nu, f1, model };

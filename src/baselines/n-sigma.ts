@@ -18,7 +18,7 @@
  * (`reference-per-run`) has lost the padding marker and is refused.
  */
 import type { WindowDataset } from '../windows/types.js';
-import { requireRawLatency, type DetectorOutput, type FitInput, type WindowDetector, type WindowLocalizer } from './contract.js';
+import { requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector, type WindowLocalizer } from './contract.js';
 
 export const nSigmaDefaults = {
   /** baselines.md §3.1 "ours": n swept on validation over these values. */
@@ -112,20 +112,6 @@ function windowScores(z: Float64Array, B: number, N: number): number[] {
   return scores;
 }
 
-function f1At(scores: readonly number[], labels: readonly number[], n: number): number | null {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  scores.forEach((s, i) => {
-    const flagged = s > n;
-    const faulty = (labels[i] as number) >= 0;
-    if (flagged && faulty) tp++;
-    else if (flagged) fp++;
-    else if (faulty) fn++;
-  });
-  return tp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
-}
-
 /** N-sigma as a detector and a localizer (both from the same fitted statistics). */
 export class NSigma implements WindowDetector, WindowLocalizer {
   readonly name = 'n-sigma';
@@ -144,7 +130,7 @@ export class NSigma implements WindowDetector, WindowLocalizer {
     let best: number | null = null;
     this.n = nSigmaDefaults.defaultN;
     for (const n of this.candidates) {
-      const f1 = f1At(scores, labels, n);
+      const f1 = selectionF1(scores.map((s) => s > n), labels);
       this.selection[String(n)] = f1;
       // Strictly better only: the default (listed among the candidates) wins ties it takes part in.
       if (f1 !== null && (best === null || f1 > best || (f1 === best && n === nSigmaDefaults.defaultN))) {

@@ -50,7 +50,7 @@
  */
 import { EadroError } from '../core/errors.js';
 import type { WindowDataset } from '../windows/types.js';
-import { requireRawLatency, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
+import { requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
 
 export const spotDefaults = {
   /** baselines.md §3.1 Init (the reference's `initialize(level=0.98)`): quantile of the initial threshold t. */
@@ -457,19 +457,6 @@ export function spotCalibrationValues(ds: WindowDataset, train: readonly number[
   return values;
 }
 
-function f1Of(flagged: readonly boolean[], labels: readonly number[]): number | null {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  flagged.forEach((f, i) => {
-    const faulty = (labels[i] as number) >= 0;
-    if (f && faulty) tp++;
-    else if (f) fp++;
-    else if (faulty) fn++;
-  });
-  return tp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
-}
-
 /** Per-service record of the calibration, or why the service was skipped. */
 type ServiceCalibration = { ok: true; calibration: SpotCalibration } | { ok: false; reason: string };
 
@@ -532,7 +519,7 @@ export class SpotDetector implements WindowDetector {
         this.selection[String(q)] = problem;
         continue;
       }
-      const f1 = f1Of(this.run(ds, select, q).flagged, labels);
+      const f1 = selectionF1(this.run(ds, select, q).flagged, labels);
       this.selection[String(q)] = f1;
       // Strictly better only: the default (when listed among the candidates) wins ties it takes part in.
       if (f1 !== null && (best === null || f1 > best || (f1 === best && q === o.defaultQ))) {
