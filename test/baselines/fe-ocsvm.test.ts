@@ -18,32 +18,7 @@ import { baselineMethod } from '../../src/experiments/methods/baseline.js';
 import { getMethod } from '../../src/experiments/registry.js';
 import type { ProtocolSplit } from '../../src/evaluation/protocols.js';
 import type { WindowDataset } from '../../src/windows/types.js';
-
-/** N = 2 services, T = lat[0][0].length seconds; `lat[w][n]` = the latency slots (ms, 0 = no span). */
-function dataset(lat: number[][][], labels: number[], normalization: WindowDataset['normalization'] = 'none'): WindowDataset {
-  const W = lat.length;
-  return {
-    nodes: ['a', 'b'],
-    edges: [[], []],
-    edgeDirection: 'callee->caller',
-    T: (lat[0] as number[][])[0]!.length,
-    metricNames: [],
-    eventNum: 0,
-    W,
-    logs: new Float32Array(0),
-    metrics: new Float32Array(0),
-    traces: Float32Array.from(lat.flat(2)),
-    labels: Int32Array.from(labels),
-    meta: {
-      start: Float64Array.from(labels.map((_, w) => 10 * w)),
-      runId: labels.map(() => 'r'),
-      episodeId: Int32Array.from(labels.map(() => 0)),
-      faultType: labels.map((l) => (l >= 0 ? 'network_delay' : '')),
-      episodeService: labels.map(() => 'a'),
-    },
-    normalization,
-  };
-}
+import { latencyDataset } from './helpers.js';
 
 /** `l` points of a seeded 2-D standard normal cloud. */
 function gaussianCloud(l: number, seed: number): FeatureMatrix {
@@ -56,7 +31,7 @@ const close = (a: number, b: number, tol = 1e-9): boolean => Math.abs(a - b) <= 
 describe('baselines/fe-ocsvm', () => {
   it('computes each per-service statistic by hand (T = 4, a service without spans gets zeros)', () => {
     // a: slots 10, pad, 20, 30 (ms) at t = 0, 2, 3; b: no span at all.
-    const ds = dataset([[[10, 0, 20, 30], [0, 0, 0, 0]]], [-1]);
+    const ds = latencyDataset([[[10, 0, 20, 30], [0, 0, 0, 0]]], [-1]);
     const stats: NSigmaStats = { mean: Float64Array.from([20, Number.NaN]), std: Float64Array.from([5, Number.NaN]), slots: Int32Array.from([3, 0]) };
     const m = windowFeatures(ds, [0], stats);
     assert.equal(m.rows, 1);
@@ -82,7 +57,7 @@ describe('baselines/fe-ocsvm', () => {
 
   it('takes the max-z statistics from training-normal windows, as N-sigma does, through the detector', () => {
     // With one span a service has std 0 and slope 0.
-    const ds = dataset([[[0, 7, 0, 0], [0, 0, 0, 0]]], [-1]);
+    const ds = latencyDataset([[[0, 7, 0, 0], [0, 0, 0, 0]]], [-1]);
     const stats: NSigmaStats = { mean: Float64Array.from([5, 5]), std: Float64Array.from([1, 1]), slots: Int32Array.from([9, 9]) };
     const v = windowFeatures(ds, [0], stats).values;
     assert.deepEqual(Array.from(v.subarray(0, 10)), [7, 0, 7, 7, 0, 0, 0.75, 0.25, 1, 2]);
@@ -174,7 +149,7 @@ describe('baselines/fe-ocsvm', () => {
         labels.push(faulty ? 0 : -1);
       }
     }
-    return { ds: dataset(lat, labels), train: Array.from({ length: 40 }, (_, w) => w), val, test };
+    return { ds: latencyDataset(lat, labels), train: Array.from({ length: 40 }, (_, w) => w), val, test };
   }
 
   it('runs as a harness method: ν chosen on validation, faulty windows flagged and scored higher', async () => {
@@ -225,7 +200,7 @@ describe('baselines/fe-ocsvm', () => {
   });
 
   it('refuses latency normalised at build time, naming the setting', () => {
-    const ds = dataset([[[1, 2, 3], [1, 2, 3]]], [-1], 'reference-per-run');
+    const ds = latencyDataset([[[1, 2, 3], [1, 2, 3]]], [-1], 'reference-per-run');
     assert.throws(
       () => new OcsvmDetector().fit({ ds, train: [0], select: [], seed: 0 }),
       (e: Error) => /FE\+ML needs raw latency/.test(e.message) && /field: pipeline\.normalization/.test(e.message) && /found: reference-per-run/.test(e.message),

@@ -3,37 +3,11 @@ import { strict as assert } from 'node:assert';
 import { NSigma, fitNSigmaStats, nSigmaDefaults, nSigmaZ } from '../../src/baselines/n-sigma.js';
 import { baselineMethod } from '../../src/experiments/methods/baseline.js';
 import type { ProtocolSplit } from '../../src/evaluation/protocols.js';
-import type { WindowDataset } from '../../src/windows/types.js';
-
-/** N = 2 services, T = 3 seconds; `lat[w][n]` = the 3 latency slots (ms, 0 = no span). */
-function dataset(lat: number[][][], labels: number[], normalization: WindowDataset['normalization'] = 'none'): WindowDataset {
-  const W = lat.length;
-  return {
-    nodes: ['a', 'b'],
-    edges: [[], []],
-    edgeDirection: 'callee->caller',
-    T: 3,
-    metricNames: [],
-    eventNum: 0,
-    W,
-    logs: new Float32Array(0),
-    metrics: new Float32Array(0),
-    traces: Float32Array.from(lat.flat(2)),
-    labels: Int32Array.from(labels),
-    meta: {
-      start: Float64Array.from(labels.map((_, w) => 10 * w)),
-      runId: labels.map(() => 'r'),
-      episodeId: Int32Array.from(labels.map(() => 0)),
-      faultType: labels.map((l) => (l >= 0 ? 'network_delay' : '')),
-      episodeService: labels.map(() => 'a'),
-    },
-    normalization,
-  };
-}
+import { latencyDataset } from './helpers.js';
 
 describe('baselines/n-sigma', () => {
   it('fits mean and std on the non-padded slots of training-normal windows only', () => {
-    const ds = dataset(
+    const ds = latencyDataset(
       [
         [[10, 0, 20], [5, 5, 5]], // normal
         [[30, 0, 0], [0, 0, 0]], // normal
@@ -53,7 +27,7 @@ describe('baselines/n-sigma', () => {
   });
 
   it('scores a window by the largest z of a service maximum; no span = no z', () => {
-    const ds = dataset(
+    const ds = latencyDataset(
       [
         [[10, 0, 20], [5, 5, 5]],
         [[30, 0, 0], [0, 0, 0]],
@@ -85,7 +59,7 @@ describe('baselines/n-sigma', () => {
     // Selection: faulty windows whose a-max gives z = 2.2 and 2.7, normal windows with z = 2.1 on b.
     lat.push([[12.2, 0, 0], [0, 0, 0]], [[12.7, 0, 0], [0, 0, 0]], [[0, 0, 0], [12.1, 0, 0]]);
     labels.push(0, 0, -1);
-    const ds = dataset(lat, labels);
+    const ds = latencyDataset(lat, labels);
     const model = new NSigma([2, 2.5, 3]);
     model.fit({ ds, train: [0, 1], select: [2, 3, 4], seed: 0 });
     const fitted = model.fitted() as { n: number; selectionF1ByN: Record<string, number> };
@@ -99,21 +73,21 @@ describe('baselines/n-sigma', () => {
   });
 
   it('keeps the default n when the selection windows cannot choose (no faulty window)', () => {
-    const ds = dataset([[[9, 11, 0], [9, 11, 0]], [[20, 0, 0], [0, 0, 0]]], [-1, -1]);
+    const ds = latencyDataset([[[9, 11, 0], [9, 11, 0]], [[20, 0, 0], [0, 0, 0]]], [-1, -1]);
     const model = new NSigma();
     model.fit({ ds, train: [0], select: [1], seed: 0 });
     assert.equal((model.fitted() as { n: number }).n, nSigmaDefaults.defaultN);
   });
 
   it('refuses latency normalised at build time, naming the setting', () => {
-    const ds = dataset([[[1, 2, 3], [1, 2, 3]]], [-1], 'reference-per-run');
+    const ds = latencyDataset([[[1, 2, 3], [1, 2, 3]]], [-1], 'reference-per-run');
     assert.throws(() => fitNSigmaStats(ds, [0]), (e: Error) => /field: pipeline\.normalization/.test(e.message) && /found: reference-per-run/.test(e.message));
   });
 
   it('runs as a harness method: selects on validation, or on test when the protocol selects there', async () => {
     const normal = [[9, 11, 0], [9, 11, 0]];
     const lat = [normal, normal, [[12.2, 0, 0], [0, 0, 0]], [[0, 0, 0], [12.1, 0, 0]], [[30, 0, 0], [0, 0, 0]], [[10, 0, 0], [0, 0, 0]]];
-    const ds = dataset(lat, [-1, -1, 0, -1, 0, -1]);
+    const ds = latencyDataset(lat, [-1, -1, 0, -1, 0, -1]);
     const method = baselineMethod('n-sigma', 'test', () => {
       const m = new NSigma();
       return { detector: m, localizer: m };
