@@ -8,10 +8,15 @@
  * - `network_delay`: packets in and out of the target are delayed. Every call the target serves, and
  *   every call it makes, takes the delay; callers inherit it (their spans contain the target's), so
  *   upstream services look anomalous too. Closed-loop clients issue fewer requests through a slow
- *   service, so the target's per-event log occurrences drop (paper Fig. 3); callers log timeouts.
+ *   service (fewer scenarios start through it; a scenario step through it is often given up after a
+ *   time-out, the scenario going on), so the target's per-event log occurrences drop (paper Fig. 3);
+ *   callers log timeouts.
  * - `packet_loss`: random drops on the target's interface. Some calls pay a retransmission timeout
  *   (heavy latency tail), some fail outright (error tag, 5xx): the target never sees those requests,
- *   its callers log exceptions and may retry.
+ *   its callers log exceptions and may retry; a scenario whose call failed stops there.
+ *
+ * A CPU hog's time is nearly all user time (Chaosblade spins in user space); a background job of the
+ * same size (confounders.ts) spends much of it in the kernel: the split is in `kpiDefaults`.
  */
 import type { Rng } from '../core/rng.js';
 import type { PaperFaultType } from '../raw/types.js';
@@ -35,6 +40,8 @@ export const faultDefaults = {
   /** ours: share of requests through a faulted service that closed-loop clients still issue. */
   delayThroughput: [0.25, 0.5] as [number, number],
   lossThroughput: [0.35, 0.6] as [number, number],
+  /** ours: how long a scenario's client waits on a call it then gives up (not issued above), ms. */
+  stepTimeoutMs: [1000, 3000] as [number, number],
   /** ours: Chaosblade `network loss --percent`: share of calls touching the target that lose a packet. */
   lossRate: [0.2, 0.4] as [number, number],
   /** ours: share of calls with a lost packet that fail outright (timeout, reset) instead of retransmitting. */

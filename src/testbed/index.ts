@@ -10,7 +10,7 @@ export type { SimulateOptions, SystemName, TestbedManifest, TestbedRun, TestbedF
 // Systems and user topologies
 export { trainTicket, TT_SERVICE_NAMES, TT_OFFICIAL_EDGES } from './systems/trainticket.js';
 export { socialNetwork, SN_SERVICE_NAMES, SN_OFFICIAL_EDGES, SN_EXTRA_EDGES } from './systems/socialnetwork.js';
-export { loadTopologyFile, parseTopology, flowEdges, containerName, servicesInCall, topologyDefaults } from './topology.js';
+export { loadTopologyFile, parseTopology, flowEdges, flowSteps, containerName, servicesInCall, topologyDefaults } from './topology.js';
 export type { Topology, FlowSpec, CallSpec, ServiceSpec, LogStyle } from './topology.js';
 
 // Schedules and fault models

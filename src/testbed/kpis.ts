@@ -32,6 +32,17 @@ export const kpiDefaults = {
   requestCpuSigma: 0.25,
   /** ours: share of request CPU that is user time (rest: system, network stack). */
   userShare: 0.78,
+  /**
+   * ours: share of an injected hog's CPU that is user time. Chaosblade's `cpu fullload` spins in a
+   * user-space loop, so nearly all of it is user time (its few system ticks: scheduling).
+   */
+  hogUserShare: 0.97,
+  /**
+   * ours: share of a background job's CPU that is user time. Batch work (archiving, index compaction,
+   * cache rebuilds, GC storms) reads, writes and faults pages, so much of its CPU is kernel time: the
+   * KPI that tells a job from a hog of the same size, as cpu_usage_system/user do on real hosts.
+   */
+  jobUserShare: 0.6,
   /** ours: heap allocation per request, MiB; idle allocation per second as a share of resident size. */
   allocMiBPerRequest: 0.6,
   idleAllocShare: 0.0006,
@@ -125,8 +136,8 @@ export function serviceKpis(
     cacheLevel += (d.cacheShare * spec.memoryMiB - cacheLevel) * 0.01 + 0.002 * spec.memoryMiB * rng.normal();
     if (cacheLevel < 0) cacheLevel = 0;
     const busy = Math.max(0, idle + requestCpu);
-    const u = d.userShare * busy + 0.85 * job + 0.88 * hogNow + 0.9 * gcCpu;
-    const s = (1 - d.userShare) * busy + 0.15 * job + 0.12 * hogNow + 0.1 * gcCpu + stealPercent[t]!;
+    const u = d.userShare * busy + d.jobUserShare * job + d.hogUserShare * hogNow + 0.9 * gcCpu;
+    const s = (1 - d.userShare) * busy + (1 - d.jobUserShare) * job + (1 - d.hogUserShare) * hogNow + 0.1 * gcCpu + stealPercent[t]!;
     gcCpu = 0;
     user[t] = u;
     sys[t] = s;

@@ -5,7 +5,9 @@
  *
  * Per second: set every service's state (faults, background jobs, noisy neighbours), draw Poisson
  * arrivals (paper §V-A rates, with load wobble), generate one trace per admitted request (traces.ts),
- * emit background logs; at the end of a run turn the per-second counters into KPIs (kpis.ts).
+ * and one per step of a user scenario when that step falls due (a scenario's next API call starts when
+ * the previous one has returned plus a think time), emit background logs; at the end of a run turn the
+ * per-second counters into KPIs (kpis.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,12 +22,12 @@ import { buildServiceTemplates, LogBuffer, logDefaults, LogRenderer, type Servic
 import { buildSchedule, PROFILE_NAMES, resolveProfile, scheduleDefaults, type ProfileName, type ScheduleProfile, type ScheduledRun } from './schedule.js';
 import { socialNetwork } from './systems/socialnetwork.js';
 import { trainTicket } from './systems/trainticket.js';
-import { containerName, flowEdges, parseTopology, servicesInCall, type CallSpec, type Topology } from './topology.js';
+import { containerName, flowEdges, flowSteps, parseTopology, servicesInCall, type CallSpec, type Topology } from './topology.js';
 import { generateTrace, type TraceContext, type WorldState } from './traces.js';
 import { RunWriter, type FaultRecordJson } from './writer.js';
 
 /** Version of the generator: bump when output for a seed changes. */
-export const TESTBED_VERSION = '1.0.0';
+export const TESTBED_VERSION = '1.1.0'; // 1.1: TT user scenarios; job vs hog CPU split
 
 export const testbedDefaults = {
   /** ours: the default data of tests and quick runs. */
@@ -35,6 +37,8 @@ export const testbedDefaults = {
   progressEverySeconds: 600,
   /** ours: under packet loss, the target's own connection-error lines per second (paper §III's example event). */
   connectionErrorPerSecond: 0.05,
+  /** ours: a scripted client's pause between the API calls of a scenario (response handling, next page), ms. */
+  scenarioThinkMs: [150, 900] as [number, number],
 };
 
 export type SystemName = 'tt' | 'sn';
@@ -147,8 +151,15 @@ function operationsByService(topology: Topology): Map<string, string[]> {
     ops.get(c.service)!.add(c.operation);
     for (const child of c.calls ?? []) visit(child);
   };
-  for (const f of topology.flows) visit(f.root);
+  for (const f of topology.flows) for (const step of flowSteps(f)) visit(step);
   return new Map([...ops].map(([k, v]) => [k, [...v]]));
+}
+
+/** A scenario step waiting for its time: flow index, step index, start in unix microseconds. */
+interface PendingStep {
+  flow: number;
+  step: number;
+  atUs: number;
 }
 
 interface Counters {
@@ -168,7 +179,11 @@ interface Shared {
   hostNames: string[];
   ports: number[];
   templates: ServiceLogTemplates[];
-  flowServices: Array<Set<number>>;
+  /** Per flow: the services its first call reaches (admission under network faults). */
+  rootServices: Array<Set<number>>;
+  /** Per flow, per scenario step: the services that step's call tree reaches. */
+  stepServices: Array<Array<Set<number>>>;
+  flowSteps: CallSpec[][];
   flowWeights: number[];
 }
 
@@ -178,6 +193,8 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
   const S = run.end - run.start;
   const runRng = root.fork(`run/${run.id}`);
   const arrivals = runRng.fork('arrivals');
+  // Its own stream, so that systems without scenarios draw exactly what they drew before scenarios existed.
+  const scenarioRng = runRng.fork('scenarios');
   const logRng = runRng.fork('logs');
   const confounders: RunConfounders = drawConfounders(N, shared.hostCount, run.start, run.end, runRng.fork('confounders'));
   const rate = runRng.fork('rate').uniform(topology.requestRate.min, topology.requestRate.max);
@@ -212,6 +229,28 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
     }
     const networkFaults: Array<{ target: number; throughput: number }> = [];
     const offsets: number[] = [];
+    const pending: PendingStep[] = []; // scenario steps due in a later second; dropped at the run's end
+    /** Issue step `step` of a scenario at `atUs`; returns when its next step falls due (null: scenario over). */
+    const issue = (flow: number, step: number, atUs: number): PendingStep | null => {
+      const trace = generateTrace(ctx, shared.flowSteps[flow]![step]!, atUs);
+      writer.writeTrace(trace.json);
+      counters.traces++;
+      counters.spans += trace.spans;
+      // A scripted client stops its scenario at an error response (e.g. a call lost to packet loss).
+      return trace.error ? null : nextStep(flow, step, atUs + trace.durationUs);
+    };
+    /** A step the client gave up on: it goes on after its time-out. */
+    const skip = (flow: number, step: number, atUs: number): PendingStep | null =>
+      nextStep(flow, step, atUs + 1000 * scenarioRng.uniform(faultDefaults.stepTimeoutMs[0], faultDefaults.stepTimeoutMs[1]));
+    /** The step after `step`, due a think time after `doneUs` (null: scenario over). */
+    const nextStep = (flow: number, step: number, doneUs: number): PendingStep | null => {
+      const steps = shared.flowSteps[flow]!;
+      if (step + 1 >= steps.length) return null;
+      const atUs = doneUs + 1000 * scenarioRng.uniform(testbedDefaults.scenarioThinkMs[0], testbedDefaults.scenarioThinkMs[1]);
+      let next = step + 1;
+      while (next < steps.length && scenarioRng.next() >= (steps[next]!.probability ?? 1)) next++;
+      return next < steps.length ? { flow, step: next, atUs } : null;
+    };
     for (let s = 0; s < S; s++) {
       const t = run.start + s;
       const mid = t + 0.5;
@@ -254,17 +293,39 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
       offsets.length = 0;
       for (let k = 0; k < n; k++) offsets.push(arrivals.next());
       offsets.sort((a, b) => a - b);
+      const secondEndUs = (t + 1) * 1e6;
+      const due: PendingStep[] = [];
+      for (let k = pending.length - 1; k >= 0; k--) if (pending[k]!.atUs < secondEndUs) due.push(pending.splice(k, 1)[0]!);
+      const runDue = (untilUs: number): void => {
+        // Scenario steps due before `untilUs`, earliest first; a step may make its successor due too.
+        for (;;) {
+          let first = -1;
+          for (let k = 0; k < due.length; k++) if (first < 0 || due[k]!.atUs < due[first]!.atUs) first = k;
+          if (first < 0 || due[first]!.atUs >= untilUs) return;
+          const p = due.splice(first, 1)[0]!;
+          // Closed-loop clients: a step through a service whose network is faulty is often not made (the
+          // client's call times out before it gets through), but the client goes on with its scenario.
+          let made = true;
+          for (const nf of networkFaults) if (shared.stepServices[p.flow]![p.step]!.has(nf.target) && scenarioRng.next() >= nf.throughput) made = false;
+          const next = made ? issue(p.flow, p.step, p.atUs) : skip(p.flow, p.step, p.atUs);
+          if (next === null) continue;
+          if (next.atUs < secondEndUs) due.push(next);
+          else pending.push(next);
+        }
+      };
       for (const off of offsets) {
+        runDue((t + off) * 1e6);
         const flow = arrivals.weightedIndex(shared.flowWeights);
-        // Closed-loop clients: fewer requests go through a service whose network is faulty.
+        // Closed-loop clients: fewer requests (scenarios) start through a service whose network is faulty.
         let admitted = true;
-        for (const nf of networkFaults) if (shared.flowServices[flow]!.has(nf.target) && arrivals.next() >= nf.throughput) admitted = false;
+        for (const nf of networkFaults) if (shared.rootServices[flow]!.has(nf.target) && arrivals.next() >= nf.throughput) admitted = false;
         if (!admitted) continue;
-        const trace = generateTrace(ctx, topology.flows[flow]!.root, (t + off) * 1e6);
-        writer.writeTrace(trace.json);
-        counters.traces++;
-        counters.spans += trace.spans;
+        const next = issue(flow, 0, (t + off) * 1e6);
+        if (next === null) continue;
+        if (next.atUs < secondEndUs) due.push(next);
+        else pending.push(next);
       }
+      runDue(secondEndUs);
       for (let i = 0; i < N; i++) {
         const tpl = shared.templates[i]!;
         if (logRng.next() < logDefaults.backgroundPerSecond) {
@@ -335,7 +396,9 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
     hostNames: topology.services.map((s, i) => `node-${hostOf[i]! + 1}-${s.name.slice(0, 12)}`),
     ports: topology.services.map((_, i) => 12001 + 10 * i),
     templates: topology.services.map((s) => buildServiceTemplates(s.name, ops.get(s.name)!, topology.logStyle)),
-    flowServices: topology.flows.map((f) => new Set([...servicesInCall(f.root)].map((name) => serviceIndex.get(name)!))),
+    flowSteps: topology.flows.map((f) => flowSteps(f)),
+    rootServices: topology.flows.map((f) => new Set([...servicesInCall(f.root)].map((name) => serviceIndex.get(name)!))),
+    stepServices: topology.flows.map((f) => flowSteps(f).map((step) => new Set([...servicesInCall(step)].map((name) => serviceIndex.get(name)!)))),
     flowWeights: topology.flows.map((f) => f.weight),
   };
   prepareOut(options.out);

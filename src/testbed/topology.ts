@@ -28,12 +28,27 @@ export interface CallSpec {
   repeat?: number | [number, number];
 }
 
-/** A user request type: a call tree and its share of the request mix. */
+/**
+ * A user request type and its share of the request mix: one API call (a call tree, one trace), or a
+ * user scenario of several API calls made one after another by the same client, each its own trace
+ * (TT's request simulators log in, search, book and pay in one scenario; `then`).
+ */
 export interface FlowSpec {
   name: string;
   /** Relative weight in the request mix (need not sum to 1). */
   weight: number;
+  /** The first API call. */
   root: CallSpec;
+  /**
+   * Further API calls of the scenario, in order; each starts when the previous one has returned plus
+   * a think time (simulate.ts), and its `probability` says how often the client makes it at all.
+   */
+  then?: CallSpec[];
+}
+
+/** The API calls of a flow in order: its root, then its scenario steps. */
+export function flowSteps(flow: FlowSpec): CallSpec[] {
+  return flow.then === undefined ? [flow.root] : [flow.root, ...flow.then];
 }
 
 export interface ServiceSpec {
@@ -94,7 +109,7 @@ export function flowEdges(topology: Topology): string[] {
       visit(child);
     }
   };
-  for (const flow of topology.flows) visit(flow.root);
+  for (const flow of topology.flows) for (const step of flowSteps(flow)) visit(step);
   return [...pairs].sort();
 }
 
@@ -194,14 +209,19 @@ export function parseTopology(value: Json, file = '(topology)'): Topology {
     known.add(s.name);
   });
   const rawFlows = o['flows'];
-  if (!Array.isArray(rawFlows) || rawFlows.length === 0) c.fail('flows', 'a non-empty list of flows {name, weight, root}', rawFlows);
+  if (!Array.isArray(rawFlows) || rawFlows.length === 0) c.fail('flows', 'a non-empty list of flows {name, weight, root, then?}', rawFlows);
   const flows: FlowSpec[] = (rawFlows as Json[]).map((f, i) => {
     const fo = c.object(f, `flows[${i}]`);
-    return {
+    const flow: FlowSpec = {
       name: c.string(fo['name'], `flows[${i}].name`),
       weight: c.positive(fo['weight'], `flows[${i}].weight`),
       root: checkCall(c, fo['root'], `flows[${i}].root`, known, 0),
     };
+    if (fo['then'] !== undefined) {
+      if (!Array.isArray(fo['then'])) c.fail(`flows[${i}].then`, 'a list of calls (the scenario steps after root)', fo['then']);
+      flow.then = (fo['then'] as Json[]).map((step, k) => checkCall(c, step, `flows[${i}].then[${k}]`, known, 0));
+    }
+    return flow;
   });
   let requestRate = topologyDefaults.requestRate;
   if (o['requestRate'] !== undefined) {
@@ -224,7 +244,7 @@ export function parseTopology(value: Json, file = '(topology)'): Topology {
   }
   const topology: Topology = { name, services, flows, requestRate, logStyle, containerPattern };
   const reached = new Set<string>();
-  for (const flow of flows) servicesInCall(flow.root, reached);
+  for (const flow of flows) for (const step of flowSteps(flow)) servicesInCall(step, reached);
   const unreached = services.filter((s) => !reached.has(s.name)).map((s) => s.name);
   if (unreached.length > 0) {
     c.fail('flows', 'every listed service to be called by at least one flow (faults are injected into each)', unreached.join(', '));

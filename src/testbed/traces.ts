@@ -71,6 +71,10 @@ interface SpanRec {
 export interface TraceResult {
   json: string;
   spans: number;
+  /** Duration of the root call as the client sees it, microseconds. */
+  durationUs: number;
+  /** Whether the client got an error (the root span is an error). */
+  error: boolean;
 }
 
 function hex16(rng: Rng): string {
@@ -186,8 +190,8 @@ class TraceBuilder {
 export function generateTrace(ctx: TraceContext, root: CallSpec, startUs: number): TraceResult {
   const builder = new TraceBuilder(ctx, ctx.topology.logStyle);
   const traceId = hex16(ctx.rng);
-  builder.call(root, -1, null, startUs);
-  return { json: jaegerTraceJson(ctx, traceId, builder.spans), spans: builder.spans.length };
+  const { durationUs, error } = builder.call(root, -1, null, startUs);
+  return { json: jaegerTraceJson(ctx, traceId, builder.spans), spans: builder.spans.length, durationUs, error };
 }
 
 function jaegerTraceJson(ctx: TraceContext, traceId: string, spans: SpanRec[]): string {

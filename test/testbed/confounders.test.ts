@@ -41,4 +41,27 @@ describe('testbed confounders', function () {
     }
     assert.ok(checked >= 1, 'tiny data holds at least one sizeable background job');
   });
+
+  it("a job's extra CPU is partly system time, a CPU hog's nearly all user time (the KPI that tells them apart)", async () => {
+    const data = await tinyData('tt');
+    // Extra user share = (user inside - user outside) / (total inside - total outside), per interval.
+    const extraUserShare = (runDir: string, service: string, start: number, end: number): number => {
+      const user = readMetric(runDir, service, 'cpu_usage_user');
+      const total = readMetric(runDir, service, 'cpu_usage_total');
+      const pick = (series: Array<[number, number]>, inside: boolean): number[] =>
+        series.filter(([t]) => (inside ? t >= Math.ceil(start) && t < Math.floor(end) : t < start - 1 || t > end + 1)).map(([, v]) => v);
+      return (mean(pick(user, true)) - mean(pick(user, false))) / (mean(pick(total, true)) - mean(pick(total, false)));
+    };
+    const jobShares: number[] = [];
+    const hogShares: number[] = [];
+    for (const run of data.manifest.runs) {
+      const dir = path.join(data.root, run.dir);
+      for (const job of run.distractors.jobs) if (job.end - job.start >= 20 && job.cpuPercent >= 30) jobShares.push(extraUserShare(dir, job.service, job.start, job.end));
+      for (const f of run.faults) if (f.type === 'cpu_exhaustion') hogShares.push(extraUserShare(dir, f.service, f.start, f.start + f.duration));
+    }
+    assert.ok(jobShares.length >= 1 && hogShares.length >= 1);
+    // kpiDefaults: hogs 0.97 user, jobs 0.6; load and noise blur each interval a little.
+    for (const x of hogShares) assert.ok(x > 0.9, `hog user share ${x}`);
+    for (const x of jobShares) assert.ok(x < 0.75, `job user share ${x}`);
+  });
 });

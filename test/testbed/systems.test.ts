@@ -1,7 +1,7 @@
 /** The built-in systems: the caller/callee pairs their flows produce vs the official edge lists. */
 import { strict as assert } from 'node:assert';
 import {
-  flowEdges, servicesInCall, socialNetwork, SN_EXTRA_EDGES, SN_OFFICIAL_EDGES, SN_SERVICE_NAMES, trainTicket,
+  flowEdges, flowSteps, servicesInCall, socialNetwork, SN_EXTRA_EDGES, SN_OFFICIAL_EDGES, SN_SERVICE_NAMES, trainTicket,
   TT_OFFICIAL_EDGES, TT_SERVICE_NAMES, buildServiceTemplates,
 } from '../../src/testbed/index.js';
 
@@ -31,7 +31,7 @@ describe('testbed systems', () => {
   it('every service is reached by some flow, and request rates follow paper §V-A', () => {
     for (const [topology, rate] of [[trainTicket(), { min: 0.2, max: 0.5 }], [socialNetwork(), { min: 2, max: 3 }]] as const) {
       const reached = new Set<string>();
-      for (const f of topology.flows) servicesInCall(f.root, reached);
+      for (const f of topology.flows) for (const step of flowSteps(f)) servicesInCall(step, reached);
       assert.deepEqual([...reached].sort(), topology.services.map((s) => s.name).sort());
       assert.deepEqual(topology.requestRate, rate);
     }
@@ -45,7 +45,7 @@ describe('testbed systems', () => {
           if (c.service === s.name) ops.add(c.operation);
           for (const child of c.calls ?? []) visit(child as never);
         };
-        for (const f of topology.flows) visit(f.root);
+        for (const f of topology.flows) for (const step of flowSteps(f)) visit(step);
         const t = buildServiceTemplates(s.name, [...ops], topology.logStyle);
         const all = [
           ...[...t.request.values()].flatMap((r) => [r.begin, r.end, r.detail]),

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EadroError } from '../../src/core/errors.js';
-import { loadTopologyFile, parseTopology, simulate } from '../../src/testbed/index.js';
+import { loadTopologyFile, parseTopology, simulate, testbedDefaults } from '../../src/testbed/index.js';
 import { readSpans, tmpDir } from './helpers.js';
 
 const valid = {
@@ -47,6 +47,47 @@ describe('testbed topology files', () => {
     assert.throws(() => parseTopology({ ...valid, logStyle: 'python' }, 'x.json'), /field: logStyle/);
     assert.throws(() => parseTopology({ ...valid, flows: [] }, 'x.json'), /field: flows/);
     assert.throws(() => parseTopology({ ...valid, services: ['a', 'a'] }, 'x.json'), /services\[1\]\.name/);
+    const badStep = { ...valid, flows: [{ ...valid.flows[0]!, then: [{ service: 'cart', operation: 'List' }, { service: 'ghost' }] }, valid.flows[1]!] };
+    assert.throws(() => parseTopology(badStep, 'x.json'), /field: flows\[0\]\.then\[1\]\.service/);
+    assert.throws(() => parseTopology({ ...valid, flows: [{ ...valid.flows[0]!, then: { service: 'cart' } }] }, 'x.json'), /field: flows\[0\]\.then/);
+  });
+
+  it('a scenario (`then`) issues its API calls as separate traces, in order, each after the previous one returned', async function () {
+    this.timeout(60_000);
+    // One flow: login (auth), then browse (cart), then check out (gateway -> cart). A service reached only by a
+    // step must count as reached.
+    const scenario = {
+      name: 'shop-scenario',
+      services: ['gateway', 'auth', 'cart'],
+      flows: [{
+        name: 'session', weight: 1,
+        root: { service: 'auth', operation: 'POST /login' },
+        then: [{ service: 'cart', operation: 'List' }, { service: 'gateway', operation: 'POST /checkout', calls: [{ service: 'cart', operation: 'Buy' }] }],
+      }],
+      requestRate: { min: 1, max: 1 },
+    };
+    const topology = parseTopology(scenario, 'scenario.json');
+    const out = tmpDir('scenario');
+    const manifest = await simulate({ system: topology, profile: 'tiny', seed: 3, out });
+    assert.deepEqual(manifest.topology.edges, ['gateway->cart']);
+    const run = manifest.runs.find((r) => r.kind === 'normal')!;
+    const roots = readSpans(path.join(out, run.dir)).filter((s) => s.parentId === null).sort((a, b) => a.start - b.start);
+    const count = (service: string): number => roots.filter((s) => s.service === service).length;
+    // Every login is followed by its browse and its checkout (the last scenarios may be cut by the run's end).
+    const [logins, browses, checkouts] = [count('auth'), count('cart'), count('gateway')];
+    assert.ok(logins > 100, `${logins} scenarios`);
+    assert.ok(browses <= logins && logins - browses <= 3 && checkouts <= browses && browses - checkouts <= 3, `${logins} ${browses} ${checkouts}`);
+    // A step starts after the previous call of its scenario returned, plus at least the minimum think time:
+    // so the k-th browse starts after the k-th login ended (scenarios overlap, but each keeps its order).
+    const thinkSeconds = testbedDefaults.scenarioThinkMs[0] / 1000;
+    const loginEnds = roots.filter((s) => s.service === 'auth').map((s) => s.start + s.duration / 1e6).sort((a, b) => a - b);
+    const browseStarts = roots.filter((s) => s.service === 'cart').map((s) => s.start);
+    let checked = 0;
+    browseStarts.forEach((start, k) => {
+      assert.ok(start >= loginEnds[k]! + thinkSeconds - 1e-6, `browse ${k} starts ${start}, login ${k} ended ${loginEnds[k]}`);
+      checked++;
+    });
+    assert.ok(checked > 100);
   });
 
   it('a valid file fills defaults and simulates with its own container names', async function () {
