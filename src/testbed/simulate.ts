@@ -179,8 +179,6 @@ interface Shared {
   hostNames: string[];
   ports: number[];
   templates: ServiceLogTemplates[];
-  /** Per flow: the services its first call reaches (admission under network faults). */
-  rootServices: Array<Set<number>>;
   /** Per flow, per scenario step: the services that step's call tree reaches. */
   stepServices: Array<Array<Set<number>>>;
   flowSteps: CallSpec[][];
@@ -229,27 +227,43 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
     }
     const networkFaults: Array<{ target: number; throughput: number }> = [];
     const offsets: number[] = [];
-    const pending: PendingStep[] = []; // scenario steps due in a later second; dropped at the run's end
-    /** Issue step `step` of a scenario at `atUs`; returns when its next step falls due (null: scenario over). */
-    const issue = (flow: number, step: number, atUs: number): PendingStep | null => {
+    const pending: PendingStep[] = []; // scenario steps not yet made; those due after the run's end are dropped
+    /** Closed-loop clients: whether a call reaching `services` gets through every network fault (one draw per fault it reaches). */
+    const getsThrough = (services: Set<number>, rng: Rng): boolean => {
+      let through = true;
+      for (const nf of networkFaults) if (services.has(nf.target) && rng.next() >= nf.throughput) through = false;
+      return through;
+    };
+    /** The step after `step`, due a think time after `doneUs`; queued unless the scenario is over. */
+    const queueNextStep = (flow: number, step: number, doneUs: number): void => {
+      const steps = shared.flowSteps[flow]!;
+      if (step + 1 >= steps.length) return;
+      const atUs = doneUs + 1000 * scenarioRng.uniform(testbedDefaults.scenarioThinkMs[0], testbedDefaults.scenarioThinkMs[1]);
+      let next = step + 1;
+      while (next < steps.length && scenarioRng.next() >= (steps[next]!.probability ?? 1)) next++;
+      if (next < steps.length) pending.push({ flow, step: next, atUs });
+    };
+    /** Make step `step` of a scenario at `atUs` (one trace) and queue the scenario's next step. */
+    const makeStep = (flow: number, step: number, atUs: number): void => {
       const trace = generateTrace(ctx, shared.flowSteps[flow]![step]!, atUs);
       writer.writeTrace(trace.json);
       counters.traces++;
       counters.spans += trace.spans;
       // A scripted client stops its scenario at an error response (e.g. a call lost to packet loss).
-      return trace.error ? null : nextStep(flow, step, atUs + trace.durationUs);
+      if (!trace.error) queueNextStep(flow, step, atUs + trace.durationUs);
     };
-    /** A step the client gave up on: it goes on after its time-out. */
-    const skip = (flow: number, step: number, atUs: number): PendingStep | null =>
-      nextStep(flow, step, atUs + 1000 * scenarioRng.uniform(faultDefaults.stepTimeoutMs[0], faultDefaults.stepTimeoutMs[1]));
-    /** The step after `step`, due a think time after `doneUs` (null: scenario over). */
-    const nextStep = (flow: number, step: number, doneUs: number): PendingStep | null => {
-      const steps = shared.flowSteps[flow]!;
-      if (step + 1 >= steps.length) return null;
-      const atUs = doneUs + 1000 * scenarioRng.uniform(testbedDefaults.scenarioThinkMs[0], testbedDefaults.scenarioThinkMs[1]);
-      let next = step + 1;
-      while (next < steps.length && scenarioRng.next() >= (steps[next]!.probability ?? 1)) next++;
-      return next < steps.length ? { flow, step: next, atUs } : null;
+    /** Make the pending scenario steps due before `untilUs`, earliest first (a step may queue one due before it too). */
+    const makeDueSteps = (untilUs: number): void => {
+      for (;;) {
+        let first = -1;
+        for (let k = 0; k < pending.length; k++) if (first < 0 || pending[k]!.atUs < pending[first]!.atUs) first = k;
+        if (first < 0 || pending[first]!.atUs >= untilUs) return;
+        const p = pending.splice(first, 1)[0]!;
+        // A step through a service whose network is faulty is often not made (the client's call times
+        // out before it gets through), but the client goes on with its scenario after the time-out.
+        if (getsThrough(shared.stepServices[p.flow]![p.step]!, scenarioRng)) makeStep(p.flow, p.step, p.atUs);
+        else queueNextStep(p.flow, p.step, p.atUs + 1000 * scenarioRng.uniform(faultDefaults.stepTimeoutMs[0], faultDefaults.stepTimeoutMs[1]));
+      }
     };
     for (let s = 0; s < S; s++) {
       const t = run.start + s;
@@ -293,39 +307,13 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
       offsets.length = 0;
       for (let k = 0; k < n; k++) offsets.push(arrivals.next());
       offsets.sort((a, b) => a - b);
-      const secondEndUs = (t + 1) * 1e6;
-      const due: PendingStep[] = [];
-      for (let k = pending.length - 1; k >= 0; k--) if (pending[k]!.atUs < secondEndUs) due.push(pending.splice(k, 1)[0]!);
-      const runDue = (untilUs: number): void => {
-        // Scenario steps due before `untilUs`, earliest first; a step may make its successor due too.
-        for (;;) {
-          let first = -1;
-          for (let k = 0; k < due.length; k++) if (first < 0 || due[k]!.atUs < due[first]!.atUs) first = k;
-          if (first < 0 || due[first]!.atUs >= untilUs) return;
-          const p = due.splice(first, 1)[0]!;
-          // Closed-loop clients: a step through a service whose network is faulty is often not made (the
-          // client's call times out before it gets through), but the client goes on with its scenario.
-          let made = true;
-          for (const nf of networkFaults) if (shared.stepServices[p.flow]![p.step]!.has(nf.target) && scenarioRng.next() >= nf.throughput) made = false;
-          const next = made ? issue(p.flow, p.step, p.atUs) : skip(p.flow, p.step, p.atUs);
-          if (next === null) continue;
-          if (next.atUs < secondEndUs) due.push(next);
-          else pending.push(next);
-        }
-      };
       for (const off of offsets) {
-        runDue((t + off) * 1e6);
+        makeDueSteps((t + off) * 1e6);
         const flow = arrivals.weightedIndex(shared.flowWeights);
         // Closed-loop clients: fewer requests (scenarios) start through a service whose network is faulty.
-        let admitted = true;
-        for (const nf of networkFaults) if (shared.rootServices[flow]!.has(nf.target) && arrivals.next() >= nf.throughput) admitted = false;
-        if (!admitted) continue;
-        const next = issue(flow, 0, (t + off) * 1e6);
-        if (next === null) continue;
-        if (next.atUs < secondEndUs) due.push(next);
-        else pending.push(next);
+        if (getsThrough(shared.stepServices[flow]![0]!, arrivals)) makeStep(flow, 0, (t + off) * 1e6);
       }
-      runDue(secondEndUs);
+      makeDueSteps((t + 1) * 1e6);
       for (let i = 0; i < N; i++) {
         const tpl = shared.templates[i]!;
         if (logRng.next() < logDefaults.backgroundPerSecond) {
@@ -397,7 +385,6 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
     ports: topology.services.map((_, i) => 12001 + 10 * i),
     templates: topology.services.map((s) => buildServiceTemplates(s.name, ops.get(s.name)!, topology.logStyle)),
     flowSteps: topology.flows.map((f) => flowSteps(f)),
-    rootServices: topology.flows.map((f) => new Set([...servicesInCall(f.root)].map((name) => serviceIndex.get(name)!))),
     stepServices: topology.flows.map((f) => flowSteps(f).map((step) => new Set([...servicesInCall(step)].map((name) => serviceIndex.get(name)!)))),
     flowWeights: topology.flows.map((f) => f.weight),
   };
