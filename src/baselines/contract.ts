@@ -73,3 +73,32 @@ export function selectionF1(flagged: ArrayLike<boolean>, labels: ArrayLike<numbe
   }
   return tp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
 }
+
+/** A setting chosen on the selection windows, with what each candidate scored (a string: why it was not scored). */
+export interface SelectionResult<T> {
+  /** The candidate with the best selection F1; null when none could be scored. */
+  chosen: T | null;
+  /** Per candidate (keyed by String(candidate)): its selection F1, null (no faulty window) or the reason it was skipped. */
+  byCandidate: Record<string, number | null | string>;
+}
+
+/**
+ * Choose a setting by selection F1: strictly better only, so the default (when listed among the
+ * candidates) wins the ties it takes part in. `score` returns a candidate's F1 (`selectionF1`), or a
+ * string saying why it cannot be used.
+ */
+export function chooseBySelectionF1<T>(candidates: readonly T[], defaultValue: T, score: (candidate: T) => number | null | string): SelectionResult<T> {
+  const byCandidate: Record<string, number | null | string> = {};
+  let chosen: T | null = null;
+  let best: number | null = null;
+  for (const c of candidates) {
+    const f1 = score(c);
+    byCandidate[String(c)] = f1;
+    if (typeof f1 !== 'number') continue;
+    if (best === null || f1 > best || (f1 === best && c === defaultValue)) {
+      best = f1;
+      chosen = c;
+    }
+  }
+  return { chosen, byCandidate };
+}

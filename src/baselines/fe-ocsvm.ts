@@ -31,7 +31,7 @@
  */
 import { createRng } from '../core/rng.js';
 import type { WindowDataset } from '../windows/types.js';
-import { requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
+import { chooseBySelectionF1, requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
 import { fitNSigmaStats, type NSigmaStats } from './n-sigma.js';
 
 export const feOcsvmDefaults = {
@@ -377,7 +377,8 @@ export class OcsvmDetector implements WindowDetector {
     const normal = train.filter((w) => (ds.labels[w] as number) < 0);
     if (normal.length === 0) throw new Error('fe-ocsvm: the training windows hold no normal window to learn from');
     const stats = fitNSigmaStats(ds, normal);
-    const scaler = fitColumnScaler(windowFeatures(ds, normal, stats));
+    const normalFeatures = windowFeatures(ds, normal, stats);
+    const scaler = fitColumnScaler(normalFeatures);
     let used = normal;
     const subsampled = normal.length > this.maxTrainWindows;
     if (subsampled) {
@@ -392,25 +393,22 @@ export class OcsvmDetector implements WindowDetector {
       }
       used = pool.slice(0, this.maxTrainWindows).sort((p, q) => p - q);
     }
-    const x = scaleColumns(windowFeatures(ds, used, stats), scaler);
+    const x = scaleColumns(subsampled ? windowFeatures(ds, used, stats) : normalFeatures, scaler);
     const gamma = scaleGamma(x);
     const kernel = rbfKernelMatrix(x, gamma);
     const selectX = scaleColumns(windowFeatures(ds, select, stats), scaler);
     const selectLabels = select.map((w) => ds.labels[w] as number);
-    const selectionF1ByNu: Record<string, number | null> = {};
     const fitsByNu: FittedState['fitsByNu'] = {};
-    let best: { nu: number; f1: number; model: OneClassSvm } | null = null;
-    let defaultModel: OneClassSvm | null = null;
-    for (const nu of this.nuCandidates) {
+    const models = new Map<number, OneClassSvm>();
+    const { chosen, byCandidate } = chooseBySelectionF1(this.nuCandidates, feOcsvmDefaults.defaultNu, (nu) => {
       const model = trainOneClassSvm(x, { nu, gamma }, kernel);
+      models.set(nu, model);
       fitsByNu[String(nu)] = { supportVectors: model.supportIndices.length, converged: model.converged, iterations: model.iterations };
-      if (nu === feOcsvmDefaults.defaultNu) defaultModel = model;
-      const f1 = selectionF1(Array.from(ocsvmDecision(model, selectX), (f) => f < 0), selectLabels);
-      selectionF1ByNu[String(nu)] = f1;
-      // Strictly better only: the default ν wins ties it takes part in.
-      if (f1 !== null && (best === null || f1 > best.f1 || (f1 === best.f1 && nu === feOcsvmDefaults.defaultNu))) best = { nu, f1, model };
-    }
-    const model = best?.model ?? defaultModel ?? trainOneClassSvm(x, { nu: feOcsvmDefaults.defaultNu, gamma }, kernel);
+      return selectionF1(Array.from(ocsvmDecision(model, selectX), (f) => f < 0), selectLabels);
+    });
+    const nu = chosen ?? feOcsvmDefaults.defaultNu;
+    const model = models.get(nu) ?? trainOneClassSvm(x, { nu, gamma }, kernel);
+    const selectionF1ByNu = byCandidate as Record<string, number | null>;
     this.state = { stats, scaler, model, normalTrainWindows: normal.length, trainedOn: used.length, subsampled, selectionF1ByNu, fitsByNu };
   }
 

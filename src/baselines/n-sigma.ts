@@ -18,7 +18,7 @@
  * (`reference-per-run`) has lost the padding marker and is refused.
  */
 import type { WindowDataset } from '../windows/types.js';
-import { requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector, type WindowLocalizer } from './contract.js';
+import { chooseBySelectionF1, requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector, type WindowLocalizer } from './contract.js';
 
 export const nSigmaDefaults = {
   /** baselines.md §3.1 "ours": n swept on validation over these values. */
@@ -126,18 +126,9 @@ export class NSigma implements WindowDetector, WindowLocalizer {
     const N = ds.nodes.length;
     const scores = windowScores(nSigmaZ(ds, this.stats, select), select.length, N);
     const labels = select.map((w) => ds.labels[w] as number);
-    this.selection = {};
-    let best: number | null = null;
-    this.n = nSigmaDefaults.defaultN;
-    for (const n of this.candidates) {
-      const f1 = selectionF1(scores.map((s) => s > n), labels);
-      this.selection[String(n)] = f1;
-      // Strictly better only: the default (listed among the candidates) wins ties it takes part in.
-      if (f1 !== null && (best === null || f1 > best || (f1 === best && n === nSigmaDefaults.defaultN))) {
-        best = f1;
-        this.n = n;
-      }
-    }
+    const { chosen, byCandidate } = chooseBySelectionF1(this.candidates, nSigmaDefaults.defaultN, (n) => selectionF1(scores.map((s) => s > n), labels));
+    this.selection = byCandidate as Record<string, number | null>;
+    this.n = chosen ?? nSigmaDefaults.defaultN;
   }
 
   private fittedStats(): NSigmaStats {

