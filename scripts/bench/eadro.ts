@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName, type BackendInfo } from '../../src/core/backend.js';
 import { codeVersion, machineInfo, packageVersions } from '../../src/core/manifest.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../src/core/io.js';
+import { median } from '../../src/core/stats.js';
 import { makeSyntheticWindows } from '../../src/models/synthetic.js';
 import {
   createEadro,
@@ -141,12 +142,6 @@ interface Row {
   /** threads > 1: wall seconds of the timed epoch the main thread spent waiting for the worker at reductions. */
   mainWaitSeconds?: number;
   error?: string;
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function cpuSeconds(u: NodeJS.CpuUsage): number {

@@ -48,7 +48,8 @@
  * −1..N−1, finite starts, and each ranking row a permutation of 0..N−1.
  */
 import { EadroError } from '../core/errors.js';
-import type { MetricRecord } from './metrics.js';
+import { median } from '../core/stats.js';
+import { computeMetrics, ratio, type MetricRecord, type ScoredWindows } from './metrics.js';
 import type { WindowDataset } from '../windows/types.js';
 
 /** Defaults of the episode-metrics module. */
@@ -85,8 +86,6 @@ export interface EpisodeWindows {
   /** Number of nodes N (for the ranking check and the chance levels). */
   nodeCount: number;
 }
-
-const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
 
 function fail(field: string, expected: string, found?: string): never {
   throw new EadroError('episodeMetrics: invalid input.', found === undefined ? { field, expected } : { field, expected, found });
@@ -131,13 +130,6 @@ export function bordaRanking(rows: readonly ArrayLike<number>[], nodeCount: numb
   const rankSum = new Array<number>(nodeCount).fill(0);
   for (const row of rows) for (let r = 0; r < row.length; r++) rankSum[row[r] as number] += r + 1;
   return Array.from({ length: nodeCount }, (_, n) => n).sort((a, b) => (rankSum[a] as number) - (rankSum[b] as number) || a - b);
-}
-
-/** Median of a non-empty list (mean of the two middle values for an even count). */
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function checkInput(w: EpisodeWindows): void {
@@ -260,7 +252,7 @@ export const episodeKey = (ds: Pick<WindowDataset, 'meta'>) => (w: number): stri
 
 /**
  * Episode-level metrics of a method's outputs on dataset windows `windows` (aligned with `out`):
- * episode keys, run ids and window starts (unix seconds) come from the dataset's bookkeeping.
+ * episode keys (and with them the runs) and window starts (unix seconds) come from the dataset's bookkeeping.
  */
 export function episodeMetricsOf(
   ds: Pick<WindowDataset, 'meta' | 'T' | 'nodes'>,
@@ -273,12 +265,24 @@ export function episodeMetricsOf(
       labels: out.labels,
       predictedAnomalous: out.predictedAnomalous,
       ranking: out.ranking,
-      episodes: windows.map(episodeKey(ds)),
-      runs: windows.map((w) => ds.meta.runId[w] as string),
+      episodes: windows.map(episodeKey(ds)), // its run is the key up to the last '/' (episodeId is an integer)
       windowStart: windows.map((w) => ds.meta.start[w] as number),
       windowSeconds: ds.T,
       nodeCount: ds.nodes.length,
     },
     settings,
   );
+}
+
+/**
+ * What every results path stores for outputs on dataset windows `windows`: the window-level metrics
+ * (`computeMetrics`, with the measured inference microseconds per window) and the episode-level ones.
+ */
+export function windowAndEpisodeMetrics(
+  ds: Pick<WindowDataset, 'meta' | 'T' | 'nodes'>,
+  windows: readonly number[],
+  scored: ScoredWindows,
+  inferUsPerWindow: number | null = null,
+): MetricRecord {
+  return { ...computeMetrics(scored, inferUsPerWindow), ...episodeMetricsOf(ds, windows, scored) };
 }

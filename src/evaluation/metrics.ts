@@ -68,7 +68,8 @@ export interface ScoredWindows {
   ranking: ArrayLike<ArrayLike<number>> | null;
 }
 
-const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
+/** num / den, or null for an empty denominator (a metric that is undefined, not 0). */
+export const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
 
 /** Confusion counts with true negatives counted (label >= 0 is a positive). */
 export function confusionCounts(labels: ArrayLike<number>, predictedAnomalous: ArrayLike<boolean | number>): ConfusionCounts {

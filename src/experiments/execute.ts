@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import { stableStringify } from '../core/hash.js';
 import { finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
 import { EadroError } from '../core/errors.js';
-import { episodeKey, episodeMetricsOf } from '../evaluation/episode-metrics.js';
-import { computeMetrics } from '../evaluation/metrics.js';
+import { episodeKey, windowAndEpisodeMetrics } from '../evaluation/episode-metrics.js';
 import { coverageTable, makeSplits } from '../evaluation/protocols.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { DatasetSpec } from './config.js';
@@ -100,10 +99,7 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
     checkResult(r, split.test, method.name);
     if (r.backend !== undefined) manifest.backend = r.backend;
     const labels = r.windows.map((w) => ds.labels[w] as number);
-    perFold.push({
-      ...computeMetrics({ labels, anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }, r.inferUsPerWindow),
-      ...episodeMetricsOf(ds, r.windows, { labels, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }),
-    });
+    perFold.push(windowAndEpisodeMetrics(ds, r.windows, { labels, anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking }, r.inferUsPerWindow));
     info.push(r.info ?? null);
     if (r.inferUsPerWindow !== null) {
       inferUsSum += r.inferUsPerWindow * r.windows.length;
@@ -120,7 +116,7 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
     if (r.ranking === null) pooled.ranking = null;
     else pooled.ranking?.push(...r.ranking);
   }
-  const metrics = { ...computeMetrics(pooled, inferCount > 0 ? inferUsSum / inferCount : null), ...episodeMetricsOf(ds, pooled.windows, pooled) };
+  const metrics = windowAndEpisodeMetrics(ds, pooled.windows, pooled, inferCount > 0 ? inferUsSum / inferCount : null);
   const warnings: string[] = [];
   if (ds.normalization === 'reference-per-run' && run.spec.protocol.name !== 'reference-random') {
     // protocol.md §4.1 item 7: z-scores over each whole run, faults and test part included.

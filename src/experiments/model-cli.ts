@@ -19,8 +19,8 @@ import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
 import { describeDataset, type DatasetInfo } from '../core/manifest.js';
 import { makeSplits, protocolNames, type ProtocolName, type ProtocolSplit } from '../evaluation/protocols.js';
-import { episodeMetricsOf } from '../evaluation/episode-metrics.js';
-import { computeMetrics, type MetricRecord } from '../evaluation/metrics.js';
+import { windowAndEpisodeMetrics } from '../evaluation/episode-metrics.js';
+import type { MetricRecord } from '../evaluation/metrics.js';
 import {
   disposeEadro,
   loadCheckpoint,
@@ -39,7 +39,7 @@ import type { WindowConfig } from '../windows/build.js';
 import { isNpyDir, loadNpy } from '../windows/export.js';
 import { applyNormalization, type NormStats } from '../windows/normalize.js';
 import type { WindowDataset } from '../windows/types.js';
-import { eadroMethodDefaults, prepareEadroData } from './methods/eadro.js';
+import { eadroMethodDefaults, predictionScores, prepareEadroData } from './methods/eadro.js';
 
 export const modelCliDefaults = {
   protocol: 'temporal' as ProtocolName, // protocol.md §4.2: the honest default; reference-random only to reproduce the official numbers
@@ -330,18 +330,8 @@ export function evaluateModel(saved: SavedModel, ds: WindowDataset, indices: rea
   const t0 = process.hrtime.bigint();
   const prediction = predict(saved.model, ds, indices);
   const inferUsPerWindow = indices.length > 0 ? Number(process.hrtime.bigint() - t0) / 1000 / indices.length : Number.NaN;
-  const N = saved.model.dims.N;
-  const ranking: number[][] = indices.map((_, b) => Array.from(prediction.ranking.subarray(b * N, (b + 1) * N)));
-  const scored = {
-    labels: indices.map((w) => ds.labels[w] as number),
-    anomalyScore: Array.from(prediction.anomalyProb),
-    predictedAnomalous: Array.from(prediction.anomalyProb, (p) => p >= saved.meta.threshold),
-    ranking,
-  };
-  const metrics = {
-    ...computeMetrics(scored, Number.isFinite(inferUsPerWindow) ? inferUsPerWindow : null),
-    ...episodeMetricsOf(ds, indices, scored),
-  };
+  const scored = { labels: indices.map((w) => ds.labels[w] as number), ...predictionScores(prediction, saved.model.dims.N, saved.meta.threshold) };
+  const metrics = windowAndEpisodeMetrics(ds, indices, scored, Number.isFinite(inferUsPerWindow) ? inferUsPerWindow : null);
   return { windows: [...indices], prediction, metrics, inferUsPerWindow };
 }
 

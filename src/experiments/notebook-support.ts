@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { activeBackend, initBackend, normalizeBackendRequest, type BackendInfo } from '../core/backend.js';
 import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
-import { episodeMetricsOf } from '../evaluation/episode-metrics.js';
-import { computeMetrics, type MetricRecord } from '../evaluation/metrics.js';
+import { episodeKey, windowAndEpisodeMetrics } from '../evaluation/episode-metrics.js';
+import type { MetricRecord } from '../evaluation/metrics.js';
 import { makeSplits, type ProtocolSplit } from '../evaluation/protocols.js';
 import { markdownTable } from '../figures/markdown.js';
 import type { RepresentationSet } from '../figures/model-figures.js';
@@ -27,7 +27,7 @@ import type { WindowDataset } from '../windows/types.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
-import { eadroMethodDefaults } from './methods/eadro.js';
+import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { isRunFinished, listFinishedRuns, runDir, type StoredRun } from './store.js';
@@ -148,10 +148,11 @@ export async function testbedWindows(system: SystemName, scale: NotebookScale): 
 export function datasetSummary(ds: WindowDataset): { windows: number; abnormal: number; services: number; episodes: number; logEvents: number; T: number } {
   let abnormal = 0;
   const episodes = new Set<string>();
+  const keyOf = episodeKey(ds);
   for (let i = 0; i < ds.W; i++) {
     if ((ds.labels[i] as number) >= 0) {
       abnormal++;
-      episodes.add(`${ds.meta.runId[i]}/${ds.meta.episodeId[i]}`);
+      episodes.add(keyOf(i));
     }
   }
   return { windows: ds.W, abnormal, services: ds.nodes.length, episodes: episodes.size, logEvents: ds.eventNum, T: ds.T };
@@ -213,16 +214,8 @@ export async function trainAndPredict(
 
 /** The shared metrics (src/evaluation/metrics.ts) of a prediction, with the Eadro method's 0.5 threshold. */
 export function predictionMetrics(ds: WindowDataset, p: Pick<NotebookPrediction, 'windows' | 'prediction'>): MetricRecord {
-  const n = ds.nodes.length;
-  const ranking: number[][] = p.windows.map((_, b) => Array.from(p.prediction.ranking.subarray(b * n, (b + 1) * n)));
-  const scores = Array.from(p.prediction.anomalyProb);
-  const scored = {
-    labels: p.windows.map((w) => ds.labels[w] as number),
-    anomalyScore: scores,
-    predictedAnomalous: scores.map((s) => s >= eadroMethodDefaults.threshold),
-    ranking,
-  };
-  return { ...computeMetrics(scored), ...episodeMetricsOf(ds, p.windows, scored) };
+  const scored = { labels: p.windows.map((w) => ds.labels[w] as number), ...predictionScores(p.prediction, ds.nodes.length, eadroMethodDefaults.threshold) };
+  return windowAndEpisodeMetrics(ds, p.windows, scored);
 }
 
 /** The metrics a reader looks at first, with what each means. */

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EadroError, preview } from '../core/errors.js';
+import { median } from '../core/stats.js';
 import type { RawConfig } from './config.js';
 import type { SkipCollector } from './skips.js';
 import type { MetricTable } from './types.js';
@@ -50,12 +51,6 @@ export function splitCsvLine(line: string): string[] {
   }
   out.push(cur);
   return out;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Read and resample one metric CSV. */

@@ -13,7 +13,7 @@ import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js
 import type { Split, WindowDataset } from '../../windows/types.js';
 import type { ProtocolSplit } from '../../evaluation/protocols.js';
 import type { EadroConfig, Ablation as ModelAblation } from '../../models/eadro/config.js';
-import { trainEadro, predict, disposeEadro } from '../../models/eadro/index.js';
+import { trainEadro, predict, disposeEadro, type Prediction } from '../../models/eadro/index.js';
 import type { Ablation } from '../config.js';
 import type { Method } from '../method.js';
 
@@ -105,16 +105,13 @@ export const eadroMethod: Method = {
     const t0 = process.hrtime.bigint();
     const pred = predict(trained.model, data, split.test);
     const inferUs = Number(process.hrtime.bigint() - t0) / 1000;
-    const N = data.nodes.length;
-    const anomalyScore = Array.from(pred.anomalyProb);
-    const ranking: number[][] = [];
-    for (let b = 0; b < split.test.length; b++) ranking.push(Array.from(pred.ranking.subarray(b * N, (b + 1) * N)));
+    const { anomalyScore, predictedAnomalous, ranking } = predictionScores(pred, data.nodes.length, eadroMethodDefaults.threshold);
     disposeEadro(trained.model);
     const last = trained.history[trained.history.length - 1];
     return {
       windows: [...split.test],
       anomalyScore,
-      predictedAnomalous: anomalyScore.map((p) => p >= eadroMethodDefaults.threshold),
+      predictedAnomalous,
       ranking,
       inferUsPerWindow: split.test.length > 0 ? inferUs / split.test.length : null,
       backend,
@@ -131,3 +128,10 @@ export const eadroMethod: Method = {
     };
   },
 };
+
+/** A prediction as the shared metrics read it: [B] scores, [B] decisions at `threshold`, [B][N] ranking rows. */
+export function predictionScores(pred: Pick<Prediction, 'anomalyProb' | 'ranking'>, N: number, threshold: number): { anomalyScore: number[]; predictedAnomalous: boolean[]; ranking: number[][] } {
+  const anomalyScore = Array.from(pred.anomalyProb);
+  const ranking: number[][] = anomalyScore.map((_, b) => Array.from(pred.ranking.subarray(b * N, (b + 1) * N)));
+  return { anomalyScore, predictedAnomalous: anomalyScore.map((p) => p >= threshold), ranking };
+}
