@@ -62,6 +62,25 @@ function fusedAffineRelu(x: tf.Tensor2D, w: Float32Array, K: number, C: number, 
 }
 
 /**
+ * BatchNorm in eval mode folded into the convolution: relu((cols W + b - mean) gamma / sqrt(var + eps) + beta)
+ * = relu(cols (W a) + (b - mean) a + beta), a = gamma / sqrt(var + eps). W [K, C] host; returns W a [K, C]
+ * and the shift [C].
+ */
+export function foldBatchNorm(
+  weight: Float32Array, bias: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>,
+  mean: ArrayLike<number>, variance: ArrayLike<number>, epsilon: number, K: number, C: number,
+): { scaled: Float32Array; shift: Float32Array } {
+  const scaled = new Float32Array(K * C);
+  const shift = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const a = (gamma[c] as number) / Math.sqrt((variance[c] as number) + epsilon);
+    for (let k = 0; k < K; k++) scaled[k * C + c] = (weight[k * C + c] as number) * a;
+    shift[c] = ((bias[c] as number) - (mean[c] as number)) * a + (beta[c] as number);
+  }
+  return { scaled, shift };
+}
+
+/**
  * Forward. `running` (eval mode) gives the running mean and variance [C]; without it the batch
  * statistics are used and what the backward needs is kept. Tensors that outlive the call are pushed
  * to `keep` for the caller to dispose. With `reducer` (data-parallel training, ../parallel/), this
@@ -85,13 +104,8 @@ export function convBnForward(
   const scaled = new Float32Array(K * C);
   const shift = new Float32Array(C);
   if (running !== undefined) {
-    // relu((cols W + b - mean) gamma / sqrt(var + eps) + beta)
-    for (let c = 0; c < C; c++) {
-      const a = w.gamma[c]! / Math.sqrt(running.variance[c]! + epsilon);
-      for (let k = 0; k < K; k++) scaled[k * C + c] = weight[k * C + c]! * a;
-      shift[c] = (w.bias[c]! - running.mean[c]!) * a + w.beta[c]!;
-    }
-    const y = fusedAffineRelu(cols, scaled, K, C, shift);
+    const folded = foldBatchNorm(weight, w.bias, w.gamma, w.beta, running.mean, running.variance, epsilon, K, C);
+    const y = fusedAffineRelu(cols, folded.scaled, K, C, folded.shift);
     keep.push(y);
     return { y };
   }

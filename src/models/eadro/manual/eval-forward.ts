@@ -30,7 +30,8 @@ import * as tf from '@tensorflow/tfjs';
 import { uses, type EadroConfig } from '../config.js';
 import type { EadroModel } from '../model.js';
 import { readValues } from '../layers/row-gather.js';
-import { hostValues, paramTensor, transpose, Workspace } from './host.js';
+import { columnBlock, hostValues, paramTensor, transpose, Workspace } from './host.js';
+import { foldBatchNorm } from './conv-bn.js';
 import { qkvAttentionPredict, tanhAttentionPredict } from './time-attention.js';
 import { gatPredict, gatPredictRows, graphLists, type GatGraphLists, type GatPredictRows, type GatSettings } from './gatv2.js';
 import { poolPredict } from './pooling.js';
@@ -39,11 +40,9 @@ import type { EvalInput } from './eval-input.js';
 type Branch = 'kpi' | 'trace';
 
 interface BranchPlan {
-  name: Branch;
   /** [k*Cin, C] conv weight with BatchNorm folded in, and [C] the folded bias. */
   weight: tf.Tensor2D;
   bias: tf.Tensor1D;
-  width: number;
   /** tanh-score: [C, T] the score weights transposed, and [T] their bias. */
   scoreWeight?: tf.Tensor2D;
   scoreBias?: Float32Array;
@@ -104,12 +103,6 @@ export interface EvalOutputs {
 /** Host buffers per model, reused by every pass (host.ts Workspace). */
 const workspaces = new WeakMap<EadroModel, Workspace>();
 
-/** [rows, cols] -> columns [from, from + width) as a [rows, width] host array. */
-function columns(x: Float32Array, rows: number, cols: number, from: number, width: number): Float32Array {
-  const out = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(x.subarray(r * cols + from, r * cols + from + width), r * width);
-  return out;
-}
 
 /**
  * Weights and folded constants for `evalForward`, from the model's current parameters and BatchNorm
@@ -141,7 +134,7 @@ function buildEvalPlan(model: EadroModel, owned: tf.Tensor[]): EvalPlan {
     ws = new Workspace();
     workspaces.set(model, ws);
   }
-  const branch = (name: Branch, width: number): BranchPlan => {
+  const branch = (name: Branch): BranchPlan => {
     const w = paramTensor(params, `${name}.conv.weight`);
     const [KC, C] = w.shape as [number, number];
     const weight = hostValues(w);
@@ -151,38 +144,31 @@ function buildEvalPlan(model: EadroModel, owned: tf.Tensor[]): EvalPlan {
     const state = model.bnState.get(name)!;
     const mean = hostValues(state.mean);
     const variance = hostValues(state.variance);
-    // relu((cols W + b - mean) gamma / sqrt(var + eps) + beta), as conv-bn.ts convBnForward in eval mode
-    const scaled = new Float32Array(KC * C);
-    const shift = new Float32Array(C);
-    for (let j = 0; j < C; j++) {
-      const a = gamma[j]! / Math.sqrt(variance[j]! + c.batchNormEpsilon);
-      for (let k = 0; k < KC; k++) scaled[k * C + j] = weight[k * C + j]! * a;
-      shift[j] = (bias[j]! - mean[j]!) * a + beta[j]!;
-    }
-    const plan: BranchPlan = { name, weight: own(tf.tensor2d(scaled, [KC, C])), bias: own(tf.tensor1d(shift)), width };
+    const { scaled, shift } = foldBatchNorm(weight, bias, gamma, beta, mean, variance, c.batchNormEpsilon, KC, C);
+    const plan: BranchPlan = { weight: own(tf.tensor2d(scaled, [KC, C])), bias: own(tf.tensor1d(shift)) };
     if (c.timeAttention === 'tanh-score') {
       plan.scoreWeight = own(tf.tensor2d(transpose(hostValues(paramTensor(params, `${name}.attn.weight`)), T, C), [C, T]));
       plan.scoreBias = hostValues(paramTensor(params, `${name}.attn.bias`));
     } else {
       const wqkv = hostValues(paramTensor(params, `${name}.attn.wqkv`)); // [C, 3C] = W_q | W_k | W_v
-      const wq = tf.tensor2d(columns(wqkv, C, 3 * C, 0, C), [C, C]);
-      const wk = tf.tensor2d(columns(wqkv, C, 3 * C, C, C), [C, C]);
+      const wq = tf.tensor2d(columnBlock(wqkv, C, 3 * C, 0, C), [C, C]);
+      const wk = tf.tensor2d(columnBlock(wqkv, C, 3 * C, C, C), [C, C]);
       plan.qk = own(tf.matMul(wq, wk, false, true) as tf.Tensor2D); // as time-attention.ts qkvAttentionForward: W_q W_k^T
-      plan.wv = own(tf.tensor2d(columns(wqkv, C, 3 * C, 2 * C, C), [C, C]));
+      plan.wv = own(tf.tensor2d(columnBlock(wqkv, C, 3 * C, 2 * C, C), [C, C]));
       tf.dispose([wq, wk]);
     }
     return plan;
   };
   const parts: EvalPlan['parts'] = [];
-  if (uses(c, 'traces')) parts.push({ kind: 'trace', width: c.traceFilters, branch: branch('trace', c.traceFilters) });
+  if (uses(c, 'traces')) parts.push({ kind: 'trace', width: c.traceFilters, branch: branch('trace') });
   if (uses(c, 'logs')) parts.push({ kind: 'log', width: c.logDim });
-  if (uses(c, 'kpis')) parts.push({ kind: 'kpi', width: c.kpiFilters, branch: branch('kpi', c.kpiFilters) });
+  if (uses(c, 'kpis')) parts.push({ kind: 'kpi', width: c.kpiFilters, branch: branch('kpi') });
   const fuseWidth = parts.reduce((a, p) => a + p.width, 0);
   const E = c.fuseDim / 2;
   const fuseW = hostValues(paramTensor(params, 'fuse.weight'));
   const fuseB = hostValues(paramTensor(params, 'fuse.bias'));
   const half = (from: number): DensePlan => ({
-    weight: own(tf.tensor2d(columns(fuseW, fuseWidth, c.fuseDim, from, E), [fuseWidth, E])),
+    weight: own(tf.tensor2d(columnBlock(fuseW, fuseWidth, c.fuseDim, from, E), [fuseWidth, E])),
     bias: own(tf.tensor1d(fuseB.slice(from, from + E))),
   });
   const all = Int32Array.from({ length: N }, (_, n) => n);

@@ -281,24 +281,12 @@ export function gatPredict(S: Float32Array, D: Float32Array | undefined, B: numb
       continue;
     }
     if (nIn === 1) {
-      // alpha = 1: each head's output is the source's features; combine the heads straight from S
+      // alpha = 1: each head's output is the source's features (float32 values, so the copy is exact)
       const sBlock = rows.srcSlot[g.src[edges[0]!]!]! * B;
       for (let b = 0; b < B; b++) {
         const sBase = (sBlock + b) * HD;
-        const oBase = (i * B + b) * Dh;
-        if (max) {
-          for (let d = 0; d < Dh; d++) {
-            let best = S[sBase + d]!;
-            for (let h = 1, k = sBase + Dh + d; h < H; h++, k += Dh) best = maxNoBranch(best, S[k]!);
-            out[oBase + d] = relu ? reluNoBranch(best) : best;
-          }
-        } else {
-          for (let d = 0; d < Dh; d++) {
-            let acc = 0;
-            for (let h = 0, k = sBase + d; h < H; h++, k += Dh) acc += S[k]!;
-            out[oBase + d] = relu ? reluNoBranch(acc / H) : acc / H;
-          }
-        }
+        headOut.set(S.subarray(sBase, sBase + HD));
+        combineHeads(headOut, H, Dh, max, relu, out, (i * B + b) * Dh);
       }
       continue;
     }
@@ -365,7 +353,7 @@ export function gatPredict(S: Float32Array, D: Float32Array | undefined, B: numb
 /**
  * max(a, b) and max(x, 0) without a branch, for float32 values held in doubles: the winner is random
  * per entry, and both a comparison and Math.max (a compare-and-jump sequence in V8, for NaN and -0)
- * mispredicted on about half of them: measured 4.0 ms for the max over 4 heads at N=12, B=256, against
+ * mispredicted on about half of them: measured once (scratch timing, not kept) 4.0 ms for the max over 4 heads at N=12, B=256, against
  * 1.1 ms here. x + |x| is 2x or 0, exactly. max is exact when b - a is (two float32 values whose
  * exponents differ by at most 29, i.e. all but magnitudes ~1e9 apart); beyond that the result is off
  * by at most the smaller magnitude (max(-1e30, 1e-30) gives 0). NaN propagates (a comparison would

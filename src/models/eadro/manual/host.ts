@@ -104,6 +104,13 @@ export function transpose(x: Float32Array, rows: number, cols: number, out = new
   return out;
 }
 
+/** [rows, cols] -> its columns [from, from + width) as a [rows, width] host array. */
+export function columnBlock(x: Float32Array, rows: number, cols: number, from: number, width: number): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(x.subarray(r * cols + from, r * cols + from + width), r * width);
+  return out;
+}
+
 export function transposeMatrix(m: HostMatrix, out?: Float32Array): HostMatrix {
   return { data: transpose(m.data, m.rows, m.cols, out), rows: m.cols, cols: m.rows };
 }
@@ -200,7 +207,7 @@ export function toFloat32(x: Float64Array): Float32Array {
  * out[o..o+C) = sum_t w[t] m[base + t*rowStride ..] (float64 sums, t in order), in blocks of 8 columns
  * with the sums in locals: one store per output and the T weights read once per block. Serves the
  * time attention (the T rows of one node, rowStride = C) and the attention pooling (one window's row
- * of every node, rowStride = B*D). Measured 1.45 ms for 3,072 rows of [10, 64] against 5.0 ms for a
+ * of every node, rowStride = B*D). Measured once (scratch timing, not kept) 1.45 ms for 3,072 rows of [10, 64] against 5.0 ms for a
  * float64 accumulator array and 1.66 ms for blocks of 4.
  */
 export function weightedSum(w: Float64Array, m: Float32Array, base: number, T: number, C: number, rowStride: number, out: Float32Array, o: number): void {

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attentionBackwardRows, attentionForwardRows } from '../layers/time-attention.js';
 import { readValues } from '../layers/row-gather.js';
-import { hostMatrix, matMul, softmaxInPlace, transpose, transposeMatrix, weightedSum, weightGradient, type HostMatrix, type Workspace } from './host.js';
+import { columnBlock, hostMatrix, matMul, softmaxInPlace, transpose, transposeMatrix, weightedSum, weightGradient, type HostMatrix, type Workspace } from './host.js';
 
 export interface TanhSaved {
   kind: 'tanh-score';
@@ -141,17 +141,13 @@ export interface QkvSaved {
   m: HostMatrix;
 }
 
-function columnBlock(w: Float32Array, rows: number, cols: number, from: number, width: number): HostMatrix {
-  const out = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(w.subarray(r * cols + from, r * cols + from + width), r * width);
-  return hostMatrix(out, rows, width);
-}
+const columnMatrix = (w: Float32Array, rows: number, cols: number, from: number, width: number): HostMatrix => hostMatrix(columnBlock(w, rows, cols, from, width), rows, width);
 
 /** wqkv [C, 3C] host copy (W_q | W_k | W_v). */
 export function qkvAttentionForward(x: Float32Array, R: number, T: number, C: number, wqkv: Float32Array, training: boolean): { out: Float32Array; saved?: QkvSaved } {
-  const wq = columnBlock(wqkv, C, 3 * C, 0, C);
-  const wk = columnBlock(wqkv, C, 3 * C, C, C);
-  const wv = columnBlock(wqkv, C, 3 * C, 2 * C, C);
+  const wq = columnMatrix(wqkv, C, 3 * C, 0, C);
+  const wk = columnMatrix(wqkv, C, 3 * C, C, C);
+  const wv = columnMatrix(wqkv, C, 3 * C, 2 * C, C);
   const m = matMul(wq, transposeMatrix(wk)); // [C, C] = W_q W_k^T
   const y = matMul(hostMatrix(x, R * T, C), m).data; // [R*T, C]
   const { attn, xbar } = attentionForwardRows(y, x, R, T, C, 1 / Math.sqrt(C));
@@ -190,7 +186,8 @@ export function qkvAttentionBackward(sv: QkvSaved, dOut: Float32Array, stride: n
  * column t (u_rt = y_rt . w_t). Same arithmetic as tanhAttentionForward: scores rounded to float32,
  * the sum over t in float64 in the order t = 0..T-1.
  *
- * The weighted sum is weightedSum's (below): ~2.1 ms for [30720, 64] with the scores, against ~5 ms
+ * The weighted sum is weightedSum's (below): ~2.1 ms for [30720, 64] with the scores (scratch timing,
+ * not kept), against ~5 ms
  * for the column-by-column accumulator array of tanhAttentionForward.
  */
 export function tanhAttentionPredict(
@@ -216,7 +213,7 @@ export function tanhAttentionPredict(
  * Scores S[t*T + u] = Y_t . X_u of one row (y, x from `base`, [T, C] each), as register blocks: four
  * t against two u (eight running sums, six loads per eight products), then the t left over one at a
  * time against four u. Why: V8 keeps the sums in registers but does not vectorise, so loads and the
- * add latency of a single running sum set the pace: measured 8.6 ms for the 4 x 2 blocks of
+ * add latency of a single running sum set the pace: measured once (scratch timing, not kept) 8.6 ms for the 4 x 2 blocks of
  * [3072 rows, T = 8 of 10, C = 64] against 11.9 ms for 4 x 1 and ~2x that for one dot at a time.
  */
 function rowScores(y: Float32Array, x: Float32Array, base: number, T: number, C: number, S: Float64Array): void {
@@ -311,9 +308,10 @@ function rowScores(y: Float32Array, x: Float32Array, base: number, T: number, C:
  * Forward-only softmax-QKV attention rows (eval-forward.ts): per row r, S_tu = scale Y_t . X_u,
  * A_t = softmax_u(S_t), abar_u = mean_t A_tu, xbar_r = sum_u abar_u X_u into `xbar` [R, C]; the
  * caller multiplies by W_v. y = x (W_q W_k^T) and x are [R*T, C] (heap views or host arrays). The same
- * arithmetic as layers/time-attention.ts attentionForwardRows (float64 softmax and abar) without the
- * [R, T, T] attention array that only the backward reads, and with the dot products in register
- * blocks (rowScores). (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured
+ * computation as layers/time-attention.ts attentionForwardRows (float64 softmax and abar; the dot
+ * products summed in another order, so equal up to rounding) without the [R, T, T] attention array that
+ * only the backward reads, and with the dot products in register
+ * blocks (rowScores). (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured once in a scratch timing
  * slower than these loops.)
  */
 export function qkvAttentionPredict(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array): void {
