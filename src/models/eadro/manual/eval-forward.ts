@@ -30,10 +30,11 @@ import * as tf from '@tensorflow/tfjs';
 import { uses, type EadroConfig } from '../config.js';
 import type { EadroModel } from '../model.js';
 import { readValues } from '../layers/row-gather.js';
-import { columnBlock, hostValues, paramTensor, transpose, Workspace } from './host.js';
+import { cachedFor, columnBlock, hostValues, paramTensor, transpose, Workspace } from './host.js';
+import { modelLists } from './network.js';
 import { foldBatchNorm } from './conv-bn.js';
 import { qkvAttentionPredict, tanhAttentionPredict } from './time-attention.js';
-import { gatPredict, gatPredictRows, graphLists, type GatGraphLists, type GatPredictRows, type GatSettings } from './gatv2.js';
+import { gatPredict, gatPredictRows, type GatGraphLists, type GatPredictRows, type GatSettings } from './gatv2.js';
 import { poolPredict } from './pooling.js';
 import type { EvalInput } from './eval-input.js';
 
@@ -129,11 +130,7 @@ function buildEvalPlan(model: EadroModel, owned: tf.Tensor[]): EvalPlan {
   const param2 = (name: string): tf.Tensor2D => paramTensor(params, name) as tf.Tensor2D;
   const param1 = (name: string): tf.Tensor1D => paramTensor(params, name) as tf.Tensor1D;
   const dense = (name: string): DensePlan => ({ weight: param2(`${name}.weight`), bias: param1(`${name}.bias`) });
-  let ws = workspaces.get(model);
-  if (ws === undefined) {
-    ws = new Workspace();
-    workspaces.set(model, ws);
-  }
+  const ws = cachedFor(workspaces, model, () => new Workspace());
   const branch = (name: Branch): BranchPlan => {
     const w = paramTensor(params, `${name}.conv.weight`);
     const [KC, C] = w.shape as [number, number];
@@ -190,7 +187,7 @@ function buildEvalPlan(model: EadroModel, owned: tf.Tensor[]): EvalPlan {
   };
   if (uses(c, 'logs')) plan.log = dense('log.fc');
   if (uses(c, 'graph')) {
-    const lists = graphLists(N, model.graph.srcIndex, model.graph.dstIndex);
+    const lists = modelLists(model);
     const rows = gatPredictRows(lists);
     const active = all.filter((n) => rows.srcSlot[n]! >= 0 || rows.dstSlot[n]! >= 0);
     const slotOf = new Int32Array(N).fill(-1);

@@ -46,6 +46,16 @@ export class Workspace {
   }
 }
 
+/** The value kept for `key` in `map`, made (once) by `make`: per-model buffers and derived lists. */
+export function cachedFor<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
 export function hostMatrix(data: Float32Array, rows: number, cols: number): HostMatrix {
   if (data.length !== rows * cols) throw new Error(`host matrix: ${data.length} values for [${rows}, ${cols}]`);
   return { data, rows, cols };

@@ -18,7 +18,7 @@ import { uses, type EadroConfig } from '../config.js';
 import type { EadroBatch, EadroModel } from '../model.js';
 import type { GradientResult } from '../step.js';
 import { causalTapsHost } from '../layers/causal-conv.js';
-import { hostMatrix, hostValues, paramTensor, Workspace, type HostMatrix } from './host.js';
+import { cachedFor, hostMatrix, hostValues, paramTensor, Workspace, type HostMatrix } from './host.js';
 import { readValues } from '../layers/row-gather.js';
 import { convBnBackward, convBnForward, reluGradient, type ConvBnSaved, type ConvBnWeights } from './conv-bn.js';
 import { qkvAttentionBackward, qkvAttentionForward, tanhAttentionBackward, tanhAttentionForward, type QkvSaved, type TanhSaved } from './time-attention.js';
@@ -89,25 +89,12 @@ export interface ManualForwardResult {
 
 /** Host buffers per model, reused by every pass (see Workspace). */
 const workspaces = new WeakMap<EadroModel, Workspace>();
-function modelWorkspace(model: EadroModel): Workspace {
-  let ws = workspaces.get(model);
-  if (ws === undefined) {
-    ws = new Workspace();
-    workspaces.set(model, ws);
-  }
-  return ws;
-}
+const modelWorkspace = (model: EadroModel): Workspace => cachedFor(workspaces, model, () => new Workspace());
 
 /** Graph lists are derived once per model (the graph never changes). */
 const listsCache = new WeakMap<EadroModel, GatGraphLists>();
-function modelLists(model: EadroModel): GatGraphLists {
-  let l = listsCache.get(model);
-  if (l === undefined) {
-    l = graphLists(model.dims.N, model.graph.srcIndex, model.graph.dstIndex);
-    listsCache.set(model, l);
-  }
-  return l;
-}
+export const modelLists = (model: EadroModel): GatGraphLists =>
+  cachedFor(listsCache, model, () => graphLists(model.dims.N, model.graph.srcIndex, model.graph.dstIndex));
 
 function taps(model: EadroModel, batch: EadroBatch, branch: Branch, temps: tf.Tensor[]): { cols: tf.Tensor2D; tOut: number } {
   const given = branch === 'kpi' ? batch.kpiTaps : batch.traceTaps;
