@@ -382,16 +382,8 @@ export class OcsvmDetector implements WindowDetector {
     let used = normal;
     const subsampled = normal.length > this.maxTrainWindows;
     if (subsampled) {
-      // Partial Fisher-Yates: a uniform subset of maxTrainWindows, kept in time order.
-      const rng = createRng(seed).fork('fe-ocsvm-subsample');
-      const pool = [...normal];
-      for (let k = 0; k < this.maxTrainWindows; k++) {
-        const r = k + rng.int(pool.length - k);
-        const tmp = pool[k] as number;
-        pool[k] = pool[r] as number;
-        pool[r] = tmp;
-      }
-      used = pool.slice(0, this.maxTrainWindows).sort((p, q) => p - q);
+      // A uniform subset of maxTrainWindows, kept in time order.
+      used = createRng(seed).fork('fe-ocsvm-subsample').sample(normal, this.maxTrainWindows).sort((p, q) => p - q);
     }
     const x = scaleColumns(subsampled ? windowFeatures(ds, used, stats) : normalFeatures, scaler);
     const gamma = scaleGamma(x);

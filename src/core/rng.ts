@@ -172,6 +172,19 @@ export class Rng {
     return items;
   }
 
+  /** k items drawn uniformly without replacement (partial Fisher-Yates over a copy), in draw order. */
+  sample<T>(items: readonly T[], k: number): T[] {
+    const pool = [...items];
+    const take = Math.min(k, pool.length);
+    for (let i = 0; i < take; i++) {
+      const j = i + this.int(pool.length - i);
+      const tmp = pool[i] as T;
+      pool[i] = pool[j] as T;
+      pool[j] = tmp;
+    }
+    return pool.slice(0, take);
+  }
+
   /** An independent substream named by a label: same parent seed and label, same stream. */
   fork(label: string | number): Rng {
     return new Rng(hashString32(`${this.seed}/${label}`));

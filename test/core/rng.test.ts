@@ -75,6 +75,22 @@ describe('core/rng', () => {
     assert.notDeepEqual(shuffled, items);
   });
 
+  it('sample() draws k distinct items uniformly, leaves its input alone and repeats by seed', () => {
+    const items = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const r = createRng(4);
+    const counts = new Array(10).fill(0);
+    for (let i = 0; i < 20_000; i++) {
+      const s = r.sample(items, 3);
+      assert.equal(new Set(s).size, 3);
+      for (const x of s) counts[x]++;
+    }
+    // each item is in a sample with probability 3/10: 6,000 of 20,000 (sd ~65)
+    for (const c of counts) assert.ok(Math.abs(c - 6000) < 330, `count ${c}`);
+    assert.deepEqual(items, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(createRng(9).sample(items, 4), createRng(9).sample(items, 4));
+    assert.deepEqual([...createRng(9).sample(items, 20)].sort((a, b) => a - b), items, 'k above the length: all items');
+  });
+
   it('forks independent, reproducible substreams', () => {
     const parent = createRng(5);
     const x1 = parent.fork('split').next();
