@@ -36,8 +36,9 @@ export interface Prediction {
 
 export const predictDefaults = {
   batchSize: 256, // ours: the training batch; fits the wasm heap at N=27 (fast-tfjs-wasm.md)
-  // ours: the training batch again. Measured once for the forward-only pass (scratch timing, not kept; manual/eval-forward.ts,
-  // reference variant, N=12, one wasm thread, a loaded machine): 64 windows 112-126 us/window, 128
+  // ours: the training batch again. Measured once for the forward-only pass (scratch timing, not kept;
+  // manual/eval-forward.ts, reference variant, N=12, one wasm thread, a loaded machine): 64 windows
+  // 112-126 us/window, 128
   // 89-107, 256 87-95, 512 88-91; below 256 the ~25 tfjs calls per batch start to show, above it
   // nothing is gained and the host and heap buffers grow (a fresh 8.6 MB buffer costs ~6 ms in page faults).
   manualBatchSize: 256,

@@ -311,8 +311,8 @@ function rowScores(y: Float32Array, x: Float32Array, base: number, T: number, C:
  * computation as layers/time-attention.ts attentionForwardRows (float64 softmax and abar; the dot
  * products summed in another order, so equal up to rounding) without the [R, T, T] attention array that
  * only the backward reads, and with the dot products in register
- * blocks (rowScores). (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured once in a scratch timing
- * slower than these loops.)
+ * blocks (rowScores). (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured
+ * slower than these loops in a one-off scratch timing.)
  */
 export function qkvAttentionPredict(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array): void {
   const S = new Float64Array(T * T); // [t, u] scores of one row
