@@ -73,6 +73,15 @@ export async function windowsOf(rawRoot: string, pipeline: Record<string, unknow
   return build;
 }
 
+/** The content checksum of a raw folder as it is now (hashed afresh, and remembered for rawDatasetInfo); null when absent. */
+export function freshRawChecksum(rawRoot: string): DatasetChecksum | null {
+  const abs = path.resolve(rawRoot);
+  if (!fs.existsSync(abs)) return null;
+  const checksum = checksumPath(abs);
+  checksums.set(abs, checksum);
+  return checksum;
+}
+
 /** Provenance of a raw folder: reuses the checksum its window build computed, else hashes it now. */
 export function rawDatasetInfo(rawRoot: string, description: string): DatasetInfo {
   const abs = path.resolve(rawRoot);

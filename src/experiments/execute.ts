@@ -14,7 +14,7 @@ import type { DatasetSpec } from './config.js';
 import type { GridRun } from './grid.js';
 import type { RunResult } from './method.js';
 import { getMethod, loadDataset } from './registry.js';
-import { rawDatasetInfo, testbedRoot } from './datasets.js';
+import { ensureTestbed, freshRawChecksum, rawDatasetInfo, testbedRoot } from './datasets.js';
 import { resetRunDir, runDir, writeMetrics, writePredictions, STORE_VERSION, type StoredPredictions } from './store.js';
 
 /** Datasets built in this process, by spec: the runs of one worker usually share a few datasets. */
@@ -49,6 +49,17 @@ function datasetInfo(d: DatasetSpec): DatasetInfo {
   }
   // Generated windows are fully described by their spec (seeded), recorded in the config.
   return { path: `(${d.kind})`, checksum: null, description: `generated '${d.generator}' ${d.system}` };
+}
+
+/**
+ * The content checksum (sha256) of a run's dataset as it is now: testbed data made or brought up to
+ * date first (as executing the run would), then hashed afresh, since a folder may have changed since
+ * this process last hashed it. Null for generated datasets (their spec, in the config hash, describes them).
+ */
+export async function currentDatasetChecksum(d: DatasetSpec): Promise<string | null> {
+  if (d.kind === 'generated') return null;
+  const root = d.kind === 'raw' ? d.path : await ensureTestbed(d.system, d.profile, d.seed);
+  return freshRawChecksum(root)?.sha256 ?? null;
 }
 
 export interface ExecuteOptions {

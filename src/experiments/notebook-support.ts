@@ -30,7 +30,8 @@ import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
-import { isRunFinished, listFinishedRuns, runDir, type StoredRun } from './store.js';
+import { listFinishedRuns, type StoredRun } from './store.js';
+import { unfinishedRuns } from './runner.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -340,7 +341,7 @@ export async function tablesSource(
   const storeDir = notebookStoreDir(scale, options.notebookStore);
   const experiment = notebookExperiment(scale, part);
   const grid = expandGrid(experiment);
-  const todo = grid.filter((r) => !isRunFinished(runDir(storeDir, r.configHash, r.seed))).length;
+  const todo = (await unfinishedRuns(grid, storeDir)).length;
   // Every run finished already (e.g. by an earlier notebook): no need to start the grid command.
   const gridLog = todo === 0
     ? `${experiment.name}: all ${grid.length} runs already finished in ${path.relative(PROJECT_ROOT, storeDir)}`

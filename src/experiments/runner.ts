@@ -9,10 +9,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../core/progress.js';
-import { executeRun } from './execute.js';
+import { stableStringify } from '../core/hash.js';
+import { currentDatasetChecksum, executeRun } from './execute.js';
 import type { GridRun } from './grid.js';
 import { loadExtensions } from './registry.js';
-import { isRunFinished, runDir } from './store.js';
+import { isRunFinished, runDir, storedDatasetChecksum } from './store.js';
 
 export const runnerDefaults = {
   /** ours: the project machine has 2 cores; one worker per core. */
@@ -58,18 +59,39 @@ function runKey(r: GridRun): string {
   return `${r.configHash}/${r.seed}`;
 }
 
+/**
+ * The runs of a grid still to do: not finished, or finished on a dataset whose content has changed
+ * since (a new testbed version, an edited raw folder): a stored result must come from the data it is
+ * reported with. Each distinct dataset is checked once.
+ */
+export async function unfinishedRuns(runs: readonly GridRun[], resultsDir: string): Promise<GridRun[]> {
+  const current = new Map<string, string | null>();
+  const out: GridRun[] = [];
+  for (const r of runs) {
+    const dir = runDir(resultsDir, r.configHash, r.seed);
+    if (!isRunFinished(dir)) {
+      out.push(r);
+      continue;
+    }
+    const key = stableStringify(r.spec.dataset);
+    if (!current.has(key)) current.set(key, await currentDatasetChecksum(r.spec.dataset));
+    if (storedDatasetChecksum(dir) !== current.get(key)) out.push(r);
+  }
+  return out;
+}
+
 /** Run every unfinished run of a grid; resolves when all are finished or failed. */
 export async function runGrid(runs: readonly GridRun[], opts: GridOptions): Promise<GridSummary> {
   const poolSize = opts.poolSize ?? runnerDefaults.poolSize;
   const extensions = (opts.extensions ?? []).map((e) => path.resolve(e));
   const label = opts.label ?? 'grid';
-  const pending: GridRun[] = [];
+  const pending = await unfinishedRuns(runs, opts.resultsDir);
+  const todo = new Set(pending);
   let skipped = 0;
   for (const r of runs) {
-    if (isRunFinished(runDir(opts.resultsDir, r.configHash, r.seed))) {
-      skipped++;
-      opts.onEvent?.({ type: 'skipped', key: runKey(r) });
-    } else pending.push(r);
+    if (todo.has(r)) continue;
+    skipped++;
+    opts.onEvent?.({ type: 'skipped', key: runKey(r) });
   }
   const summary: GridSummary = { total: runs.length, skipped, completed: 0, failed: [] };
   if (!quiet()) process.stderr.write(`${label}: ${runs.length} runs, ${skipped} already finished, ${pending.length} to do, ${Math.min(poolSize, pending.length) || 'in-process'} worker(s)\n`);

@@ -68,6 +68,14 @@ export function isRunFinished(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'metrics.json'));
 }
 
+/** The content checksum (sha256) of the dataset a stored run was made from; null when it recorded none. */
+export function storedDatasetChecksum(dir: string): string | null {
+  const file = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(file)) return null;
+  const manifest = readJson<{ datasets?: Array<{ checksum?: { sha256?: string } | null }> }>(file);
+  return manifest.datasets?.[0]?.checksum?.sha256 ?? null;
+}
+
 /** Empty a run folder before (re)doing the run: leftovers of a killed attempt must not mix in. */
 export function resetRunDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });

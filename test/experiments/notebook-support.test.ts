@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { currentDatasetChecksum } from '../../src/experiments/execute.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import {
   abnormalTestWindows, describeWindow, firstAnomalousPosition, metricsMarkdown, notebookExperiment, notebookScale,
@@ -33,9 +34,11 @@ function tinyPrediction(): Prediction {
 }
 
 /** Write a minimal finished run (metrics.json marks it finished) for a grid run of an experiment. */
-function writeFinishedRun(storeDir: string, configHash: string, seed: number, spec: unknown): string {
+function writeFinishedRun(storeDir: string, configHash: string, seed: number, spec: unknown, datasetChecksum: string | null = null): string {
   const dir = runDir(storeDir, configHash, seed);
   fs.mkdirSync(dir, { recursive: true });
+  // As executeRun records it: the run is current only while its dataset has this content checksum.
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ datasets: [{ checksum: datasetChecksum === null ? null : { sha256: datasetChecksum } }] }));
   fs.writeFileSync(path.join(dir, 'predictions.json'), JSON.stringify({ storeVersion: 1, nodeCount: 3, windows: [], labels: [], episodes: [], folds: [], anomalyScore: [], predictedAnomalous: [], ranking: [] }));
   fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify({ storeVersion: 1, configHash, seed, spec, metrics: {}, perFold: [], splits: [], info: [], coverage: null, warnings: [] }));
   return dir;
@@ -90,20 +93,29 @@ describe('experiments/notebook-support', () => {
     const calls: { name: string; storeDir: string }[] = [];
     const run = async (e: { name: string }, storeDir: string): Promise<string> => {
       calls.push({ name: e.name, storeDir });
-      for (const r of expandGrid(notebookExperiment(scale, 'main'))) writeFinishedRun(storeDir, r.configHash, r.seed, r.spec);
+      for (const r of expandGrid(notebookExperiment(scale, 'main'))) {
+        writeFinishedRun(storeDir, r.configHash, r.seed, r.spec, await currentDatasetChecksum(r.spec.dataset));
+      }
       return 'grid ran';
     };
-    const opts = { mainStore: path.join(tmp, 'absent'), notebookStore: path.join(tmp, 'nb'), run };
-    const first = await tablesSource(scale, 'main', opts);
-    assert.equal(first.kind, 'notebook-grid');
-    assert.equal(first.storeDir, notebookStoreDir(scale, path.join(tmp, 'nb')));
-    assert.deepEqual(calls.map((c) => c.name), ['notebooks-ci-main']);
-    assert.equal(first.gridLog, 'grid ran');
-    assert.equal(first.runs, expandGrid(notebookExperiment(scale, 'main')).length);
-    assert.match(first.note, /SMALL grid ran here/);
-    const second = await tablesSource(scale, 'main', opts);
-    assert.equal(calls.length, 1, 'no second grid run');
-    assert.match(second.gridLog ?? '', /all \d+ runs already finished/);
+    const dataDirBefore = process.env['EADRO_DATA_DIR'];
+    process.env['EADRO_DATA_DIR'] = path.join(tmp, 'data'); // the grid's testbed data, made here
+    try {
+      const opts = { mainStore: path.join(tmp, 'absent'), notebookStore: path.join(tmp, 'nb'), run };
+      const first = await tablesSource(scale, 'main', opts);
+      assert.equal(first.kind, 'notebook-grid');
+      assert.equal(first.storeDir, notebookStoreDir(scale, path.join(tmp, 'nb')));
+      assert.deepEqual(calls.map((c) => c.name), ['notebooks-ci-main']);
+      assert.equal(first.gridLog, 'grid ran');
+      assert.equal(first.runs, expandGrid(notebookExperiment(scale, 'main')).length);
+      assert.match(first.note, /SMALL grid ran here/);
+      const second = await tablesSource(scale, 'main', opts);
+      assert.equal(calls.length, 1, 'no second grid run');
+      assert.match(second.gridLog ?? '', /all \d+ runs already finished/);
+    } finally {
+      if (dataDirBefore === undefined) delete process.env['EADRO_DATA_DIR'];
+      else process.env['EADRO_DATA_DIR'] = dataDirBefore;
+    }
   });
 
   it('scores a prediction with the shared metrics and shows the headline ones', () => {

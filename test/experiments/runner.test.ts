@@ -7,7 +7,8 @@ import { computeMetrics } from '../../src/evaluation/metrics.js';
 import { defineExperiment } from '../../src/experiments/config.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import { runGrid } from '../../src/experiments/runner.js';
-import { isRunFinished, listFinishedRuns, runDir } from '../../src/experiments/store.js';
+import { isRunFinished, listFinishedRuns, runDir, storedDatasetChecksum } from '../../src/experiments/store.js';
+import { simulate } from '../../src/testbed/index.js';
 import { FAKE_METHODS, slowGrid, smallGrid } from './fixtures/experiments.js';
 
 const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-runner-'));
@@ -84,6 +85,31 @@ describe('experiments/runner', function () {
     const again = await runGrid(runs, { resultsDir: dir, poolSize: 0, extensions: [FAKE_METHODS] });
     assert.equal(again.skipped, 2);
     assert.equal(again.failed.length, 2, 'failed runs are retried, not skipped');
+  });
+
+  it('a finished run is done again when its dataset has changed since (its stored checksum differs)', async () => {
+    const dir = tmpDir();
+    const raw = path.join(tmpDir(), 'raw');
+    await simulate({ system: 'sn', profile: 'tiny', seed: 2, out: raw });
+    const runs = expandGrid(defineExperiment({
+      name: 'changed-data',
+      datasets: [{ kind: 'raw', path: raw, system: 'SN' }],
+      methods: [{ name: 'all-anomalous' }],
+      protocols: [{ name: 'temporal' }],
+      seeds: [0],
+    }));
+    const first = await runGrid(runs, { resultsDir: dir, poolSize: 0 });
+    assert.deepEqual(first, { total: 1, skipped: 0, completed: 1, failed: [] });
+    const d = runDir(dir, runs[0]!.configHash, runs[0]!.seed);
+    const checksumBefore = storedDatasetChecksum(d);
+    assert.match(checksumBefore ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(await runGrid(runs, { resultsDir: dir, poolSize: 0 }), { total: 1, skipped: 1, completed: 0, failed: [] });
+    // Same spec, same config hash, other content: the stored numbers no longer describe this data.
+    fs.writeFileSync(path.join(raw, 'README.txt'), 'a file added after the run\n');
+    assert.deepEqual(await runGrid(runs, { resultsDir: dir, poolSize: 0 }), { total: 1, skipped: 0, completed: 1, failed: [] });
+    const checksumAfter = storedDatasetChecksum(d);
+    assert.match(checksumAfter ?? '', /^[0-9a-f]{64}$/);
+    assert.notEqual(checksumAfter, checksumBefore);
   });
 
   it('a grid killed with SIGKILL and rerun completes with nothing lost or duplicated', async () => {
