@@ -15,7 +15,7 @@ import type { GridRun } from './grid.js';
 import type { RunResult } from './method.js';
 import { getMethod, loadDataset } from './registry.js';
 import { ensureTestbed, freshRawChecksum, rawDatasetInfo, testbedRoot } from './datasets.js';
-import { resetRunDir, runDir, writeMetrics, writePredictions, STORE_VERSION, type StoredPredictions } from './store.js';
+import { isRunFinished, resetRunDir, runDir, storedDatasetChecksum, writeMetrics, writePredictions, STORE_VERSION, type StoredPredictions } from './store.js';
 
 /** Datasets built in this process, by spec: the runs of one worker usually share a few datasets. */
 const datasetCache = new Map<string, WindowDataset>();
@@ -60,6 +60,27 @@ export async function currentDatasetChecksum(d: DatasetSpec): Promise<string | n
   if (d.kind === 'generated') return null;
   const root = d.kind === 'raw' ? d.path : await ensureTestbed(d.system, d.profile, d.seed);
   return freshRawChecksum(root)?.sha256 ?? null;
+}
+
+/**
+ * The runs of a grid still to do: not finished, or finished on a dataset whose content has changed
+ * since (a new testbed version, an edited raw folder): a stored result must come from the data it is
+ * reported with. Each distinct dataset is checked once.
+ */
+export async function unfinishedRuns(runs: readonly GridRun[], resultsDir: string): Promise<GridRun[]> {
+  const current = new Map<string, string | null>();
+  const out: GridRun[] = [];
+  for (const r of runs) {
+    const dir = runDir(resultsDir, r.configHash, r.seed);
+    if (!isRunFinished(dir)) {
+      out.push(r);
+      continue;
+    }
+    const key = stableStringify(r.spec.dataset);
+    if (!current.has(key)) current.set(key, await currentDatasetChecksum(r.spec.dataset));
+    if (storedDatasetChecksum(dir) !== current.get(key)) out.push(r);
+  }
+  return out;
 }
 
 export interface ExecuteOptions {

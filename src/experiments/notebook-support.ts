@@ -31,7 +31,7 @@ import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
-import { unfinishedRuns } from './runner.js';
+import { unfinishedRuns } from './execute.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

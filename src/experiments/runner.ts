@@ -9,11 +9,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../core/progress.js';
-import { stableStringify } from '../core/hash.js';
-import { currentDatasetChecksum, executeRun } from './execute.js';
+import { executeRun, unfinishedRuns } from './execute.js';
 import type { GridRun } from './grid.js';
 import { loadExtensions } from './registry.js';
-import { isRunFinished, runDir, storedDatasetChecksum } from './store.js';
 
 export const runnerDefaults = {
   /** ours: the project machine has 2 cores; one worker per core. */
@@ -57,27 +55,6 @@ const quiet = (): boolean => process.env['EADRO_QUIET'] === '1';
 
 function runKey(r: GridRun): string {
   return `${r.configHash}/${r.seed}`;
-}
-
-/**
- * The runs of a grid still to do: not finished, or finished on a dataset whose content has changed
- * since (a new testbed version, an edited raw folder): a stored result must come from the data it is
- * reported with. Each distinct dataset is checked once.
- */
-export async function unfinishedRuns(runs: readonly GridRun[], resultsDir: string): Promise<GridRun[]> {
-  const current = new Map<string, string | null>();
-  const out: GridRun[] = [];
-  for (const r of runs) {
-    const dir = runDir(resultsDir, r.configHash, r.seed);
-    if (!isRunFinished(dir)) {
-      out.push(r);
-      continue;
-    }
-    const key = stableStringify(r.spec.dataset);
-    if (!current.has(key)) current.set(key, await currentDatasetChecksum(r.spec.dataset));
-    if (storedDatasetChecksum(dir) !== current.get(key)) out.push(r);
-  }
-  return out;
 }
 
 /** Run every unfinished run of a grid; resolves when all are finished or failed. */
