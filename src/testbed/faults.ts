@@ -7,13 +7,15 @@
  *   contention on the host), so latency barely moves (paper Fig. 2); occasional thread-pool warnings.
  * - `network_delay`: packets in and out of the target are delayed. Every call the target serves, and
  *   every call it makes, takes the delay; callers inherit it (their spans contain the target's), so
- *   upstream services look anomalous too. Closed-loop clients issue fewer requests through a slow
- *   service (fewer scenarios start through it; a scenario step through it is often given up after a
- *   time-out, the scenario going on), so the target's per-event log occurrences drop (paper Fig. 3);
- *   callers log timeouts.
+ *   upstream services look anomalous too. In many API calls through the target (a share 1 - throughput
+ *   of them) the calls into it do not get through before the caller's time-out: the caller's span
+ *   is a 504 after the time-out, the caller logs it and may retry, and the target never handles the
+ *   call, so the target's per-event log occurrences drop (paper Fig. 3: its callers' communication
+ *   with it is blocked). A call that times out still leaves its trace, as it does in Jaeger.
  * - `packet_loss`: random drops on the target's interface. Some calls pay a retransmission timeout
  *   (heavy latency tail), some fail outright (error tag, 5xx): the target never sees those requests,
- *   its callers log exceptions and may retry; a scenario whose call failed stops there.
+ *   its callers log exceptions and may retry; calls time out as under a delay, too. A scenario whose
+ *   API call returned an error stops there.
  *
  * A CPU hog's time is nearly all user time (Chaosblade spins in user space); a background job of the
  * same size (confounders.ts) spends much of it in the kernel: the split is in `kpiDefaults`.
@@ -37,11 +39,12 @@ export const faultDefaults = {
   delayMs: [250, 700] as [number, number],
   /** ours: `--offset`: the per-call delay varies by this share of its mean (uniform). */
   delayJitter: 0.3,
-  /** ours: share of requests through a faulted service that closed-loop clients still issue. */
+  /**
+   * ours: share of API calls (scenario steps) through a faulted service whose calls into it get
+   * through; in the others every call into the target times out at its caller (traces.ts).
+   */
   delayThroughput: [0.25, 0.5] as [number, number],
   lossThroughput: [0.35, 0.6] as [number, number],
-  /** ours: how long a scenario's client waits on a call it then gives up (not issued above), ms. */
-  stepTimeoutMs: [1000, 3000] as [number, number],
   /** ours: Chaosblade `network loss --percent`: share of calls touching the target that lose a packet. */
   lossRate: [0.2, 0.4] as [number, number],
   /** ours: share of calls with a lost packet that fail outright (timeout, reset) instead of retransmitting. */
@@ -74,7 +77,7 @@ export interface FaultEffect {
   delayMs: number;
   /** packet_loss: share of calls touching the target that lose a packet. */
   lossRate: number;
-  /** network faults: share of requests through the target that clients still issue. */
+  /** network faults: share of API calls through the target whose calls into it get through. */
   throughput: number;
 }
 

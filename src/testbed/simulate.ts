@@ -27,7 +27,7 @@ import { generateTrace, type TraceContext, type WorldState } from './traces.js';
 import { RunWriter, type FaultRecordJson } from './writer.js';
 
 /** Version of the generator: bump when output for a seed changes. */
-export const TESTBED_VERSION = '1.1.0'; // 1.1: TT user scenarios; job vs hog CPU split
+export const TESTBED_VERSION = '1.2.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: unreachable calls leave traces
 
 export const testbedDefaults = {
   /** ours: the default data of tests and quick runs. */
@@ -228,11 +228,15 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
     const networkFaults: Array<{ target: number; throughput: number }> = [];
     const offsets: number[] = [];
     const pending: PendingStep[] = []; // scenario steps not yet made; those due after the run's end are dropped
-    /** Closed-loop clients: whether a call reaching `services` gets through every network fault (one draw per fault it reaches). */
-    const getsThrough = (services: Set<number>, rng: Rng): boolean => {
-      let through = true;
-      for (const nf of networkFaults) if (services.has(nf.target) && rng.next() >= nf.throughput) through = false;
-      return through;
+    /**
+     * The network-faulted services this trace's calls cannot reach (one draw per fault the step
+     * reaches): each call into one of them fails at the caller after a connect/read time-out
+     * (traces.ts), so the target never handles it.
+     */
+    const unreachable = (services: Set<number>, rng: Rng): Set<number> | undefined => {
+      let blocked: Set<number> | undefined;
+      for (const nf of networkFaults) if (services.has(nf.target) && rng.next() >= nf.throughput) (blocked ??= new Set()).add(nf.target);
+      return blocked;
     };
     /** The step after `step`, due a think time after `doneUs`; queued unless the scenario is over. */
     const queueNextStep = (flow: number, step: number, doneUs: number): void => {
@@ -244,8 +248,8 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
       if (next < steps.length) pending.push({ flow, step: next, atUs });
     };
     /** Make step `step` of a scenario at `atUs` (one trace) and queue the scenario's next step. */
-    const makeStep = (flow: number, step: number, atUs: number): void => {
-      const trace = generateTrace(ctx, shared.flowSteps[flow]![step]!, atUs);
+    const makeStep = (flow: number, step: number, atUs: number, blocked?: ReadonlySet<number>): void => {
+      const trace = generateTrace(ctx, shared.flowSteps[flow]![step]!, atUs, blocked);
       writer.writeTrace(trace.json);
       counters.traces++;
       counters.spans += trace.spans;
@@ -259,10 +263,7 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
         for (let k = 0; k < pending.length; k++) if (first < 0 || pending[k]!.atUs < pending[first]!.atUs) first = k;
         if (first < 0 || pending[first]!.atUs >= untilUs) return;
         const p = pending.splice(first, 1)[0]!;
-        // A step through a service whose network is faulty is often not made (the client's call times
-        // out before it gets through), but the client goes on with its scenario after the time-out.
-        if (getsThrough(shared.stepServices[p.flow]![p.step]!, scenarioRng)) makeStep(p.flow, p.step, p.atUs);
-        else queueNextStep(p.flow, p.step, p.atUs + 1000 * scenarioRng.uniform(faultDefaults.stepTimeoutMs[0], faultDefaults.stepTimeoutMs[1]));
+        makeStep(p.flow, p.step, p.atUs, unreachable(shared.stepServices[p.flow]![p.step]!, scenarioRng));
       }
     };
     for (let s = 0; s < S; s++) {
@@ -310,8 +311,7 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
       for (const off of offsets) {
         makeDueSteps((t + off) * 1e6);
         const flow = arrivals.weightedIndex(shared.flowWeights);
-        // Closed-loop clients: fewer requests (scenarios) start through a service whose network is faulty.
-        if (getsThrough(shared.stepServices[flow]![0]!, arrivals)) makeStep(flow, 0, (t + off) * 1e6);
+        makeStep(flow, 0, (t + off) * 1e6, unreachable(shared.stepServices[flow]![0]!, arrivals));
       }
       makeDueSteps((t + 1) * 1e6);
       for (let i = 0; i < N; i++) {

@@ -26,7 +26,7 @@ export const traceDefaults = {
   /** ours: request and response sizes, median bytes (log-normal, sigma 0.5), per log style. */
   requestBytes: { java: 700, cpp: 280 },
   responseBytes: { java: 2600, cpp: 900 },
-  /** ours: how long a caller waits on a call whose packets were dropped before it gives up, ms. */
+  /** ours: how long a caller waits on a call whose packets were dropped, or on an unreachable callee, before it gives up, ms. */
   failTimeoutMs: [800, 3000] as [number, number],
 };
 
@@ -90,7 +90,12 @@ function repeatCount(spec: CallSpec, rng: Rng): number {
 
 class TraceBuilder {
   readonly spans: SpanRec[] = [];
-  constructor(private readonly ctx: TraceContext, private readonly styleKey: 'java' | 'cpp') {}
+  constructor(
+    private readonly ctx: TraceContext,
+    private readonly styleKey: 'java' | 'cpp',
+    /** Services this trace's calls cannot reach (network faults; simulate.ts draws them per step). */
+    private readonly unreachable: ReadonlySet<number> | undefined,
+  ) {}
 
   private log(service: number, time: number, tpl: Parameters<LogRenderer['render']>[0], values?: Parameters<LogRenderer['render']>[3]): void {
     this.ctx.logs.add(service, time, this.ctx.renderer.render(tpl, time, this.ctx.ports[service]!, values));
@@ -116,7 +121,13 @@ class TraceBuilder {
     const reqBytes = d.requestBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     const respBytes = d.responseBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     let failed = false;
-    if (loss > 0 && rng.next() < loss) {
+    let timedOut = false;
+    if (this.unreachable?.has(callee) === true) {
+      // The call never gets through to the faulted target (the connection or the request is held up
+      // past the caller's time-out): the caller waits its time-out and fails the call.
+      failed = true;
+      timedOut = true;
+    } else if (loss > 0 && rng.next() < loss) {
       this.count(ctx.kpi.dropped, st.lossRate[callee]! > 0 ? callee : caller, startUs, 1 + rng.int(3));
       if (rng.next() < fd.lossFailShare) failed = true;
       else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
@@ -127,7 +138,7 @@ class TraceBuilder {
     if (failed) {
       // The request or its reply was dropped: the callee never handles it; the caller gives up
       // after its timeout, or sooner when the connection is reset.
-      const waitMs = rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
+      const waitMs = timedOut || rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
       rec.durationUs = Math.round(netUs + waitMs * 1000);
       rec.status = waitMs > 100 ? 504 : 503;
       rec.error = true;
@@ -186,9 +197,12 @@ class TraceBuilder {
   }
 }
 
-/** Generate a trace for a flow started at `startUs` and serialise it as Jaeger JSON. */
-export function generateTrace(ctx: TraceContext, root: CallSpec, startUs: number): TraceResult {
-  const builder = new TraceBuilder(ctx, ctx.topology.logStyle);
+/**
+ * Generate a trace for a flow started at `startUs` and serialise it as Jaeger JSON. Calls into the
+ * `unreachable` services fail at their callers after a time-out.
+ */
+export function generateTrace(ctx: TraceContext, root: CallSpec, startUs: number, unreachable?: ReadonlySet<number>): TraceResult {
+  const builder = new TraceBuilder(ctx, ctx.topology.logStyle, unreachable);
   const traceId = hex16(ctx.rng);
   const { durationUs, error } = builder.call(root, -1, null, startUs);
   return { json: jaegerTraceJson(ctx, traceId, builder.spans), spans: builder.spans.length, durationUs, error };

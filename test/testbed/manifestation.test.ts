@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { SystemName, TestbedFault, TestbedRun } from '../../src/testbed/index.js';
+import { traceDefaults } from '../../src/testbed/traces.js';
 import { mean, quantile, readMetric, sd } from './helpers.js';
 import { inFault, tinyData, type TinyData } from './fixtures.js';
 
@@ -96,6 +97,14 @@ for (const system of ['tt', 'sn'] as SystemName[]) {
         }
         const logs = infoRates(data, run, fault);
         assert.ok(logs.fault < 0.8 * logs.free, `${fault.service}: log lines/s ${logs.fault.toFixed(3)} vs fault-free ${logs.free.toFixed(3)}`);
+        // Calls that did not get through still leave their trace: a 504 span of the target that lasted
+        // at least the callers' shortest time-out (a delay alone makes no error span).
+        const timedOut = data.spans.filter((s) => s.service === fault.service && during(fault, s.start) && s.error);
+        assert.ok(timedOut.length >= 3, `${fault.service}: ${timedOut.length} timed-out calls`);
+        for (const s of timedOut) {
+          assert.equal(s.status, 504, `${fault.service}: a timed-out call's status`);
+          assert.ok(s.duration >= traceDefaults.failTimeoutMs[0] * 1000, `${fault.service}: a timed-out call lasted ${s.duration} us`);
+        }
       }
     });
 
