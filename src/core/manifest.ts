@@ -110,7 +110,9 @@ function git(args: string[], cwd: string): string | null {
 export function codeVersion(root = PROJECT_ROOT): CodeVersion {
   const pkg = readJson(path.join(root, 'package.json'));
   const commit = git(['rev-parse', 'HEAD'], root);
-  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no'], root);
+  // --no-optional-locks: `git status` otherwise refreshes the index under .git/index.lock; runs on
+  // parallel workers (or a run killed mid-call) then collide with, or block, the user's own git commands.
+  const status = commit === null ? null : git(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], root);
   return {
     package: typeof pkg?.['version'] === 'string' ? (pkg['version'] as string) : 'unknown',
     commit,
