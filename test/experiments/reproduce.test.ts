@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
+import { marginsOverBaselines, protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
@@ -43,5 +43,46 @@ describe('experiments/reproduce', () => {
     assert.equal(f1Row, '| TT | F1 (TN counted) | 0.500 | 0.900 | +0.400 |');
     assert.match(table, /\| TT \| HR@1 as codes\/base\.py computes it \| n\/a \| n\/a \| n\/a \|/);
     assert.match(table, /\| SN \| F1 \(TN counted\) \| n\/a \| n\/a \| n\/a \|/);
+  });
+
+  it('reports paired margins of the full model over each comparator present, from the stored predictions', () => {
+    // 4 fault episodes, each with 2 faulty windows (culprit node 1) and 2 normal ones, N = 3.
+    const labels: number[] = [];
+    const episodes: string[] = [];
+    for (let e = 0; e < 4; e++) {
+      labels.push(1, 1, -1, -1);
+      episodes.push(...Array<string>(4).fill(`run/${e}`));
+    }
+    const run = (name: string, ablation: string, decide: (label: number) => boolean, ranking: number[][] | null, metrics: Record<string, number>): StoredRun =>
+      ({
+        dir: '',
+        predictions: { storeVersion: 1, nodeCount: 3, windows: labels.map((_, i) => i), labels, episodes, folds: labels.map(() => 0), anomalyScore: null, predictedAnomalous: labels.map(decide), ranking },
+        metrics: {
+          seed: 0,
+          spec: { dataset: { kind: 'testbed', system: 'TT', profile: 'quick', seed: 0 }, pipeline: {}, method: { name, ablation }, protocol: { name: 'temporal' } },
+          metrics,
+        },
+      }) as unknown as StoredRun;
+    const right = labels.map(() => [1, 0, 2]);
+    const wrong = labels.map(() => [0, 2, 1]);
+    const table = marginsOverBaselines(
+      [
+        run('eadro', 'none', (l) => l >= 0, right, { 'det.f1': 1, 'loc.e2e.hr@1': 1 }),
+        run('eadro', 'without-logs', () => false, wrong, { 'det.f1': 0 }), // an ablation is not the full model
+        run('all-anomalous', 'none', () => true, wrong, { 'det.f1': 2 / 3 }),
+        run('random-guess', 'none', () => false, wrong, { 'loc.e2e.hr@1': 0 }),
+      ],
+      { resamples: 200 },
+    );
+    const rows = table.split('\n').slice(2);
+    // Every episode has prevalence 1/2, so every resample gives F1 1 against 2/3: the interval is a point.
+    assert.ok(rows.includes('| TT | F1 (TN counted) | 1.000 | all-anomalous | 0.667 | +0.333 [+0.333, +0.333] | 1.000 |'), table);
+    // HR@1: the full model ranks the culprit first everywhere, random-guess never: +1 in every resample.
+    assert.ok(rows.includes('| TT | HR@1 end-to-end | 1.000 | random-guess | 0.000 | +1.000 [+1.000, +1.000] | 1.000 |'), table);
+    // MCC of random-guess's all-normal decisions is undefined (no predicted positives), so is the difference.
+    assert.ok(rows.includes('| TT | MCC | n/a | random-guess | n/a | n/a | n/a |'), table);
+    // No N-sigma, SPOT or FE+ML runs and no SN runs: no rows for them.
+    assert.ok(rows.every((r) => /^\| TT \| .* \| (all-anomalous|random-guess) \|/.test(r)), table);
+    assert.equal(rows.length, 4, table);
   });
 });
