@@ -7,14 +7,16 @@
  *   contention on the host), so latency barely moves (paper Fig. 2); occasional thread-pool warnings.
  * - `network_delay`: packets in and out of the target are delayed. Every call the target serves, and
  *   every call it makes, takes the delay; callers inherit it (their spans contain the target's), so
- *   upstream services look anomalous too. In many API calls through the target (a share 1 - throughput
- *   of them) the calls into it do not get through before the caller's time-out: the caller's span
- *   is a 504 after the time-out, the caller logs it and may retry, and the target never handles the
- *   call, so the target's per-event log occurrences drop (paper Fig. 3: its callers' communication
- *   with it is blocked). A call that times out still leaves its trace, as it does in Jaeger.
+ *   upstream services look anomalous too. Requests are still sent at the workload's rate (paper §V-A:
+ *   a uniform rate), but in a share 1 - throughput of the API calls through the target the calls
+ *   into it do not get through before the caller's time-out: the target serves nothing (no span of
+ *   it), the caller's own span lasts the time-out, the caller logs it and may retry, and an error
+ *   that reaches the client ends its scenario. So the target's per-event log occurrences drop (paper
+ *   Fig. 3: "the communication between route and its parent microservices (callers) is blocked"),
+ *   and the evidence sits with its callers.
  * - `packet_loss`: random drops on the target's interface. Some calls pay a retransmission timeout
  *   (heavy latency tail), some fail outright (error tag, 5xx): the target never sees those requests,
- *   its callers log exceptions and may retry; calls time out as under a delay, too. A scenario whose
+ *   its callers log exceptions and may retry; calls also time out as under a delay. A scenario whose
  *   API call returned an error stops there.
  *
  * A CPU hog's time is nearly all user time (Chaosblade spins in user space); a background job of the
@@ -40,8 +42,8 @@ export const faultDefaults = {
   /** ours: `--offset`: the per-call delay varies by this share of its mean (uniform). */
   delayJitter: 0.3,
   /**
-   * ours: share of API calls (scenario steps) through a faulted service whose calls into it get
-   * through; in the others every call into the target times out at its caller (traces.ts).
+   * ours: share of the API calls through a faulted service whose calls into it get through; in the
+   * others every call into the target times out at its caller (traces.ts).
    */
   delayThroughput: [0.25, 0.5] as [number, number],
   lossThroughput: [0.35, 0.6] as [number, number],
@@ -77,7 +79,7 @@ export interface FaultEffect {
   delayMs: number;
   /** packet_loss: share of calls touching the target that lose a packet. */
   lossRate: number;
-  /** network faults: share of API calls through the target whose calls into it get through. */
+  /** network faults: share of the API calls through the target whose calls into it get through. */
   throughput: number;
 }
 

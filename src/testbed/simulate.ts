@@ -27,7 +27,7 @@ import { generateTrace, type TraceContext, type WorldState } from './traces.js';
 import { RunWriter, type FaultRecordJson } from './writer.js';
 
 /** Version of the generator: bump when output for a seed changes. */
-export const TESTBED_VERSION = '1.2.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: unreachable calls leave traces
+export const TESTBED_VERSION = '1.2.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes)
 
 export const testbedDefaults = {
   /** ours: the default data of tests and quick runs. */
@@ -250,9 +250,11 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
     /** Make step `step` of a scenario at `atUs` (one trace) and queue the scenario's next step. */
     const makeStep = (flow: number, step: number, atUs: number, blocked?: ReadonlySet<number>): void => {
       const trace = generateTrace(ctx, shared.flowSteps[flow]![step]!, atUs, blocked);
-      writer.writeTrace(trace.json);
-      counters.traces++;
-      counters.spans += trace.spans;
+      if (trace.spans > 0) {
+        writer.writeTrace(trace.json);
+        counters.traces++;
+        counters.spans += trace.spans;
+      }
       // A scripted client stops its scenario at an error response (e.g. a call lost to packet loss).
       if (!trace.error) queueNextStep(flow, step, atUs + trace.durationUs);
     };

@@ -73,7 +73,7 @@ export interface TraceResult {
   spans: number;
   /** Duration of the root call as the client sees it, microseconds. */
   durationUs: number;
-  /** Whether the client got an error (the root span is an error). */
+  /** Whether the client got an error (the root span is an error, or the root service was unreachable). */
   error: boolean;
 }
 
@@ -120,14 +120,15 @@ class TraceBuilder {
     const loss = Math.max(st.lossRate[callee]!, caller >= 0 ? st.lossRate[caller]! : 0);
     const reqBytes = d.requestBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     const respBytes = d.responseBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
-    let failed = false;
-    let timedOut = false;
     if (this.unreachable?.has(callee) === true) {
       // The call never gets through to the faulted target (the connection or the request is held up
-      // past the caller's time-out): the caller waits its time-out and fails the call.
-      failed = true;
-      timedOut = true;
-    } else if (loss > 0 && rng.next() < loss) {
+      // past the caller's time-out): the target serves nothing, so it leaves no (server) span; the
+      // caller waits its time-out, fails the call and logs it (below, in the caller's loop).
+      if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
+      return { durationUs: Math.round(netUs + 1000 * rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1])), error: true };
+    }
+    let failed = false;
+    if (loss > 0 && rng.next() < loss) {
       this.count(ctx.kpi.dropped, st.lossRate[callee]! > 0 ? callee : caller, startUs, 1 + rng.int(3));
       if (rng.next() < fd.lossFailShare) failed = true;
       else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
@@ -138,7 +139,7 @@ class TraceBuilder {
     if (failed) {
       // The request or its reply was dropped: the callee never handles it; the caller gives up
       // after its timeout, or sooner when the connection is reset.
-      const waitMs = timedOut || rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
+      const waitMs = rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
       rec.durationUs = Math.round(netUs + waitMs * 1000);
       rec.status = waitMs > 100 ? 504 : 503;
       rec.error = true;
@@ -199,7 +200,8 @@ class TraceBuilder {
 
 /**
  * Generate a trace for a flow started at `startUs` and serialise it as Jaeger JSON. Calls into the
- * `unreachable` services fail at their callers after a time-out.
+ * `unreachable` services fail at their callers after a time-out; when the root service itself is
+ * unreachable the trace has no span (`spans` is 0) and the client sees an error.
  */
 export function generateTrace(ctx: TraceContext, root: CallSpec, startUs: number, unreachable?: ReadonlySet<number>): TraceResult {
   const builder = new TraceBuilder(ctx, ctx.topology.logStyle, unreachable);
