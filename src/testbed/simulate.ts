@@ -377,6 +377,7 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
   const hostCount = Math.max(...hostOf) + 1;
   const ops = operationsByService(topology);
   const serviceIndex = new Map(topology.services.map((s, i) => [s.name, i]));
+  const stepsOfFlows = topology.flows.map((f) => flowSteps(f));
   const shared: Shared = {
     topology,
     serviceIndex,
@@ -386,8 +387,8 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
     hostNames: topology.services.map((s, i) => `node-${hostOf[i]! + 1}-${s.name.slice(0, 12)}`),
     ports: topology.services.map((_, i) => 12001 + 10 * i),
     templates: topology.services.map((s) => buildServiceTemplates(s.name, ops.get(s.name)!, topology.logStyle)),
-    flowSteps: topology.flows.map((f) => flowSteps(f)),
-    stepServices: topology.flows.map((f) => flowSteps(f).map((step) => new Set([...servicesInCall(step)].map((name) => serviceIndex.get(name)!)))),
+    flowSteps: stepsOfFlows,
+    stepServices: stepsOfFlows.map((steps) => steps.map((step) => new Set([...servicesInCall(step)].map((name) => serviceIndex.get(name)!)))),
     flowWeights: topology.flows.map((f) => f.weight),
   };
   prepareOut(options.out);
