@@ -122,11 +122,22 @@ function fmt(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits);
 }
 
-/** Mean of one metric over the stored runs of a method/system/protocol. */
-function meanMetric(runs: StoredRun[], pick: (r: StoredRun) => boolean, metric: string): number | null {
-  const values = runs.filter(pick).map((r) => r.metrics.metrics[metric]).filter((v): v is number => typeof v === 'number');
+/** Mean of one metric over stored runs (those of one method, system and protocol); null when none has it. */
+function meanMetric(runs: StoredRun[], metric: string): number | null {
+  const values = runs.map((r) => r.metrics.metrics[metric]).filter((v): v is number => typeof v === 'number');
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
+
+/** Stored runs of one method's full model (no ablation) on one system under one protocol. */
+function fullModelRuns(runs: StoredRun[], method: string, system: string, protocol: string): StoredRun[] {
+  return runs.filter((r) => {
+    const spec = r.metrics.spec;
+    return spec.method.name === method && (spec.method.ablation ?? 'none') === 'none' && spec.dataset.system === system && spec.protocol.name === protocol;
+  });
+}
+
+/** `+0.123` / `-0.123`: a difference with its sign. */
+const signed = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(3);
 
 /** The report's core: how the numbers of the same model move between the two protocols. */
 export function protocolComparison(runs: StoredRun[]): string {
@@ -145,14 +156,12 @@ export function protocolComparison(runs: StoredRun[]): string {
   ];
   const lines = ['| system | metric | temporal | reference-random | difference |', '|---|---|---|---|---|'];
   for (const system of reproduceDefaults.systems) {
+    const temporal = fullModelRuns(runs, 'eadro', system, 'temporal');
+    const reference = fullModelRuns(runs, 'eadro', system, 'reference-random');
     for (const [key, label] of metrics) {
-      const pick = (protocol: string) => (r: StoredRun) => {
-        const spec = r.metrics.spec;
-        return spec.method.name === 'eadro' && (spec.method.ablation ?? 'none') === 'none' && spec.dataset.system === system && spec.protocol.name === protocol;
-      };
-      const t = meanMetric(runs, pick('temporal'), key);
-      const ref = meanMetric(runs, pick('reference-random'), key);
-      lines.push(`| ${system} | ${label} | ${fmt(t)} | ${fmt(ref)} | ${t === null || ref === null ? 'n/a' : (ref - t >= 0 ? '+' : '') + (ref - t).toFixed(3)} |`);
+      const t = meanMetric(temporal, key);
+      const ref = meanMetric(reference, key);
+      lines.push(`| ${system} | ${label} | ${fmt(t)} | ${fmt(ref)} | ${t === null || ref === null ? 'n/a' : signed(ref - t)} |`);
     }
   }
   return lines.join('\n');
@@ -170,23 +179,17 @@ export function marginsOverBaselines(runs: StoredRun[], opts: AggregateOptions =
     '| system | metric | Eadro | compared with | its value | Eadro − it [95 % CI] | resamples with Eadro ahead |',
     '|---|---|---|---|---|---|---|',
   ];
-  const of = (system: string, name: string) =>
-    runs.filter((r) => {
-      const spec = r.metrics.spec;
-      return spec.method.name === name && (spec.method.ablation ?? 'none') === 'none' && spec.dataset.system === system && spec.protocol.name === m.protocol;
-    });
   for (const system of reproduceDefaults.systems) {
-    const eadro = of(system, 'eadro');
+    const eadro = fullModelRuns(runs, 'eadro', system, m.protocol);
     if (eadro.length === 0) continue;
     for (const c of m.comparisons) {
       for (const name of c.against) {
-        const other = of(system, name);
+        const other = fullModelRuns(runs, name, system, m.protocol);
         if (other.length === 0) continue;
         const d = compareRuns(eadro, other, c.metric, opts);
-        const valueA = meanMetric(eadro, () => true, c.metric);
-        const valueB = meanMetric(other, () => true, c.metric);
-        const sign = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
-        const diff = Number.isFinite(d.estimate) ? `${sign(d.estimate)} [${sign(d.lo)}, ${sign(d.hi)}]` : 'n/a';
+        const valueA = meanMetric(eadro, c.metric);
+        const valueB = meanMetric(other, c.metric);
+        const diff = Number.isFinite(d.estimate) ? `${signed(d.estimate)} [${signed(d.lo)}, ${signed(d.hi)}]` : 'n/a';
         const ahead = Number.isFinite(d.fractionAboveZero) ? d.fractionAboveZero.toFixed(3) : 'n/a';
         lines.push(`| ${system} | ${c.label} | ${fmt(valueA)} | ${name} | ${fmt(valueB)} | ${diff} | ${ahead} |`);
       }
