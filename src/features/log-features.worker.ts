@@ -1,25 +1,31 @@
 /**
- * Worker body for log-features.ts (started through log-features.worker.mjs): receives the job once as
- * workerData, then chunks of window starts; answers each with the chunk's [w, N, E] features.
+ * Worker body for log-features.ts (started through log-features.worker.mjs): receives the shared
+ * parameters once as workerData, then a run's events (`run`) followed by chunks of that run's window
+ * starts; answers each chunk with its [w, N, E] features. The memo lives as long as the worker, across runs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CellComputer, emptyStats, type LogFeatureJob, type WorkerReply, type WorkerRequest } from './log-features.js';
+import { CellComputer, emptyStats, type LogFeatureParams, type ServiceEvents, type WorkerReply, type WorkerRequest } from './log-features.js';
 
 const port = parentPort;
 if (port === null) throw new Error('log-features.worker.ts must run as a worker thread');
-const job = workerData as LogFeatureJob;
-const computer = new CellComputer(job);
-const cellSize = job.perService.length * job.E;
+const params = workerData as LogFeatureParams;
+const computer = new CellComputer(params);
+let perService: ServiceEvents[] | null = null;
 
 port.on('message', (msg: WorkerRequest) => {
   if (msg.kind === 'stop') {
     port.close();
     return;
   }
+  if (msg.kind === 'run') {
+    perService = msg.perService;
+    return;
+  }
   try {
-    const features = new Float32Array(msg.windowStarts.length * cellSize);
+    if (perService === null) throw new Error('chunk received before any run');
+    const features = new Float32Array(msg.windowStarts.length * perService.length * params.E);
     const stats = emptyStats();
-    computer.computeWindows(msg.windowStarts, features, stats);
+    computer.computeWindows(perService, msg.windowStarts, features, stats);
     const reply: WorkerReply = { kind: 'done', chunk: msg.chunk, features, stats };
     port.postMessage(reply, [features.buffer]);
   } catch (err) {

@@ -10,7 +10,7 @@
  * 2. records: fault records are read, container names mapped to nodes, and telemetry/record overlap is
  *    checked (refusing, with the reader's error, when clocks do not line up).
  * 3. windows: starts, labels, episodes; series on the run's grid; KPI and latency windows copied.
- * 4. hawkes: log features per run via computeLogFeatures ([W_run, N, E]).
+ * 4. hawkes: log features of every run in one computeLogFeaturesOfRuns call ([W_run, N, E] each).
  * 5. graph: mined from the training period's calls (fault-free runs by default), or the official one.
  *
  * Node set: `raw.services` if it is a list; with 'discover', the sorted union of services that serve
@@ -33,7 +33,7 @@ import {
 import type { MetricTable, RawRun, RunRecord, SkipReport } from '../raw/types.js';
 import { EadroError } from '../core/errors.js';
 import { Drain, type DrainOptions } from '../features/drain.js';
-import { computeLogFeatures, type LogFeatureOptions, type ServiceEvents } from '../features/log-features.js';
+import { computeLogFeaturesOfRuns, type LogFeatureOptions, type LogFeatureRun, type ServiceEvents } from '../features/log-features.js';
 import { ServiceIndex, SpanSeriesAccumulator, buildRunSeries, seriesDefaults, type RunSeries } from '../features/series.js';
 import {
   CallCounter,
@@ -574,21 +574,19 @@ export async function buildWindowDataset(
   // ---- 4. Hawkes log features ---------------------------------------------------------------------
   const E = drain.size;
   const logs = new Float32Array(W * N * E);
-  for (let p = 0; p < plans.length; p++) {
-    const plan = plans[p]!;
-    const Wr = plan.starts.length;
-    if (plan.usedFor !== 'windows' || Wr === 0) continue;
-    const perServiceEvents: ServiceEvents[] = nodes.map((name) => {
+  // All runs in one call: one worker pool for the whole build and one queue of chunks (log-features.ts).
+  const hawkesPlans = plans.map((plan, p) => ({ plan, p })).filter(({ plan }) => plan.usedFor === 'windows' && plan.starts.length > 0);
+  const hawkesRuns: LogFeatureRun[] = hawkesPlans.map(({ plan, p }) => ({
+    windowStarts: plan.starts,
+    out: logs.subarray(runOffsets[p]! * N * E, (runOffsets[p]! + plan.starts.length) * N * E),
+    perService: nodes.map((name) => {
       const si = services.get(name);
       const buf = si >= 0 ? plan.st.logs[si] : undefined;
       return buf === undefined ? { times: new Float64Array(0), types: new Int32Array(0) } : buf.toServiceEvents();
-    });
-    const hawkesOptions: Partial<LogFeatureOptions> = { seed: cfg.seed, ...cfg.hawkes };
-    const features = await computeLogFeatures(perServiceEvents, plan.starts, T, E, hawkesOptions, (done, total) =>
-      onProgress?.(`hawkes ${plan.st.run.id}`, done, total),
-    );
-    logs.set(features, runOffsets[p]! * N * E);
-  }
+    }),
+  }));
+  const hawkesOptions: Partial<LogFeatureOptions> = { seed: cfg.seed, ...cfg.hawkes };
+  await computeLogFeaturesOfRuns(hawkesRuns, T, E, hawkesOptions, (done, total) => onProgress?.('hawkes', done, total));
   endStage('hawkes');
 
   // ---- 5. graph -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createRng } from '../../src/core/rng.js';
 import { EadroError } from '../../src/core/errors.js';
 import { fitHawkesADM4 } from '../../src/features/hawkes.js';
-import { computeLogFeatures, computeLogFeaturesWithStats, logFeatureDefaults, type ServiceEvents } from '../../src/features/log-features.js';
+import { computeLogFeatures, computeLogFeaturesOfRuns, computeLogFeaturesWithStats, logFeatureDefaults, type ServiceEvents } from '../../src/features/log-features.js';
 
 const START = 1_650_000_000; // unix seconds, the released data's range
 
@@ -98,6 +98,44 @@ describe('features/log-features', () => {
     assert.equal(progress.length, 6);
     assert.equal(Math.max(...progress), 45);
     assert.ok(one.some((x) => x > 0));
+  });
+
+  it('computes several runs through one worker pool exactly as one call per run', async () => {
+    const E = 6;
+    // Three runs of different lengths and service counts' activity; the last one has a service without events.
+    const runs = [
+      { perService: [randomService(11, 50, 1, [1, 2]), randomService(12, 50, 0.7, [3, 5])], windowStarts: windowStarts(37) },
+      { perService: [randomService(13, 30, 2, [0, 4]), randomService(14, 30, 0.3, [2])], windowStarts: windowStarts(11, 2) },
+      { perService: [randomService(15, 70, 1.5, [1, 3, 5]), { times: new Float64Array(0), types: new Int32Array(0) }], windowStarts: windowStarts(58) },
+    ];
+    const separate = await Promise.all(runs.map((r) => computeLogFeatures(r.perService, r.windowStarts, 10, E, { workers: 1 })));
+    const progress: number[] = [];
+    // Chunks of 8 windows mix runs across the two workers: each worker switches runs several times.
+    const pooled = await computeLogFeaturesOfRuns(runs, 10, E, { workers: 2, chunkWindows: 8 }, (done, total) => {
+      assert.equal(total, 37 + 11 + 58);
+      progress.push(done);
+    });
+    assert.equal(pooled.features.length, 3);
+    pooled.features.forEach((f, r) => assert.deepEqual(f, separate[r]));
+    assert.equal(Math.max(...progress), 106);
+    assert.equal(pooled.stats.cells, 106 * 2);
+    const inProcess = await computeLogFeaturesOfRuns(runs, 10, E, { workers: 1, chunkWindows: 8 });
+    inProcess.features.forEach((f, r) => assert.deepEqual(f, separate[r]));
+    // Features can be written into a caller's array (a view into one tensor for all runs).
+    const whole = new Float32Array((37 + 11 + 58) * 2 * E);
+    let offset = 0;
+    const views = runs.map((r) => {
+      const view = whole.subarray(offset, offset + r.windowStarts.length * 2 * E);
+      offset += view.length;
+      return { ...r, out: view };
+    });
+    const written = await computeLogFeaturesOfRuns(views, 10, E, { workers: 2, chunkWindows: 8 });
+    written.features.forEach((f, r) => assert.equal(f, views[r]!.out));
+    assert.deepEqual(whole, Float32Array.from([...separate[0]!, ...separate[1]!, ...separate[2]!]));
+    await assert.rejects(computeLogFeaturesOfRuns([{ ...runs[0]!, out: new Float32Array(3) }], 10, E), /runs\[0\]\.out/);
+    // A bad run is named by its position in the list.
+    const bad = { perService: [{ times: Float64Array.from([START + 2, START + 1]), types: Int32Array.from([1, 1]) }], windowStarts: windowStarts(2) };
+    await assert.rejects(computeLogFeaturesOfRuns([runs[0]!, bad], 10, E), (e: unknown) => e instanceof EadroError && /runs\[1\]\.perService\[0\]\.times\[1\]/.test(e.message));
   });
 
   it('memoises cells whose window-relative events are identical', async () => {
