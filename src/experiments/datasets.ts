@@ -11,6 +11,7 @@ import { buildWindowDatasetCached, type CachedBuild } from '../windows/cache.js'
 import type { WindowConfig } from '../windows/build.js';
 import { checksumPath, type DatasetChecksum } from '../core/hash.js';
 import type { DatasetInfo } from '../core/manifest.js';
+import type { RecordedFault } from '../evaluation/detectability.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -61,6 +62,25 @@ export async function ensureTestbed(
   fs.rmSync(root, { recursive: true, force: true });
   await simulate({ system: system === 'TT' ? 'tt' : 'sn', profile: profile as 'paper' | 'quick' | 'tiny', seed, out: root, onProgress });
   return root;
+}
+
+/**
+ * The faults of a testbed folder with their symptom seconds (testbed.json), for the detectability
+ * ceiling (src/evaluation/detectability.ts); null when the folder is not a testbed's or its generator
+ * did not record symptoms (before testbed 1.2.1).
+ */
+export function testbedFaults(root: string): RecordedFault[] | null {
+  const file = path.join(root, 'testbed.json');
+  if (!fs.existsSync(file)) return null;
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: Array<{ faults?: Array<Partial<RecordedFault>> }> };
+  const faults: RecordedFault[] = [];
+  for (const run of manifest.runs ?? []) {
+    for (const f of run.faults ?? []) {
+      if (!Array.isArray(f.symptomSeconds)) return null;
+      faults.push({ service: String(f.service), type: String(f.type), start: Number(f.start), duration: Number(f.duration), symptomSeconds: f.symptomSeconds });
+    }
+  }
+  return faults;
 }
 
 /** Content checksums this process already computed, by absolute raw folder (hashing gigabytes once). */

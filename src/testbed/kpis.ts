@@ -63,6 +63,12 @@ export class KpiAccumulator {
   readonly rxBytes: Float64Array;
   readonly txBytes: Float64Array;
   readonly dropped: Float64Array;
+  /**
+   * Telemetry records a network fault on the service shaped: calls into or out of it made while it was
+   * delayed, lossy or unreachable, and its connection-error log lines. Never written as a KPI: it is the
+   * testbed's ground truth of when a network fault was observable at all (testbed.json symptomSeconds).
+   */
+  readonly networkFaultSymptoms: Float64Array;
 
   constructor(readonly serviceCount: number, readonly seconds: number) {
     const n = serviceCount * seconds;
@@ -70,6 +76,7 @@ export class KpiAccumulator {
     this.rxBytes = new Float64Array(n);
     this.txBytes = new Float64Array(n);
     this.dropped = new Float64Array(n);
+    this.networkFaultSymptoms = new Float64Array(n);
   }
 
   /** Slot of (service, second since run start), or -1 outside the run. */

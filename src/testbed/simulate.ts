@@ -27,7 +27,7 @@ import { generateTrace, type TraceContext, type WorldState } from './traces.js';
 import { RunWriter, type FaultRecordJson } from './writer.js';
 
 /** Version of the generator: bump when output for a seed changes. */
-export const TESTBED_VERSION = '1.2.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes)
+export const TESTBED_VERSION = '1.2.1'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes). 1.2.1: testbed.json records each fault's symptom seconds (raw telemetry unchanged)
 
 export const testbedDefaults = {
   /** ours: the default data of tests and quick runs. */
@@ -60,6 +60,13 @@ export interface TestbedFault {
   duration: number;
   /** The drawn strength: hog percent, delay ms, loss rate, share of requests still issued. */
   severity: { cpuHogPercent?: number; delayMs?: number; lossRate?: number; throughput?: number };
+  /**
+   * Seconds since `start` (whole seconds [start + k, start + k + 1)) in which the fault left a mark in
+   * the telemetry: every second for a CPU hog (its CPU KPIs); for a network fault, the seconds with a
+   * call into or out of the target while faulted, or a connection-error log of the target. Ground truth
+   * for how detectable each window is (src/evaluation/detectability.ts); absent before testbed 1.2.1.
+   */
+  symptomSeconds?: number[];
 }
 
 export interface TestbedRun {
@@ -185,7 +192,14 @@ interface Shared {
   flowWeights: number[];
 }
 
-function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], root: Rng, out: string, counters: Counters, tick: (s: number) => void): RunConfounders {
+/** What a simulated run hands back for testbed.json besides its files. */
+interface RunOutcome {
+  confounders: RunConfounders;
+  /** Per fault of the run (same order): its symptom seconds (TestbedFault.symptomSeconds). */
+  symptomSeconds: number[][];
+}
+
+function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], root: Rng, out: string, counters: Counters, tick: (s: number) => void): RunOutcome {
   const { topology } = shared;
   const N = topology.services.length;
   const S = run.end - run.start;
@@ -300,6 +314,7 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
             if (logRng.next() < testbedDefaults.connectionErrorPerSecond) {
               const at = t + logRng.next();
               logs.add(target, at, renderer.render(shared.templates[target]!.connectionError, at, shared.ports[target]!));
+              kpi.networkFaultSymptoms[kpi.slot(target, s)] += 1;
             }
           }
           networkFaults.push({ target, throughput: f.throughput });
@@ -350,11 +365,29 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
         : null;
     writer.finish(record);
     counters.bytes += writer.bytes;
-    return confounders;
+    return { confounders, symptomSeconds: effects.map((f) => symptomSecondsOf(f, kpi, run.start, shared.serviceIndex.get(f.service)!)) };
   } catch (err) {
     writer.abort();
     throw err;
   }
+}
+
+/**
+ * The seconds of a fault (offsets from its start) in which it left a mark in the telemetry. A CPU hog
+ * shows in its target's CPU KPIs every second. A network fault shows only through traffic: a call into
+ * or out of the target while the fault was active (delayed, lost or timed out), or the target's
+ * connection-error log; in a second without such a call it is invisible in every source.
+ */
+function symptomSecondsOf(f: FaultEffect, kpi: KpiAccumulator, runStart: number, target: number): number[] {
+  const seconds: number[] = [];
+  for (let k = 0; k < f.end - f.start; k++) {
+    if (f.type === 'cpu_exhaustion') seconds.push(k);
+    else {
+      const slot = kpi.slot(target, f.start + k - runStart);
+      if (slot >= 0 && kpi.networkFaultSymptoms[slot]! > 0) seconds.push(k);
+    }
+  }
+  return seconds;
 }
 
 /**
@@ -400,7 +433,7 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
   for (const run of runs) {
     const faultRng = root.fork(`faults/${run.id}`);
     const effects = run.faults.map((f, i) => drawFaultEffect(f, faultRng.fork(i)));
-    const confounders = simulateRun(shared, run, effects, root, options.out, counters, (s) => {
+    const { confounders, symptomSeconds } = simulateRun(shared, run, effects, root, options.out, counters, (s) => {
       if (options.onProgress !== undefined && done + s + 1 >= nextReport) {
         options.onProgress(done + s + 1, totalSeconds);
         nextReport += testbedDefaults.progressEverySeconds;
@@ -414,12 +447,13 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
       start: run.start,
       end: run.end,
       dir: `${run.kind === 'normal' ? 'no fault' : 'data'}/${run.id}`,
-      faults: effects.map((e) => ({
+      faults: effects.map((e, i) => ({
         service: e.service,
         container: containerName(topology, e.service),
         type: e.type,
         start: e.start,
         duration: e.end - e.start,
+        symptomSeconds: symptomSeconds[i]!,
         severity:
           e.type === 'cpu_exhaustion' ? { cpuHogPercent: round3(e.cpuHogPercent) }
           : e.type === 'network_delay' ? { delayMs: round3(e.delayMs), throughput: round3(e.throughput) }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { marginsOverBaselines, protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
+import { detectabilitySection, marginsOverBaselines, protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
+import { EVIDENCE } from '../../src/evaluation/detectability.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
@@ -84,5 +85,31 @@ describe('experiments/reproduce', () => {
     // No N-sigma, SPOT or FE+ML runs and no SN runs: no rows for them.
     assert.ok(rows.every((r) => /^\| TT \| .* \| (all-anomalous|random-guess) \|/.test(r)), table);
     assert.equal(rows.length, 4, table);
+  });
+  it('reports how detectable the test windows are and which of them the full model flags', () => {
+    // 6 test windows of a 7-window dataset: 2 normal, 3 faulty with a symptom, 1 silent (window 6 is not tested).
+    const evidence = Uint8Array.from([EVIDENCE.normal, EVIDENCE.symptom, EVIDENCE.symptom, EVIDENCE.silent, EVIDENCE.normal, EVIDENCE.symptom, EVIDENCE.silent]);
+    const windows = [0, 1, 2, 3, 4, 5];
+    const run = (system: string, seed: number, flags: boolean[], ablation = 'none'): StoredRun =>
+      ({
+        dir: '',
+        predictions: { storeVersion: 1, nodeCount: 3, windows, labels: [], episodes: [], folds: [], anomalyScore: null, predictedAnomalous: flags, ranking: null },
+        metrics: { seed, spec: { dataset: { kind: 'testbed', system, profile: 'quick', seed: 0 }, pipeline: {}, method: { name: 'eadro', ablation }, protocol: { name: 'temporal' } }, metrics: {} },
+      }) as unknown as StoredRun;
+    const table = detectabilitySection(
+      [
+        // Two seeds pooled: symptom windows flagged 3 + 2 of 6, the silent one 1 of 2, normal ones 1 of 4.
+        run('TT', 0, [true, true, true, true, false, true]),
+        run('TT', 1, [false, false, true, false, false, true]),
+        run('TT', 0, [false, false, false, false, false, false], 'without-logs'), // not the full model
+        run('SN', 0, [true, true, true, true, true, true]),
+      ],
+      { TT: evidence, SN: null },
+    );
+    const rows = table.split('\n').slice(2);
+    // Prevalence 4/6: F1 flagging all 0.8; ceiling recall 3/4: F1 6/7 = 0.857.
+    assert.ok(rows.includes('| TT | 6 | 4 | 3 | 1 | 0.800 | 0.857 | 0.833 | 0.500 | 0.250 |'), table);
+    assert.ok(rows.includes('| SN | symptoms not recorded by this testbed version | | | | | | | | |'), table);
+    assert.equal(rows.length, 2, table);
   });
 });

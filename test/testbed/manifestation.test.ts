@@ -109,6 +109,40 @@ for (const system of ['tt', 'sn'] as SystemName[]) {
       }
     });
 
+    it('records the seconds in which each fault left a symptom (testbed.json symptomSeconds)', () => {
+      let silentNetworkSeconds = 0;
+      const byId = new Map(data.spans.map((sp) => [`${sp.traceId}/${sp.spanId}`, sp]));
+      for (const run of data.manifest.runs) {
+        for (const f of run.faults) {
+          const seconds = f.symptomSeconds!;
+          assert.ok(seconds.every((k, i) => Number.isInteger(k) && k >= 0 && k < f.duration && (i === 0 || k > seconds[i - 1]!)), `${f.service}: offsets`);
+          if (f.type === 'cpu_exhaustion') {
+            assert.equal(seconds.length, f.duration, `${f.service}: a hog shows in CPU every second`);
+            continue;
+          }
+          const marked = new Set(seconds);
+          // Every second in which the target served a span (always shaped by the delay or loss) or its
+          // callers logged a time-out or failure naming it is marked.
+          for (const sp of data.spans) {
+            if (sp.service === f.service && during(f, sp.start)) assert.ok(marked.has(Math.floor(sp.start - f.start)), `${f.service}: span at +${(sp.start - f.start).toFixed(2)} s`);
+          }
+          // And nothing beyond: a marked second has some call through the target (served, failed or
+          // timed out at the caller; the latter logged up to a time-out later) or a target error log.
+          for (const k of seconds) {
+            const t0 = f.start + k;
+            const served = data.spans.some((sp) => (sp.service === f.service && sp.start >= t0 && sp.start < t0 + 1));
+            const logged = data.logs.some(([service, t, line]) => t >= t0 && t < t0 + 12 && (service === f.service ? / ERROR |<error>/i.test(line) : line.includes(f.service)));
+            // A call out of the target: a span started in that second whose parent the target served.
+            const calledOut = data.spans.some((sp) => sp.start >= t0 && sp.start < t0 + 1 && sp.parentId !== null && byId.get(`${sp.traceId}/${sp.parentId}`)?.service === f.service);
+            assert.ok(served || logged || calledOut, `${f.service}: +${k} s marked without a call or log`);
+          }
+          silentNetworkSeconds += f.duration - seconds.length;
+        }
+      }
+      // At TT's request rate some fault seconds carry no call through the target at all.
+      if (system === 'tt') assert.ok(silentNetworkSeconds > 0, 'TT network faults have silent seconds');
+    });
+
     it('packet_loss: error spans, a heavy latency tail, log occurrences down', () => {
       for (const { run, fault } of faults(data, 'packet_loss')) {
         const byId = new Map(data.spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));

@@ -1,0 +1,146 @@
+/**
+ * How detectable the faulty windows are at all: the ceiling any detector faces on testbed data.
+ *
+ * A window is labelled faulty when it overlaps a fault (paper §V-A; windows/labels.ts), whether or not
+ * the fault left a mark in that window. A CPU hog shows in its target's CPU every second, but a network
+ * fault shows only through traffic: at TrainTicket's 0.2-0.5 requests/s (paper §V-A) many 10-s windows
+ * carry no call into or out of the target, so no log, KPI or trace of them differs from normal time.
+ * The testbed records, per fault, the seconds that had a symptom (testbed.json `symptomSeconds`,
+ * simulate.ts). From them:
+ *
+ *   evidence_w  = normal | symptom (some symptom second of w's fault lies in w) | silent (none does)
+ *   ceilingRecall = |symptom| / (|symptom| + |silent|)        over the windows evaluated
+ *   ceilingF1     = 2 r / (1 + r) with r = ceilingRecall       a detector that flags exactly the windows
+ *                                                              with a symptom (precision 1)
+ *   allAnomalousF1 = 2 p / (1 + p) with p = the faulty share  flagging everything
+ *
+ * ceilingF1 is an upper bound for any detector scored against the overlap labels; it is generous,
+ * since a symptom second need not look abnormal (a call through a lossy link often succeeds).
+ */
+import { EadroError } from '../core/errors.js';
+
+/** One fault as the testbed recorded it (testbed.json runs[].faults[]). */
+export interface RecordedFault {
+  /** Service name as in the dataset's node list. */
+  service: string;
+  type: string;
+  /** Unix seconds. */
+  start: number;
+  /** Seconds. */
+  duration: number;
+  /** Offsets k from `start`: second [start + k, start + k + 1) had a symptom. */
+  symptomSeconds: number[];
+}
+
+/** Per window: 0 = normal, 1 = faulty with a symptom of its fault inside it, 2 = faulty and silent. */
+export const EVIDENCE = { normal: 0, symptom: 1, silent: 2 } as const;
+
+export interface EvidenceInput {
+  /** [W] window starts, unix seconds; window w covers [start, start + T). */
+  starts: ArrayLike<number>;
+  /** [W] -1 = normal, else the culprit node index. */
+  labels: ArrayLike<number>;
+  nodes: string[];
+  /** Window length, seconds. */
+  T: number;
+}
+
+/**
+ * Evidence of every window. A faulty window's fault is the fault on its culprit that overlaps it most
+ * (the labelling rule); a faulty window that overlaps no recorded fault of its culprit is an error,
+ * since the faults do not belong to these windows.
+ */
+export function windowEvidence(windows: EvidenceInput, faults: RecordedFault[]): Uint8Array {
+  const W = windows.labels.length;
+  if (windows.starts.length !== W) {
+    throw new EadroError('Window starts and labels differ in length.', { field: 'starts/labels', expected: 'equal lengths', found: `${windows.starts.length} vs ${W}` });
+  }
+  const byService = new Map<string, RecordedFault[]>();
+  for (const f of faults) (byService.get(f.service) ?? byService.set(f.service, []).get(f.service)!).push(f);
+  const out = new Uint8Array(W);
+  for (let w = 0; w < W; w++) {
+    const culprit = windows.labels[w] as number;
+    if (culprit < 0) continue;
+    const start = windows.starts[w] as number;
+    const end = start + windows.T;
+    const service = windows.nodes[culprit] as string;
+    let best: RecordedFault | null = null;
+    let bestOverlap = 0;
+    for (const f of byService.get(service) ?? []) {
+      const overlap = Math.min(end, f.start + f.duration) - Math.max(start, f.start);
+      if (overlap > bestOverlap) {
+        best = f;
+        bestOverlap = overlap;
+      }
+    }
+    if (best === null) {
+      throw new EadroError('A faulty window overlaps no recorded fault of its culprit.', {
+        field: `labels[${w}]`,
+        expected: `a fault on ${service} overlapping [${start}, ${end})`,
+        found: `${(byService.get(service) ?? []).length} fault(s) on ${service}, none overlapping`,
+      });
+    }
+    const f = best;
+    // Second [f.start + k, f.start + k + 1) meets the window and the fault.
+    const seen = f.symptomSeconds.some((k) => f.start + k + 1 > start && f.start + k < end && k < f.duration);
+    out[w] = seen ? EVIDENCE.symptom : EVIDENCE.silent;
+  }
+  return out;
+}
+
+export interface DetectabilityCeiling {
+  windows: number;
+  faulty: number;
+  withSymptom: number;
+  silent: number;
+  /** Faulty share of the windows (prevalence). */
+  prevalence: number;
+  allAnomalousF1: number;
+  ceilingRecall: number;
+  ceilingF1: number;
+}
+
+/** The ceiling over the windows `subset` (dataset indices, e.g. a test split). */
+export function detectabilityCeiling(evidence: Uint8Array, subset: ArrayLike<number>): DetectabilityCeiling {
+  let withSymptom = 0;
+  let silent = 0;
+  for (let i = 0; i < subset.length; i++) {
+    const e = evidence[subset[i] as number];
+    if (e === EVIDENCE.symptom) withSymptom++;
+    else if (e === EVIDENCE.silent) silent++;
+  }
+  const windows = subset.length;
+  const faulty = withSymptom + silent;
+  const prevalence = windows === 0 ? Number.NaN : faulty / windows;
+  const ceilingRecall = faulty === 0 ? Number.NaN : withSymptom / faulty;
+  return {
+    windows,
+    faulty,
+    withSymptom,
+    silent,
+    prevalence,
+    allAnomalousF1: (2 * prevalence) / (1 + prevalence),
+    ceilingRecall,
+    ceilingF1: (2 * ceilingRecall) / (1 + ceilingRecall),
+  };
+}
+
+/** Share of windows a detector flagged, per evidence class; null where the class is empty. */
+export function flaggedByEvidence(
+  evidence: Uint8Array,
+  windows: ArrayLike<number>,
+  flagged: ArrayLike<boolean>,
+): { normal: number | null; symptom: number | null; silent: number | null } {
+  if (windows.length !== flagged.length) {
+    throw new EadroError('Windows and flags differ in length.', { field: 'windows/flagged', expected: 'equal lengths', found: `${windows.length} vs ${flagged.length}` });
+  }
+  const count = [0, 0, 0];
+  const hit = [0, 0, 0];
+  for (let i = 0; i < windows.length; i++) {
+    const e = evidence[windows[i] as number] as number;
+    count[e]!++;
+    if (flagged[i] === true) hit[e]!++;
+  }
+  const share = (e: number): number | null => (count[e] === 0 ? null : hit[e]! / count[e]!);
+  return { normal: share(EVIDENCE.normal), symptom: share(EVIDENCE.symptom), silent: share(EVIDENCE.silent) };
+}
