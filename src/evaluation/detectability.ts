@@ -14,8 +14,9 @@
  *                                                              with a symptom (precision 1)
  *   allAnomalousF1 = 2 p / (1 + p) with p = the faulty share  flagging everything
  *
- * ceilingF1 is an upper bound for any detector scored against the overlap labels; it is generous,
- * since a symptom second need not look abnormal (a call through a lossy link often succeeds).
+ * ceilingF1 bounds any detector that judges each window by its own telemetry (one that carries state
+ * across windows could guess that a fault goes on); it is generous, since a symptom second need not
+ * look abnormal (a call through a lossy link often succeeds).
  */
 import { EadroError } from '../core/errors.js';
 

@@ -341,7 +341,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     '',
     `## How detectable the faults are (\`${reproduceDefaults.margins.protocol}\` test windows, testbed ground truth)`,
     '',
-    'A window is faulty when it overlaps a fault, yet a network fault shows only in seconds with a call into or out of its target (or its connection-error log); at TT\'s 0.2-0.5 requests/s many faulty windows have none and look normal in every source. "Ceiling F1": a detector that flags exactly the faulty windows with a symptom and nothing else (an upper bound for any detector). Then the share of each kind of window that Eadro (full model) flags.',
+    'A window is faulty when it overlaps a fault, yet a network fault shows only in seconds with a call into or out of its target (or its connection-error log); at TT\'s 0.2-0.5 requests/s many faulty windows have none and look normal in every source. "Ceiling F1": a detector that flags exactly the faulty windows with a symptom and nothing else (the bound for any detector that judges each window by its own telemetry). Then the share of each kind of window that Eadro (full model) flags.',
     '',
     detectabilitySection(stored, evidence),
     '',
