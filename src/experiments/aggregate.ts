@@ -9,6 +9,7 @@
 import { clusterBootstrapCI, bootstrapDefaults, pairedClusterBootstrapCI, type BootstrapCI, type PairedBootstrapCI } from '../evaluation/bootstrap.js';
 import { confusionCounts, detectionFromCounts, localizationMetrics, metricsDefaults, type ConfusionCounts, type MetricRecord } from '../evaluation/metrics.js';
 import { allAnomalousLevels, chanceLocalizationLevels } from '../evaluation/trivial.js';
+import { bordaRanking, episodeMetricsDefaults } from '../evaluation/episode-metrics.js';
 import type { RunSpec } from './config.js';
 import type { CoverageRow } from '../evaluation/protocols.js';
 import type { StoredPredictions, StoredRun } from './store.js';
@@ -20,13 +21,19 @@ export const aggregateDefaults = {
   confidence: bootstrapDefaults.confidence,
   /** ours: a fixed seed so that regenerated tables are identical to the ones written by the grid. */
   bootstrapSeed: 0,
-  /** Metrics that get episode-bootstrap intervals: ratios of per-episode counts (PR-AUC is not one). */
+  /**
+   * Metrics that get episode-bootstrap intervals: ratios of per-episode counts (PR-AUC is not one;
+   * nor are the episode delays and false alarms per hour, which need window times the store does not keep).
+   */
   ciMetrics: [
     'det.f1', 'det.precision', 'det.recall', 'det.mcc', 'det.for', 'det.fpr', 'det.fdr',
     ...['oracle', 'e2e'].flatMap((m) => [
       ...metricsDefaults.hitRateKs.map((k) => `loc.${m}.hr@${k}`),
       ...metricsDefaults.ndcgKs.map((k) => `loc.${m}.ndcg@${k}`),
     ]),
+    'ep.recall',
+    ...episodeMetricsDefaults.acKs.map((k) => `ep.ac@${k}`),
+    `ep.avg@${episodeMetricsDefaults.avgK}`,
   ] as readonly string[],
 };
 
@@ -75,7 +82,19 @@ interface EpisodeStats {
   faulty: number;
   /** loc.* metric → summed per-window value (hits or NDCG gains). */
   sums: Record<string, number>;
+  /**
+   * Fault cases (one per seed and culprit, as episode-metrics.ts counts them), those with a flagged
+   * faulty window, and acHits[k] = those whose culprit is in the top k of the Borda-aggregated ranking
+   * (k = 1..max AC cut-off; all 0 without rankings).
+   */
+  faultCases: number;
+  detectedCases: number;
+  acHits: number[];
+  hasRanking: boolean;
 }
+
+/** Largest AC@k cut-off the episode statistics keep (AC@k and Avg@K both need it). */
+const MAX_AC_K = Math.max(episodeMetricsDefaults.avgK, ...episodeMetricsDefaults.acKs);
 
 /** Per-episode statistics keyed by episode, keys in sorted order. */
 function episodeStats(preds: readonly StoredPredictions[]): Map<string, EpisodeStats> {
@@ -94,7 +113,24 @@ function episodeStats(preds: readonly StoredPredictions[]): Map<string, EpisodeS
       const loc = localizationMetrics({ labels, anomalyScore: null, predictedAnomalous: decided, ranking: p.ranking === null ? null : idx.map((j) => p.ranking?.[j] as number[]) });
       const faulty = loc['loc.faultyWindows'] as number;
       let s = byEpisode.get(episode);
-      if (s === undefined) byEpisode.set(episode, (s = { counts: { tp: 0, fp: 0, fn: 0, tn: 0 }, faulty: 0, sums: {} }));
+      if (s === undefined) {
+        byEpisode.set(episode, (s = { counts: { tp: 0, fp: 0, fn: 0, tn: 0 }, faulty: 0, sums: {}, faultCases: 0, detectedCases: 0, acHits: new Array<number>(MAX_AC_K + 1).fill(0), hasRanking: p.ranking !== null }));
+      }
+      // Fault cases: the faulty windows of each culprit (episode-metrics.ts: one per episode and culprit).
+      const byCulprit = new Map<number, number[]>();
+      for (const j of idx) {
+        const l = p.labels[j] as number;
+        if (l >= 0) (byCulprit.get(l) ?? byCulprit.set(l, []).get(l)!).push(j);
+      }
+      for (const [culprit, cases] of byCulprit) {
+        s.faultCases++;
+        if (cases.some((j) => Boolean(p.predictedAnomalous[j]))) s.detectedCases++;
+        if (p.ranking !== null) {
+          const ranking = p.ranking;
+          const rank = bordaRanking(cases.map((j) => ranking[j] as number[]), p.nodeCount).indexOf(culprit) + 1;
+          for (let k = rank; k <= MAX_AC_K; k++) s.acHits[k]!++;
+        }
+      }
       s.counts.tp += c.tp;
       s.counts.fp += c.fp;
       s.counts.fn += c.fn;
@@ -108,6 +144,30 @@ function episodeStats(preds: readonly StoredPredictions[]): Map<string, EpisodeS
 
 /** A metric over a multiset of episodes (indices into `stats`); NaN when undefined on it. */
 function metricOverEpisodes(stats: readonly EpisodeStats[], indices: readonly number[], metric: string): number {
+  if (metric.startsWith('ep.')) {
+    let cases = 0;
+    let detected = 0;
+    const hits = new Array<number>(MAX_AC_K + 1).fill(0);
+    for (const i of indices) {
+      const s = stats[i] as EpisodeStats;
+      if (metric !== 'ep.recall' && !s.hasRanking) return NaN;
+      cases += s.faultCases;
+      detected += s.detectedCases;
+      for (let k = 1; k <= MAX_AC_K; k++) hits[k]! += s.acHits[k]!;
+    }
+    if (cases === 0) return NaN;
+    if (metric === 'ep.recall') return detected / cases;
+    const ac = /^ep\.ac@(\d+)$/.exec(metric);
+    if (ac !== null) return (hits[Number(ac[1])] as number) / cases;
+    const avg = /^ep\.avg@(\d+)$/.exec(metric);
+    if (avg !== null) {
+      const K = Number(avg[1]);
+      let sum = 0;
+      for (let k = 1; k <= K; k++) sum += (hits[k] as number) / cases;
+      return sum / K;
+    }
+    return NaN;
+  }
   if (metric.startsWith('det.')) {
     const sum: ConfusionCounts = { tp: 0, fp: 0, fn: 0, tn: 0 };
     for (const i of indices) {

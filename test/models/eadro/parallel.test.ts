@@ -98,7 +98,9 @@ describe('models/eadro/parallel (data-parallel training on two threads)', functi
   it('sums across two threads through shared memory, bit-identically on both, and carries an abort across', async () => {
     const memory = createReductionMemory(2, 8);
     const { Worker } = await import('node:worker_threads');
-    // Replica 1 in a plain eval'd worker that loads reducer.ts through tsx: two sums, then an abort.
+    // Replica 1 in a plain eval'd worker that loads reducer.ts through tsx: two sums, then an abort when
+    // told (an abort right after the second sum could land before this thread left that sum's barrier,
+    // which then rightly throws: the test must not race it).
     const peer = new Worker(
       `const { workerData: d, parentPort } = require('node:worker_threads');
        (async () => {
@@ -107,8 +109,8 @@ describe('models/eadro/parallel (data-parallel training on two threads)', functi
          const r = new SharedSumReducer(d.memory, 1);
          const a = r.sum(Float64Array.of(10, 20));
          const b = r.sum(Float64Array.of(0.1, 0.2, 0.3));
+         parentPort.once('message', () => r.abort('peer failed: disk full'));
          parentPort.postMessage([Array.from(a), Array.from(b)]);
-         r.abort('peer failed: disk full');
        })();`,
       { eval: true, workerData: { memory, reducer: new URL('../../../src/models/eadro/parallel/reducer.ts', import.meta.url).href } },
     );
@@ -119,6 +121,7 @@ describe('models/eadro/parallel (data-parallel training on two threads)', functi
     assert.deepEqual([...a], [11, 22]);
     assert.deepEqual([...b], [0.7 + 0.1, 0.8 + 0.2, 0.9 + 0.3]);
     assert.deepEqual(await fromPeer, [[...a], [...b]]);
+    peer.postMessage('abort'); // the next sum waits at its barrier until the abort wakes it
     assert.throws(() => main.sum(Float64Array.of(1)), (e: unknown) => e instanceof EadroError && /disk full/.test(e.message));
     await peer.terminate();
     // One replica: the identity; vectors beyond the buffer are refused.
