@@ -19,6 +19,7 @@
  * look abnormal (a call through a lossy link often succeeds).
  */
 import { EadroError } from '../core/errors.js';
+import { labelWindows, type FaultInterval } from '../windows/label.js';
 
 /** One fault as the testbed recorded it (testbed.json runs[].faults[]). */
 export interface RecordedFault {
@@ -47,41 +48,33 @@ export interface EvidenceInput {
 }
 
 /**
- * Evidence of every window. A faulty window's fault is the fault on its culprit that overlaps it most
- * (the labelling rule); a faulty window that overlaps no recorded fault of its culprit is an error,
- * since the faults do not belong to these windows.
+ * Evidence of every window. A faulty window's fault is the one that decided its label, found by the
+ * labelling rule itself (windows/label.ts `labelWindows`, `corrected`: the largest overlap); a faulty
+ * window that overlaps no recorded fault of its culprit most is an error, since the faults do not
+ * belong to these windows.
  */
 export function windowEvidence(windows: EvidenceInput, faults: RecordedFault[]): Uint8Array {
   const W = windows.labels.length;
   if (windows.starts.length !== W) {
     throw new EadroError('Window starts and labels differ in length.', { field: 'starts/labels', expected: 'equal lengths', found: `${windows.starts.length} vs ${W}` });
   }
-  const byService = new Map<string, RecordedFault[]>();
-  for (const f of faults) (byService.get(f.service) ?? byService.set(f.service, []).get(f.service)!).push(f);
+  // Any positive overlap may decide here: the windows' own labels already applied the threshold.
+  const intervals: FaultInterval[] = faults.map((f) => ({ start: f.start, end: f.start + f.duration, node: windows.nodes.indexOf(f.service), type: f.type }));
+  const { faultIndex } = labelWindows(Float64Array.from(windows.starts), intervals, { T: windows.T, threshold: Number.MIN_VALUE, rule: 'corrected' });
   const out = new Uint8Array(W);
   for (let w = 0; w < W; w++) {
     const culprit = windows.labels[w] as number;
     if (culprit < 0) continue;
     const start = windows.starts[w] as number;
     const end = start + windows.T;
-    const service = windows.nodes[culprit] as string;
-    let best: RecordedFault | null = null;
-    let bestOverlap = 0;
-    for (const f of byService.get(service) ?? []) {
-      const overlap = Math.min(end, f.start + f.duration) - Math.max(start, f.start);
-      if (overlap > bestOverlap) {
-        best = f;
-        bestOverlap = overlap;
-      }
-    }
-    if (best === null) {
+    const f = faultIndex[w]! >= 0 ? faults[faultIndex[w]!]! : null;
+    if (f === null || intervals[faultIndex[w]!]!.node !== culprit) {
       throw new EadroError('A faulty window overlaps no recorded fault of its culprit.', {
         field: `labels[${w}]`,
-        expected: `a fault on ${service} overlapping [${start}, ${end})`,
-        found: `${(byService.get(service) ?? []).length} fault(s) on ${service}, none overlapping`,
+        expected: `a fault on ${windows.nodes[culprit]} overlapping [${start}, ${end}) most`,
+        found: f === null ? 'no recorded fault overlapping it' : `a fault on ${f.service}`,
       });
     }
-    const f = best;
     // Second [f.start + k, f.start + k + 1) meets the window and the fault.
     const seen = f.symptomSeconds.some((k) => f.start + k + 1 > start && f.start + k < end && k < f.duration);
     out[w] = seen ? EVIDENCE.symptom : EVIDENCE.silent;
