@@ -58,7 +58,7 @@ export interface TestbedFault {
   type: PaperFaultType;
   start: number;
   duration: number;
-  /** The drawn strength: hog percent, delay ms, loss rate, share of requests still issued. */
+  /** The drawn strength: hog percent, delay ms, loss rate, share of the API calls through the target whose calls into it get through. */
   severity: { cpuHogPercent?: number; delayMs?: number; lossRate?: number; throughput?: number };
   /**
    * Seconds since `start` (whole seconds [start + k, start + k + 1)) in which the fault left a mark in

@@ -120,12 +120,13 @@ class TraceBuilder {
     const loss = Math.max(st.lossRate[callee]!, caller >= 0 ? st.lossRate[caller]! : 0);
     // Ground truth only (no random draw): this call carries the mark of a network fault on either end.
     // An unreachable root service leaves nothing at all (no span is written; only the client knows).
-    const calleeMarked = this.unreachable?.has(callee) === true ? caller >= 0 : st.delayMs[callee]! > 0 || st.lossRate[callee]! > 0;
+    const unreachable = this.unreachable?.has(callee) === true;
+    const calleeMarked = unreachable ? caller >= 0 : st.delayMs[callee]! > 0 || st.lossRate[callee]! > 0;
     if (calleeMarked) this.count(ctx.kpi.networkFaultSymptoms, callee, startUs, 1);
     if (caller >= 0 && (st.delayMs[caller]! > 0 || st.lossRate[caller]! > 0)) this.count(ctx.kpi.networkFaultSymptoms, caller, startUs, 1);
     const reqBytes = d.requestBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     const respBytes = d.responseBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
-    if (this.unreachable?.has(callee) === true) {
+    if (unreachable) {
       // The call never gets through to the faulted target (the connection or the request is held up
       // past the caller's time-out): the target serves nothing, so it leaves no (server) span; the
       // caller waits its time-out, fails the call and logs it (below, in the caller's loop).
