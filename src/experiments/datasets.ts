@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveProfile, resolveSystem, simulate, TESTBED_VERSION } from '../testbed/index.js';
+import { resolveProfile, resolveSystem, simulate, TESTBED_VERSION, type TestbedManifest } from '../testbed/index.js';
 import { buildWindowDatasetCached, type CachedBuild } from '../windows/cache.js';
 import type { WindowConfig } from '../windows/build.js';
 import { checksumPath, type DatasetChecksum } from '../core/hash.js';
@@ -72,12 +72,12 @@ export async function ensureTestbed(
 export function testbedFaults(root: string): RecordedFault[] | null {
   const file = path.join(root, 'testbed.json');
   if (!fs.existsSync(file)) return null;
-  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: Array<{ faults?: Array<Partial<RecordedFault>> }> };
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TestbedManifest>;
   const faults: RecordedFault[] = [];
   for (const run of manifest.runs ?? []) {
-    for (const f of run.faults ?? []) {
-      if (!Array.isArray(f.symptomSeconds)) return null;
-      faults.push({ service: String(f.service), type: String(f.type), start: Number(f.start), duration: Number(f.duration), symptomSeconds: f.symptomSeconds });
+    for (const f of run.faults) {
+      if (f.symptomSeconds === undefined) return null;
+      faults.push({ service: f.service, type: f.type, start: f.start, duration: f.duration, symptomSeconds: f.symptomSeconds });
     }
   }
   return faults;

@@ -262,6 +262,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stageStart = Date.now();
   };
   const builds: Record<string, CachedBuild> = {};
+  // Which faulty windows carry a symptom of their fault (testbed.json), for the detectability section.
+  const evidence: Record<string, Uint8Array | null> = {};
   for (const d of experiment.datasets) {
     if (d.kind !== 'testbed') continue;
     const sim = createProgress(`simulate ${d.system}`, 100);
@@ -277,15 +279,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     const t0 = Date.now();
     builds[d.system] = await windowsOf(root, experiment.pipeline ?? {});
     log(`  windows ${d.system}: ${builds[d.system]!.dataset.W} (${builds[d.system]!.fromCache ? 'from cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`})`);
-  }
-
-  // Which faulty windows carry a symptom of their fault (testbed.json), for the detectability section.
-  const evidence: Record<string, Uint8Array | null> = {};
-  for (const d of experiment.datasets) {
-    const build = builds[d.system];
-    if (d.kind !== 'testbed' || build === undefined) continue;
-    const faults = testbedFaults(testbedRoot(d.system, d.profile, d.seed));
-    const ds = build.dataset;
+    const faults = testbedFaults(root);
+    const ds = builds[d.system]!.dataset;
     evidence[d.system] = faults === null ? null : windowEvidence({ starts: ds.meta.start, labels: ds.labels, nodes: ds.nodes, T: ds.T }, faults);
   }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checksumPath } from '../../src/core/hash.js';
-import { rawDatasetInfo, testbedIsCurrent, testbedRoot } from '../../src/experiments/datasets.js';
+import { rawDatasetInfo, testbedFaults, testbedIsCurrent, testbedRoot } from '../../src/experiments/datasets.js';
 import { resolveProfile, resolveSystem, TESTBED_VERSION } from '../../src/testbed/index.js';
 
 describe('experiments/datasets', () => {
@@ -27,6 +27,21 @@ describe('experiments/datasets', () => {
       if (prev === undefined) delete process.env['EADRO_DATA_DIR'];
       else process.env['EADRO_DATA_DIR'] = prev;
     }
+  });
+
+  it('reads the recorded faults with their symptom seconds, and none from folders without them', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-faults-'));
+    assert.equal(testbedFaults(root), null, 'no testbed.json');
+    const fault = { service: 'ts-order-service', container: 'ts-order-service', type: 'network_delay', start: 100, duration: 60, severity: {} };
+    const write = (faults: object[]): void => fs.writeFileSync(path.join(root, 'testbed.json'), JSON.stringify({ runs: [{ faults: [] }, { faults }] }));
+    write([{ ...fault, symptomSeconds: [0, 7] }, { ...fault, type: 'cpu_exhaustion', start: 200, duration: 2, symptomSeconds: [0, 1] }]);
+    assert.deepEqual(testbedFaults(root), [
+      { service: 'ts-order-service', type: 'network_delay', start: 100, duration: 60, symptomSeconds: [0, 7] },
+      { service: 'ts-order-service', type: 'cpu_exhaustion', start: 200, duration: 2, symptomSeconds: [0, 1] },
+    ]);
+    write([fault]);
+    assert.equal(testbedFaults(root), null, 'written before testbed 1.2.1');
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('reuses simulated testbed data only when its generator version and profile timings are current', () => {
