@@ -176,6 +176,24 @@ function ourCell(g: AggregatedGroup, key: string | undefined): string {
   return cell;
 }
 
+/**
+ * Params that set a run's training budget, not what the method is; the tables leave them out of the
+ * Variant column (they are recorded with every run and in its hash all the same).
+ */
+const BUDGET_PARAMS: ReadonlySet<string> = new Set(['maxEpochs', 'patience', 'batchSize', 'threads']);
+
+/**
+ * The Variant column: the method's variant, then every param that changes the method (not its budget),
+ * so that two configurations of one method in one table read apart (e.g. `paper labelNoiseForget=0.15`).
+ */
+export function variantLabel(method: MethodSpec): string {
+  const extras = Object.entries(method.params ?? {})
+    .filter(([k]) => !BUDGET_PARAMS.has(k))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return [method.variant ?? '', ...extras].filter((x) => x !== '').join(' ');
+}
+
 /** Short description of a group's data: testbed profile and seed, raw path, or generator. */
 export function dataLabel(spec: RunSpec): string {
   const d = spec.dataset;
@@ -194,7 +212,7 @@ function sortGroups(groups: AggregatedGroup[]): AggregatedGroup[] {
   return groups.slice().sort((a, b) =>
     systemOrder(a.spec.dataset.system) - systemOrder(b.spec.dataset.system) ||
     a.spec.method.name.localeCompare(b.spec.method.name) ||
-    (a.spec.method.variant ?? '').localeCompare(b.spec.method.variant ?? '') ||
+    variantLabel(a.spec.method).localeCompare(variantLabel(b.spec.method)) ||
     dataLabel(a.spec).localeCompare(dataLabel(b.spec)) ||
     a.configHash.localeCompare(b.configHash));
 }
@@ -215,7 +233,7 @@ export function buildPaperTable(def: TableDef, groups: readonly AggregatedGroup[
   const groupRows = (g: AggregatedGroup, label: string, row: string | null): void => {
     for (const setting of def.settings) {
       rows.push([
-        label, g.spec.method.variant ?? '', dataLabel(g.spec), g.spec.dataset.system, setting.label, String(g.seeds.length),
+        label, variantLabel(g.spec.method), dataLabel(g.spec), g.spec.dataset.system, setting.label, String(g.seeds.length),
         ...def.metrics.flatMap((m) => [ourCell(g, setting.keys[m]), paperCells(row, g.spec.dataset.system, m)]),
       ]);
     }

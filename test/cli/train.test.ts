@@ -153,6 +153,9 @@ describe('cli train / evaluate / explain', function () {
     const threads = eadro('train', '--data', data, '--threads', '0', '--out', path.join(tmp, 'never'));
     assert.equal(threads.status, 1);
     assert.match(threads.stderr, /--threads/);
+    const forget = eadro('train', '--data', data, '--label-noise-forget', '1.5', '--out', path.join(tmp, 'never'));
+    assert.equal(forget.status, 1);
+    assert.match(forget.stderr, /field: --label-noise-forget[\s\S]*found: 1\.5/);
   });
 
   it('--without takes a comma list or repeated flags and names an unknown ablation', () => {

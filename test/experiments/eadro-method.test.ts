@@ -47,6 +47,11 @@ describe('experiments/methods/eadro', function () {
     const m = computeMetrics({ labels: r.windows.map((w) => ds.labels[w] as number), anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking });
     assert.ok((m['loc.oracle.hr@1'] as number) > 0.5, `HR@1 ${m['loc.oracle.hr@1']}`);
     assert.ok(fs.existsSync(path.join(workDir, 'checkpoints')));
+    // the selected epoch's validation figures are recorded (configurations are compared on them, not on test)
+    const f1 = r.info?.['selectedValF1'] as number;
+    assert.ok(f1 >= 0 && f1 <= 1, `selectedValF1 ${f1}`);
+    assert.ok((r.info?.['selectedValHR1'] as number) >= 0);
+    assert.equal(r.info?.['forgottenLastEpoch'], 0);
   });
 
   it('runs the reference variant and every ablation', async () => {

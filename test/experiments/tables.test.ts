@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { aggregateRuns, compareRuns } from '../../src/experiments/aggregate.js';
 import { runExperiment } from '../../src/experiments/experiment.js';
-import { buildPaperTable, paperRowOf, paperTables, tableDefs } from '../../src/experiments/paper-tables.js';
+import { buildPaperTable, paperRowOf, paperTables, tableDefs, variantLabel } from '../../src/experiments/paper-tables.js';
 import { renderTablesFromStore } from '../../src/experiments/report.js';
 import { listFinishedRuns } from '../../src/experiments/store.js';
 import { latexEscape, toCsv, toLatex, toMarkdown, type Table } from '../../src/experiments/tables.js';
@@ -86,6 +86,14 @@ describe('experiments/tables', function () {
     // the registered Table I detectors fill their paper rows
     const tableI = Object.keys(paperTables().tableI_detectors);
     assert.deepEqual(['n-sigma', 'fe-ml', 'spot'].map((name) => paperRowOf({ name }, tableI)), ['N-sigma', 'FE+ML', 'SPOT']);
+  });
+
+  it('the Variant column tells configurations of one method apart, leaving out training-budget params', () => {
+    assert.equal(variantLabel({ name: 'eadro', variant: 'paper', params: { maxEpochs: 20, patience: 8, batchSize: 32 } }), 'paper');
+    assert.equal(variantLabel({ name: 'eadro', variant: 'paper', params: { maxEpochs: 20, labelNoiseForget: 0.15, beta: 0.8 } }), 'paper beta=0.8 labelNoiseForget=0.15');
+    assert.equal(variantLabel({ name: 'eadro', variant: 'paper', params: { without: ['logs'] } }), 'paper without=["logs"]');
+    assert.equal(variantLabel({ name: 'spot', params: { level: 0.99 } }), 'level=0.99');
+    assert.equal(variantLabel({ name: 'all-anomalous' }), '');
   });
 
   it('renders Markdown, CSV and LaTeX from one table', () => {

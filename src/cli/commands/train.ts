@@ -30,6 +30,7 @@ interface TrainArgs extends GlobalArgs {
   batchSize?: number;
   patience?: number;
   threads?: number;
+  labelNoiseForget?: number;
 }
 
 /** `--without logs,kpis` or `--without logs --without kpis`, checked. */
@@ -61,6 +62,7 @@ export const command: CommandModule<object, TrainArgs> = {
       .option('batch-size', { type: 'number', describe: 'batch size (default 256, paper §V-C)' })
       .option('patience', { type: 'number', describe: 'early-stopping patience in epochs (default 10)' })
       .option('threads', { type: 'number', describe: 'training threads: 2 splits every batch over both cores, same model (default 1, or EADRO_TRAIN_THREADS)' })
+      .option('label-noise-forget', { type: 'number', describe: 'ours, not the paper: each epoch leaves out this share of the faulty-labelled training windows the model finds least anomalous (small-loss selection; default 0 = off)' })
       .example('eadro train --data results/windows/tt --variant reference --seed 1 --out results/models/tt-ref', '')
       .epilog('--config JSON may hold `windows` (window pipeline for raw data), `eadro` (any Eadro config field) and `protocol` (protocol parameters). ' +
         'Writes DIR/model (weights, metadata.json, model-cli.json), DIR/checkpoints, DIR/history.json, DIR/manifest.json.') as never,
@@ -77,6 +79,12 @@ export const command: CommandModule<object, TrainArgs> = {
     const patience = positiveInteger('--patience', args.patience);
     const threads = positiveInteger('--threads', args.threads);
     if (epochs !== undefined) params.maxEpochs = epochs;
+    if (args.labelNoiseForget !== undefined) {
+      if (!(args.labelNoiseForget >= 0 && args.labelNoiseForget < 1)) {
+        throw new EadroError('Expected a share in [0, 1).', { field: '--label-noise-forget', expected: 'the share of faulty-labelled training windows left out per epoch, 0 = off', found: String(args.labelNoiseForget) });
+      }
+      params.labelNoiseForget = args.labelNoiseForget;
+    }
     if (batchSize !== undefined) params.batchSize = batchSize;
     if (patience !== undefined) params.patience = patience;
     const windowConfig: Partial<WindowConfig> = args.config === undefined ? {} : windowConfigFromFile(args.config);
@@ -129,6 +137,9 @@ export const command: CommandModule<object, TrainArgs> = {
     if (s.val.length === 0 && s.modelSelection !== 'test') console.log('note: no validation windows: the last epoch is the selected one (no early stopping)');
     const last = result.history[result.history.length - 1];
     if (last !== undefined) console.log(`speed: ${last.windowsPerSecond.toFixed(0)} training windows/s (last epoch)`);
+    if (last !== undefined && result.config.labelNoiseForget > 0) {
+      console.log(`label noise: small-loss selection left out ${last.forgotten} faulty-labelled training window(s) in the last epoch (share ${result.config.labelNoiseForget}, ramped over ${result.config.labelNoiseRampEpochs} epochs)`);
+    }
     console.log(`written: ${path.join(args.out, 'model')} (weights, metadata.json, model-cli.json), ${path.join(args.out, 'checkpoints')}, history.json, manifest.json`);
   },
 };

@@ -108,6 +108,8 @@ export const eadroMethod: Method = {
     const { anomalyScore, predictedAnomalous, ranking } = predictionScores(pred, data.nodes.length, eadroMethodDefaults.threshold);
     disposeEadro(trained.model);
     const last = trained.history[trained.history.length - 1];
+    const selected = trained.history[trained.bestEpoch - 1];
+    const finite = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
     return {
       windows: [...split.test],
       anomalyScore,
@@ -124,6 +126,11 @@ export const eadroMethod: Method = {
         fastWasmKernels: trained.fastWasmKernels,
         step: trained.step, // hand-written ('manual') or tfjs autodiff gradients
         trainWindowsPerSecond: last?.windowsPerSecond ?? null,
+        // the selected epoch's validation figures (what picked it; lets configurations be compared on
+        // validation, never on test), and what small-loss selection left out in the last epoch
+        selectedValF1: finite(selected?.valF1),
+        selectedValHR1: finite(selected?.valHR1),
+        forgottenLastEpoch: last?.forgotten ?? 0,
       },
     };
   },

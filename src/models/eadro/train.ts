@@ -17,6 +17,9 @@
  * main thread plus worker threads (each its part of every batch, gradients and BatchNorm statistics
  * summed across them: the batch-B model up to float32 rounding); manual step only; default 1.
  *
+ * Label noise (config.labelNoiseForget > 0, off by default): each epoch first scores the faulty-labelled
+ * training windows and leaves out the share the model finds least anomalous (smallLossTrainSet).
+ *
  * Checkpoints (when `checkpointDir` is given): `last/` after every epoch (weights, BatchNorm state, Adam
  * moments, history: resumable) and `best/` whenever the validation loss improves (what is returned).
  * Calling trainEadro again with the same directory, data and config resumes after the last epoch.
@@ -60,6 +63,8 @@ export interface EpochLog {
   step: StepKind;
   /** Threads that trained (data-parallel replicas, parallel/trainer.ts); 1 = this thread alone. */
   threads: number;
+  /** Windows labelled faulty that sat this epoch out (config.labelNoiseForget; 0 when off). */
+  forgotten: number;
 }
 
 export interface TrainOptions {
@@ -97,7 +102,26 @@ interface TrainerState {
 }
 
 function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  // Checkpoints written before a config field existed hold no value for it: compare with defaults filled.
+  return JSON.stringify(resolveEadroConfig(a)) === JSON.stringify(resolveEadroConfig(b));
+}
+
+/**
+ * The training windows of epoch `epoch` (1-based) under small-loss selection (config.labelNoiseForget):
+ * all of them, less the share `forget * min(1, (epoch - 1) / rampEpochs)` of the faulty-labelled ones
+ * on which the current model gives the lowest anomaly probability (ties: the earlier window id stays).
+ * Normal windows always stay. Deterministic: it depends only on the model's weights at the epoch's start.
+ */
+export function smallLossTrainSet(model: EadroModel, ds: WindowDataset, train: readonly number[], epoch: number): { windows: number[]; forgotten: number } {
+  const { labelNoiseForget: forget, labelNoiseRampEpochs: ramp } = model.config;
+  const share = forget * (ramp === 0 ? 1 : Math.min(1, (epoch - 1) / ramp));
+  const faulty = train.filter((w) => ds.labels[w]! >= 0);
+  const drop = Math.floor(share * faulty.length);
+  if (drop === 0) return { windows: [...train], forgotten: 0 };
+  const prob = predict(model, ds, faulty).anomalyProb;
+  const byProb = faulty.map((w, i) => ({ w, p: prob[i]! })).sort((a, b) => a.p - b.p || a.w - b.w);
+  const dropped = new Set(byProb.slice(0, drop).map((x) => x.w));
+  return { windows: train.filter((w) => !dropped.has(w)), forgotten: drop };
 }
 
 /**
@@ -148,8 +172,9 @@ export async function trainEadro(
     // JSON stores NaN (no validation split) as null: restore the numbers.
     for (const h of state.history) {
       for (const k of ['valLoss', 'valF1', 'valHR1', 'valHR3'] as const) if (h[k] === null) h[k] = Number.NaN;
-      // Checkpoints written before `threads` was recorded: those epochs ran on one thread.
+      // Checkpoints written before `threads` / `forgotten` were recorded: one thread, nothing forgotten.
       h.threads ??= 1;
+      h.forgotten ??= 0;
     }
   } else {
     model = createEadro(config, dims, opts.seed);
@@ -182,7 +207,9 @@ export async function trainEadro(
       parallel = await ParallelTrainer.start({ ds, model, adam, threads, fastWasmKernels });
     }
     for (let epoch = firstEpoch; epoch <= config.maxEpochs && !state.stopped; epoch++) {
-      const order = epochOrder(split.train, opts.seed, epoch);
+      const epochTrain = model.config.labelNoiseForget > 0 ? smallLossTrainSet(model, ds, split.train, epoch) : { windows: split.train, forgotten: 0 };
+      const order = epochOrder(epochTrain.windows, opts.seed, epoch);
+      const epochSteps = Math.ceil(order.length / config.batchSize);
       let sum = { total: 0, detect: 0, locate: 0 };
       const t0 = performance.now();
       const addStep = (l: StepLosses, windows: number): void => {
@@ -191,7 +218,7 @@ export async function trainEadro(
       };
       if (parallel !== null) await parallel.runEpoch(epoch, order, config.batchSize, addStep);
       else {
-        for (let s = 0; s < stepsPerEpoch; s++) {
+        for (let s = 0; s < epochSteps; s++) {
           const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
           const batch = makeBatch(ds, ids, model.config);
           const l: StepLosses = trainStep(model, batch, adam, step);
@@ -200,7 +227,7 @@ export async function trainEadro(
         }
       }
       const trainSeconds = (performance.now() - t0) / 1000;
-      const n = split.train.length;
+      const n = order.length;
       let valLoss = Number.NaN;
       let sel = { f1: Number.NaN, hr1: Number.NaN, hr3: Number.NaN };
       if (split.val.length > 0) {
@@ -230,6 +257,7 @@ export async function trainEadro(
         improved,
         step,
         threads,
+        forgotten: epochTrain.forgotten,
       };
       state.history.push(log);
       if (improved) {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EadroError } from '../../../src/core/errors.js';
 import { createEadro, disposeEadro, loadCheckpoint, predict, saveCheckpoint, trainEadro, type EpochLog } from '../../../src/models/eadro/index.js';
+import { smallLossTrainSet } from '../../../src/models/eadro/train.js';
 import { datasetDims } from '../../../src/models/eadro/data.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
 import { flatParams, quietTraining, tinyDataset, useTestBackend, values } from './helpers.js';
@@ -109,5 +110,57 @@ describe('models/eadro/train', function () {
     await assert.rejects(trainEadro(ds, split, { ...config, kernelSize: 3 }, { seed: 9, checkpointDir: dir }), EadroError);
     disposeEadro(straight.model);
     disposeEadro(resumed.model);
+  });
+
+  describe('small-loss selection against noisy detector labels (labelNoiseForget)', () => {
+    it('leaves out the ramped share of faulty-labelled windows the model finds least anomalous, never a normal one', () => {
+      const ds = tinyDataset({ W: 40 });
+      const train = Array.from({ length: 30 }, (_, i) => i);
+      const faulty = train.filter((w) => ds.labels[w]! >= 0);
+      const model = createEadro({ variant: 'paper', ...small, labelNoiseForget: 0.5, labelNoiseRampEpochs: 4 }, datasetDims(ds), 3);
+      const prob = predict(model, ds, faulty).anomalyProb;
+      const ascending = faulty.map((w, i) => ({ w, p: prob[i]! })).sort((a, b) => a.p - b.p || a.w - b.w).map((x) => x.w);
+      // epoch 1: ramp at 0; epoch 3: 0.5 * 2/4 = a quarter; epoch 5 and later: half
+      for (const [epoch, share] of [[1, 0], [3, 0.25], [5, 0.5], [40, 0.5]] as const) {
+        const { windows, forgotten } = smallLossTrainSet(model, ds, train, epoch);
+        const drop = Math.floor(share * faulty.length);
+        assert.equal(forgotten, drop, `epoch ${epoch}`);
+        assert.deepEqual(
+          train.filter((w) => !windows.includes(w)),
+          ascending.slice(0, drop).sort((a, b) => a - b),
+          `epoch ${epoch}: the ${drop} lowest-probability faulty windows are out`,
+        );
+        for (const w of train) if (ds.labels[w]! < 0) assert.ok(windows.includes(w), `normal window ${w} stays`);
+      }
+      disposeEadro(model);
+    });
+
+    it('training forgets planted wrong labels (normal windows labelled faulty) and records what it left out', async () => {
+      const clean = tinyDataset({ W: 60, signal: 4, seed: 11 });
+      const train = Array.from({ length: 48 }, (_, i) => i);
+      const flipped = train.filter((w) => clean.labels[w]! < 0).slice(0, 4);
+      const labels = Int32Array.from(clean.labels);
+      for (const w of flipped) labels[w] = 0; // faulty label, normal telemetry
+      const ds = { ...clean, labels };
+      const faultyCount = train.filter((w) => labels[w]! >= 0).length;
+      const forget = 6 / faultyCount; // a little more than the planted noise, as one would set it
+      const config = { variant: 'paper' as const, ...small, batchSize: 16, maxEpochs: 30, learningRate: 1e-2, labelNoiseRampEpochs: 5 };
+      const flaggedPlanted = (m: Parameters<typeof predict>[0]): number => Array.from(predict(m, ds, flipped).anomalyProb).filter((p) => p >= 0.5).length;
+
+      const plain = await trainEadro(ds, { train, val: [], test: [] }, config, { seed: 2 });
+      assert.ok(flaggedPlanted(plain.model) >= 3, 'trained on every label, the model learns the wrong ones');
+      assert.ok(plain.history.every((h) => h.forgotten === 0));
+      disposeEadro(plain.model);
+
+      const { model, history } = await trainEadro(ds, { train, val: [], test: [] }, { ...config, labelNoiseForget: forget }, { seed: 2 });
+      assert.deepEqual(
+        history.map((h) => h.forgotten),
+        history.map((h) => Math.floor(forget * Math.min(1, (h.epoch - 1) / 5) * faultyCount)),
+      );
+      assert.equal(flaggedPlanted(model), 0, 'with small-loss selection it calls them normal');
+      const { windows } = smallLossTrainSet(model, ds, train, 30);
+      assert.deepEqual(flipped.filter((w) => windows.includes(w)), [], 'and leaves them out of training');
+      disposeEadro(model);
+    });
   });
 });
