@@ -15,9 +15,10 @@
  *   Fig. 3: "the communication between route and its parent microservices (callers) is blocked"),
  *   and the evidence sits with its callers.
  * - `packet_loss`: random drops on the target's interface. Some calls pay a retransmission timeout
- *   (heavy latency tail), some fail outright (error tag, 5xx): the target never sees those requests,
- *   its callers log exceptions and may retry; calls also time out as under a delay. A scenario whose
- *   API call returned an error stops there.
+ *   (heavy latency tail), some fail outright: the request was lost (the target never sees it and
+ *   writes no span) or the reply was (the target served it; its span is normal); the caller waits its
+ *   time-out or a reset, logs an exception and may retry; calls also time out as under a delay. A
+ *   scenario whose API call returned an error stops there.
  *
  * A CPU hog's time is nearly all user time (Chaosblade spins in user space); a background job of the
  * same size (confounders.ts) spends much of it in the kernel: the split is in `kpiDefaults`.
@@ -51,6 +52,11 @@ export const faultDefaults = {
   lossRate: [0.2, 0.4] as [number, number],
   /** ours: share of calls with a lost packet that fail outright (timeout, reset) instead of retransmitting. */
   lossFailShare: 0.55,
+  /**
+   * ours: of those, the share where the request was lost (the callee never sees it); in the rest the
+   * reply was (the callee served the call). Even: one packet each way, dropped alike.
+   */
+  lossRequestShare: 0.5,
   /** ours: retransmission timeout: Pareto with this scale (ms, Linux min RTO 200 ms) and shape. */
   retransmitScaleMs: 200,
   retransmitShape: 1.4,

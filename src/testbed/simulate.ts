@@ -27,7 +27,7 @@ import { generateTrace, type TraceContext, type WorldState } from './traces.js';
 import { RunWriter, type FaultRecordJson } from './writer.js';
 
 /** Version of the generator: bump when output for a seed changes. */
-export const TESTBED_VERSION = '1.2.1'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes). 1.2.1: testbed.json records each fault's symptom seconds (raw telemetry unchanged)
+export const TESTBED_VERSION = '1.3.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes). 1.2.1: testbed.json records each fault's symptom seconds (raw telemetry unchanged). 1.3: a packet-loss failure loses the request (no callee span) or the reply (a normal callee span), never a callee time-out span
 
 export const testbedDefaults = {
   /** ours: the default data of tests and quick runs. */

@@ -133,24 +133,24 @@ class TraceBuilder {
       if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
       return { durationUs: Math.round(netUs + 1000 * rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1])), error: true };
     }
-    let failed = false;
+    // A lost packet: usually TCP retransmits it (a heavy latency tail); in a share lossFailShare the
+    // exchange fails. Then either the request was lost (the callee never handles it: no span, no log)
+    // or the reply was (the callee served the call and its own span is normal); either way the caller
+    // waits its time-out, or less on a connection reset, and sees an error.
+    let lost: 'request' | 'reply' | null = null;
+    let callerWaitUs = 0;
     if (loss > 0 && rng.next() < loss) {
       this.count(ctx.kpi.dropped, st.lossRate[callee]! > 0 ? callee : caller, startUs, 1 + rng.int(3));
-      if (rng.next() < fd.lossFailShare) failed = true;
-      else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
+      if (rng.next() < fd.lossFailShare) {
+        lost = rng.bernoulli(fd.lossRequestShare) ? 'request' : 'reply';
+        const waitMs = rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
+        callerWaitUs = netUs + waitMs * 1000;
+      } else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
     }
+    if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
+    if (lost === 'request') return { durationUs: Math.round(callerWaitUs), error: true };
     const rec: SpanRec = { spanId: hex16(rng), parentId, service: callee, operation: spec.operation, startUs: Math.round(startUs), durationUs: 0, status: 200, error: false };
     this.spans.push(rec);
-    if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
-    if (failed) {
-      // The request or its reply was dropped: the callee never handles it; the caller gives up
-      // after its timeout, or sooner when the connection is reset.
-      const waitMs = rng.bernoulli(0.5) ? rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1]) : rng.uniform(5, 60);
-      rec.durationUs = Math.round(netUs + waitMs * 1000);
-      rec.status = waitMs > 100 ? 504 : 503;
-      rec.error = true;
-      return { durationUs: rec.durationUs, error: true };
-    }
     this.count(ctx.kpi.requests, callee, startUs, 1);
     this.count(ctx.kpi.rxBytes, callee, startUs, reqBytes);
     const service = ctx.topology.services[callee]!;
@@ -199,6 +199,7 @@ class TraceBuilder {
       if (rng.next() < logDefaults.detailProbability) this.log(callee, doneUs / 1e6, reqTpl.detail);
     }
     this.count(ctx.kpi.txBytes, callee, doneUs, respBytes);
+    if (lost === 'reply') return { durationUs: Math.round(Math.max(rec.durationUs, callerWaitUs)), error: true };
     if (caller >= 0) this.count(ctx.kpi.rxBytes, caller, endUs, respBytes);
     return { durationUs: rec.durationUs, error };
   }

@@ -2,7 +2,8 @@
  * Each fault type manifests per modality, statistically, on `tiny` data (issue 3, "Done when"):
  * CPU hog -> target's cpu_usage_total above its fault-free level by > 3 sd and no latency shift;
  * network delay -> target's median span duration >= 1.5x, callers' latency up, target's log
- * occurrences down, callers' time-outs logged; packet loss -> error spans, a heavy latency tail, log occurrences down.
+ * occurrences down, callers' time-outs logged; packet loss -> callers' failures logged and their spans
+ * failing (the target writes no time-out span of its own), a heavy latency tail, log occurrences down.
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
@@ -143,18 +144,26 @@ for (const system of ['tt', 'sn'] as SystemName[]) {
       if (system === 'tt') assert.ok(silentNetworkSeconds > 0, 'TT network faults have silent seconds');
     });
 
-    it('packet_loss: error spans, a heavy latency tail, log occurrences down', () => {
+    it('packet_loss: callers see failed calls, the target writes no error span, a heavy latency tail, log occurrences down', () => {
       for (const { run, fault } of faults(data, 'packet_loss')) {
-        const byId = new Map(data.spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));
-        const touches = (s: (typeof data.spans)[number]): boolean =>
-          s.service === fault.service || (s.parentId !== null && byId.get(`${s.traceId}/${s.parentId}`)?.service === fault.service);
-        const errFault = data.spans.filter((s) => during(fault, s.start) && touches(s) && s.error);
-        // A trace belongs to the time its request arrived (its calls may end after the fault does).
-        const arrival = new Map<string, number>();
-        for (const s of data.spans) if (s.parentId === null) arrival.set(s.traceId, s.start);
-        const errFree = data.spans.filter((s) => !inFault(data, arrival.get(s.traceId)!) && s.error);
-        assert.ok(errFault.length >= 3, `${fault.service}: ${errFault.length} error spans`);
-        assert.ok(errFault.every((s) => s.status !== null && s.status >= 500), 'error spans carry a 5xx status');
+        // A failed exchange lost its request (the target never saw it) or its reply (the target served
+        // it normally): the evidence is at the callers, which log the failure naming the target.
+        const failures = (when: (t: number) => boolean) =>
+          data.logs.filter(([service, t, line]) => service !== fault.service && when(t) && / ERROR |<error>/i.test(line) && line.includes(fault.service)).length;
+        const inside = failures((t) => during(fault, t));
+        assert.ok(inside >= 3, `${fault.service}: ${inside} caller failure logs`);
+        // A trace is generated whole with the world state of the second it started in (traces.ts), and
+        // each of its failed calls waits up to a 3-s time-out, some retried: 30 s of grace after a fault.
+        assert.equal(failures((t) => !inFault(data, t) && !inFault(data, t - 30)), 0, `${fault.service}: caller failures in fault-free time`);
+        assert.equal(data.spans.filter((s) => s.service === fault.service && during(fault, s.start) && s.error && s.status !== 500).length, 0,
+          `${fault.service}: the target's own spans fail only when a call it made failed (500), never with a timeout status`);
+        // Errors reach the spans of the callers (through the target's failed calls) in the fault, never without one.
+        const arrival = new Map<string, number>(); // a trace belongs to the time its request arrived
+        for (const sp of data.spans) if (sp.parentId === null) arrival.set(sp.traceId, sp.start);
+        const errFault = data.spans.filter((sp) => sp.service !== fault.service && during(fault, sp.start) && sp.error);
+        const errFree = data.spans.filter((sp) => !inFault(data, arrival.get(sp.traceId)!) && sp.error);
+        assert.ok(errFault.length >= 1, `${fault.service}: ${errFault.length} error spans at other services`);
+        assert.ok(errFault.every((sp) => sp.status !== null && sp.status >= 500), 'error spans carry a 5xx status');
         assert.equal(errFree.length, 0, 'no error spans without a fault');
         const d = targetDurations(data, fault);
         const tail = quantile(d.fault, 0.95) / quantile(d.free, 0.95);
