@@ -32,6 +32,50 @@ export function writeJsonAtomic(target: string, value: unknown): void {
   writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A fresh sibling folder name for staging a folder that `publishDir` will move to `dest`. */
+export function stagingSibling(dest: string, kind = 'partial'): string {
+  tmpCounter++;
+  return `${dest}.${kind}-${process.pid}-${tmpCounter}`;
+}
+
+/**
+ * Move the finished folder `staging` into place at `dest`, for outputs that several processes may
+ * build at once (the grid's workers asking for the same testbed data or windows). If `dest` already
+ * holds a good copy (`destIsGood`: another process published first), `staging` is discarded. A stale
+ * `dest` is moved aside, then removed, so that no process ever sees a half-removed folder under `dest`.
+ * Returns whether this call published its copy.
+ */
+export function publishDir(staging: string, dest: string, destIsGood: () => boolean): boolean {
+  if (destIsGood()) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    return false;
+  }
+  let aside: string | null = null;
+  if (fs.existsSync(dest)) {
+    aside = stagingSibling(dest, 'stale');
+    try {
+      fs.renameSync(dest, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another process moved it first
+      aside = null;
+    }
+  }
+  try {
+    fs.renameSync(staging, dest);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Another process published between our check and our rename: keep its copy if it is good.
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && destIsGood()) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (aside !== null) fs.rmSync(aside, { recursive: true, force: true });
+      return false;
+    }
+    throw err;
+  }
+  if (aside !== null) fs.rmSync(aside, { recursive: true, force: true });
+  return true;
+}
+
 /**
  * A stream writer that becomes visible under its final name only on `close()`: large outputs
  * (span files of hundreds of MB) are streamed without holding them in memory, and still atomic.

@@ -11,6 +11,7 @@ import { buildWindowDatasetCached, type CachedBuild } from '../windows/cache.js'
 import type { WindowConfig } from '../windows/build.js';
 import { checksumPath, type DatasetChecksum } from '../core/hash.js';
 import type { DatasetInfo } from '../core/manifest.js';
+import { publishDir, stagingSibling } from '../core/io.js';
 import type { RecordedFault } from '../evaluation/detectability.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,8 +60,16 @@ export async function ensureTestbed(
 ): Promise<string> {
   const root = testbedRoot(system, profile, seed);
   if (testbedIsCurrent(root, system, profile)) return root;
-  fs.rmSync(root, { recursive: true, force: true });
-  await simulate({ system: system === 'TT' ? 'tt' : 'sn', profile: profile as 'paper' | 'quick' | 'tiny', seed, out: root, onProgress });
+  // Simulated into a staging folder and published whole: the grid's worker processes may all ask for
+  // the same data at once, and none may see (or remove) another's half-written folder.
+  const staging = stagingSibling(root);
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    await simulate({ system: system === 'TT' ? 'tt' : 'sn', profile: profile as 'paper' | 'quick' | 'tiny', seed, out: staging, onProgress });
+    publishDir(staging, root, () => testbedIsCurrent(root, system, profile));
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
   return root;
 }
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checksumPath, configHash, type DatasetChecksum } from '../core/hash.js';
-import { writeJsonAtomic } from '../core/io.js';
+import { publishDir, stagingSibling, writeJsonAtomic } from '../core/io.js';
 import { normalizeRawConfig } from '../raw/index.js';
 import { buildWindowDataset, normalizeWindowConfig, type BuildProgress, type BuildReport, type WindowConfig, type WindowCounts } from './build.js';
 import { exportNpy, isNpyDir, loadNpy, loadNpyCounts } from './export.js';
@@ -84,14 +84,14 @@ export async function buildWindowDatasetCached(
   }
   const { dataset, report, counts } = await buildWindowDataset(rawRoot, config, options.onProgress);
   report.configHash = hash;
-  const tmp = `${entry}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = stagingSibling(entry, 'tmp');
   fs.rmSync(tmp, { recursive: true, force: true });
   exportNpy(dataset, tmp, {
     provenance: { source: path.resolve(rawRoot), configHash: hash, datasetSha256: checksum.sha256, builderVersion: WINDOW_BUILDER_VERSION },
     modality_mask: report.modalityMask,
   }, counts);
   writeJsonAtomic(path.join(tmp, 'report.json'), report);
-  fs.rmSync(entry, { recursive: true, force: true });
-  fs.renameSync(tmp, entry);
+  // Another process may have built the same entry meanwhile: then its copy stays (same inputs, same bytes).
+  publishDir(tmp, entry, () => options.refresh !== true && isNpyDir(entry) && fs.existsSync(reportFile));
   return { dataset, report, counts, config, configHash: hash, checksum, entry, fromCache: false };
 }

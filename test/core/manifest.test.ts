@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startManifest, finishManifest, describeDataset } from '../../src/core/manifest.js';
 import { configHash, checksumPath, stableStringify } from '../../src/core/hash.js';
-import { writeFileAtomic, AtomicStreamWriter } from '../../src/core/io.js';
+import { writeFileAtomic, AtomicStreamWriter, publishDir, stagingSibling } from '../../src/core/io.js';
 import { initBackend } from '../../src/core/backend.js';
 
 function tmpDir(): string {
@@ -96,5 +96,27 @@ describe('core/io', () => {
     a.write('x');
     a.abort();
     assert.deepEqual(fs.readdirSync(dir), ['big.json']);
+  });
+
+  it('publishes a staged folder whole: into an empty place, over a stale copy, never over a good one', () => {
+    const dir = tmpDir();
+    const dest = path.join(dir, 'data');
+    const stage = (content: string): string => {
+      const staging = stagingSibling(dest);
+      fs.mkdirSync(staging);
+      fs.writeFileSync(path.join(staging, 'f.txt'), content);
+      return staging;
+    };
+    const good = (): boolean => fs.existsSync(path.join(dest, 'f.txt')) && fs.readFileSync(path.join(dest, 'f.txt'), 'utf8') !== 'stale';
+    assert.equal(publishDir(stage('first'), dest, good), true);
+    assert.equal(fs.readFileSync(path.join(dest, 'f.txt'), 'utf8'), 'first');
+    // another process's copy is already good: ours is dropped, theirs stays
+    assert.equal(publishDir(stage('second'), dest, good), false);
+    assert.equal(fs.readFileSync(path.join(dest, 'f.txt'), 'utf8'), 'first');
+    // a stale copy (an older generator's) is replaced
+    fs.writeFileSync(path.join(dest, 'f.txt'), 'stale');
+    assert.equal(publishDir(stage('third'), dest, good), true);
+    assert.equal(fs.readFileSync(path.join(dest, 'f.txt'), 'utf8'), 'third');
+    assert.deepEqual(fs.readdirSync(dir), ['data'], 'no staging or stale folder left behind');
   });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { checksumPath } from '../../src/core/hash.js';
 import { rawDatasetInfo, testbedFaults, testbedIsCurrent, testbedRoot } from '../../src/experiments/datasets.js';
 import { resolveProfile, resolveSystem, TESTBED_VERSION } from '../../src/testbed/index.js';
@@ -58,5 +59,29 @@ describe('experiments/datasets', () => {
     fs.writeFileSync(path.join(root, 'testbed.json'), '{ truncated');
     assert.equal(testbedIsCurrent(root, 'TT', 'quick'), false, 'an unreadable record');
     fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('two processes asking for the same missing testbed data at once both get it, whole', async function () {
+    this.timeout(60000);
+    // The grid's workers do this when the data is missing or from an older generator version: before
+    // staging + publishing, one of them removed or overwrote the folder the other was writing.
+    const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-concurrent-'));
+    const module = path.resolve('src/experiments/datasets.ts');
+    const child = (): Promise<{ code: number | null; out: string }> =>
+      new Promise((resolve) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { ensureTestbed } from ${JSON.stringify(module)}; console.log(await ensureTestbed('SN', 'tiny', 5));`], {
+          env: { ...process.env, EADRO_DATA_DIR: dataRoot },
+        });
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        p.on('close', (code) => resolve({ code, out }));
+      });
+    const results = await Promise.all([child(), child()]);
+    for (const r of results) assert.equal(r.code, 0, r.out);
+    const root = path.join(dataRoot, 'testbed', 'sn-tiny-seed5');
+    assert.ok(testbedIsCurrent(root, 'SN', 'tiny'));
+    assert.deepEqual(fs.readdirSync(path.join(dataRoot, 'testbed')), ['sn-tiny-seed5'], 'no staging folder left behind');
+    fs.rmSync(dataRoot, { recursive: true, force: true });
   });
 });
