@@ -10,7 +10,7 @@
  *   (M = W_q W_k^T, xbar = abar^T X, out = xbar W_v), reusing its per-row loops on host arrays.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBackwardRows, attentionForwardRows } from '../layers/time-attention.js';
+import { attentionBackwardRows, attentionForwardRows, rowScores } from '../layers/time-attention.js';
 import { readValues } from '../layers/row-gather.js';
 import { columnBlock, hostMatrix, matMul, softmaxInPlace, transpose, transposeMatrix, weightedSum, weightGradient, type HostMatrix, type Workspace } from './host.js';
 
@@ -206,101 +206,6 @@ export function tanhAttentionPredict(
     const pBase = r * T * T;
     for (let t = 0; t < T; t++) s[t] = Math.fround(Math.tanh(p[pBase + t * T + t]! + bias[t]!));
     weightedSum(s, y, r * T * C, T, C, C, out, r * stride + offset);
-  }
-}
-
-/**
- * Scores S[t*T + u] = Y_t . X_u of one row (y, x from `base`, [T, C] each), as register blocks: four
- * t against two u (eight running sums, six loads per eight products), then the t left over one at a
- * time against four u. Why: V8 keeps the sums in registers but does not vectorise, so loads and the
- * add latency of a single running sum set the pace: measured once (scratch timing, not kept) 8.6 ms for the 4 x 2 blocks of
- * [3072 rows, T = 8 of 10, C = 64] against 11.9 ms for 4 x 1 and ~2x that for one dot at a time.
- */
-function rowScores(y: Float32Array, x: Float32Array, base: number, T: number, C: number, S: Float64Array): void {
-  let t = 0;
-  for (; t + 3 < T; t += 4) {
-    const y0 = base + t * C;
-    const y1 = y0 + C;
-    const y2 = y1 + C;
-    const y3 = y2 + C;
-    let u = 0;
-    for (; u + 1 < T; u += 2) {
-      const xu = base + u * C;
-      const xw = xu + C;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-      for (let c = 0; c < C; c++) {
-        const xv = x[xu + c]!;
-        const wv = x[xw + c]!;
-        const v0 = y[y0 + c]!;
-        const v1 = y[y1 + c]!;
-        const v2 = y[y2 + c]!;
-        const v3 = y[y3 + c]!;
-        a0 += v0 * xv;
-        a1 += v1 * xv;
-        a2 += v2 * xv;
-        a3 += v3 * xv;
-        b0 += v0 * wv;
-        b1 += v1 * wv;
-        b2 += v2 * wv;
-        b3 += v3 * wv;
-      }
-      S[t * T + u] = a0;
-      S[(t + 1) * T + u] = a1;
-      S[(t + 2) * T + u] = a2;
-      S[(t + 3) * T + u] = a3;
-      S[t * T + u + 1] = b0;
-      S[(t + 1) * T + u + 1] = b1;
-      S[(t + 2) * T + u + 1] = b2;
-      S[(t + 3) * T + u + 1] = b3;
-    }
-    for (; u < T; u++) {
-      const xu = base + u * C;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (let c = 0; c < C; c++) {
-        const xv = x[xu + c]!;
-        a0 += y[y0 + c]! * xv;
-        a1 += y[y1 + c]! * xv;
-        a2 += y[y2 + c]! * xv;
-        a3 += y[y3 + c]! * xv;
-      }
-      S[t * T + u] = a0;
-      S[(t + 1) * T + u] = a1;
-      S[(t + 2) * T + u] = a2;
-      S[(t + 3) * T + u] = a3;
-    }
-  }
-  for (; t < T; t++) {
-    const y0 = base + t * C;
-    let u = 0;
-    for (; u + 3 < T; u += 4) {
-      const x0 = base + u * C;
-      const x1 = x0 + C;
-      const x2 = x1 + C;
-      const x3 = x2 + C;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (let c = 0; c < C; c++) {
-        const v = y[y0 + c]!;
-        a0 += v * x[x0 + c]!;
-        a1 += v * x[x1 + c]!;
-        a2 += v * x[x2 + c]!;
-        a3 += v * x[x3 + c]!;
-      }
-      S[t * T + u] = a0;
-      S[t * T + u + 1] = a1;
-      S[t * T + u + 2] = a2;
-      S[t * T + u + 3] = a3;
-    }
-    for (; u < T; u++) {
-      const x0 = base + u * C;
-      let a0 = 0, a1 = 0;
-      let c = 0;
-      for (; c + 1 < C; c += 2) {
-        a0 += y[y0 + c]! * x[x0 + c]!;
-        a1 += y[y0 + c + 1]! * x[x0 + c + 1]!;
-      }
-      for (; c < C; c++) a0 += y[y0 + c]! * x[x0 + c]!;
-      S[t * T + u] = a0 + a1;
-    }
   }
 }
 
