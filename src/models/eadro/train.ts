@@ -227,6 +227,8 @@ export async function trainEadro(
         }
       }
       const trainSeconds = (performance.now() - t0) / 1000;
+      // Steps small-loss selection left out: counted, so that the bar's total (full epochs) holds.
+      if (epochSteps < stepsPerEpoch) progress.tick(stepsPerEpoch - epochSteps, `epoch ${epoch}: ${epochTrain.forgotten} windows left out`);
       const n = order.length;
       let valLoss = Number.NaN;
       let sel = { f1: Number.NaN, hr1: Number.NaN, hr3: Number.NaN };
