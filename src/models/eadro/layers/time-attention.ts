@@ -84,7 +84,7 @@ function weightedRows(w: Float64Array, w0: number, m: Float32Array, m0: number, 
  * add latency of a single running sum set the pace: measured once (scratch timing, not kept) 8.6 ms for the 4 x 2 blocks of
  * [3072 rows, T = 8 of 10, C = 64] against 11.9 ms for 4 x 1 and ~2x that for one dot at a time.
  */
-export function rowScores(y: Float32Array, x: Float32Array, base: number, T: number, C: number, S: Float64Array): void {
+function rowScores(y: Float32Array, x: Float32Array, base: number, T: number, C: number, S: Float64Array): void {
   let t = 0;
   for (; t + 3 < T; t += 4) {
     const y0 = base + t * C;
@@ -206,11 +206,12 @@ function mixRows(W: Float64Array, m: Float32Array, base: number, T: number, C: n
 
 /**
  * Per row r: S_tu = scale * Y_t . X_u, A_t = softmax_u(S_t), abar_u = mean_t A_tu, xbar = sum_u abar_u X_u.
- * y, x: [R, T, C] flat. Returns A [R, T, T] and xbar [R, C].
+ * y, x: [R, T, C] flat. Writes xbar [R, C], and A [R, T, T] into `attn` when given (the backward reads
+ * it; inference, manual/eval-forward.ts, passes null). Scores in register blocks (rowScores); softmax
+ * and abar in float64. (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured
+ * slower than these loops in a one-off scratch timing.)
  */
-export function attentionForwardRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number): { attn: Float32Array; xbar: Float32Array } {
-  const attn = new Float32Array(R * T * T);
-  const xbar = new Float32Array(R * C);
+export function softmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
   const S = new Float64Array(T * T); // [t, u] scores of one row
   const abar = new Float64Array(T);
   for (let r = 0; r < R; r++) {
@@ -234,13 +235,20 @@ export function attentionForwardRows(y: Float32Array, x: Float32Array, R: number
       const a0 = (r * T + t) * T;
       for (let u = 0; u < T; u++) {
         const a = S[o + u]! / sum;
-        attn[a0 + u] = a;
+        if (attn !== null) attn[a0 + u] = a;
         abar[u]! += a;
       }
     }
     for (let u = 0; u < T; u++) abar[u] = abar[u]! / T;
     weightedRows(abar, 0, x, base, T, C, xbar, r * C);
   }
+}
+
+/** softmaxMeanRows keeping the attention: A [R, T, T] and xbar [R, C]. */
+export function attentionForwardRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number): { attn: Float32Array; xbar: Float32Array } {
+  const attn = new Float32Array(R * T * T);
+  const xbar = new Float32Array(R * C);
+  softmaxMeanRows(y, x, R, T, C, scale, xbar, attn);
   return { attn, xbar };
 }
 

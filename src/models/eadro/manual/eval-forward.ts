@@ -33,7 +33,8 @@ import { readValues } from '../layers/row-gather.js';
 import { cachedFor, columnBlock, hostValues, paramTensor, transpose, Workspace } from './host.js';
 import { modelLists } from './network.js';
 import { foldBatchNorm } from './conv-bn.js';
-import { qkvAttentionPredict, tanhAttentionPredict } from './time-attention.js';
+import { tanhAttentionPredict } from './time-attention.js';
+import { softmaxMeanRows } from '../layers/time-attention.js';
 import { gatPredict, gatPredictRows, type GatGraphLists, type GatPredictRows, type GatSettings } from './gatv2.js';
 import { poolPredict } from './pooling.js';
 import type { EvalInput } from './eval-input.js';
@@ -276,7 +277,7 @@ export function evalForward(plan: EvalPlan, input: EvalInput): EvalOutputs {
         // softmax-qkv: Y = X (W_q W_k^T) on the heap, the attention rows on views, then xbar W_v
         const yq = tf.matMul(y, bp.qk!);
         const xbar = ws.take(`${part.kind}/attn/xbar`, R * w);
-        qkvAttentionPredict(readValues(yq), readValues(y), R, T, w, 1 / Math.sqrt(w), xbar);
+        softmaxMeanRows(readValues(yq), readValues(y), R, T, w, 1 / Math.sqrt(w), xbar, null);
         yq.dispose();
         const xbarT = tf.tensor2d(xbar, [R, w]);
         const out = tf.matMul(xbarT, bp.wv!);

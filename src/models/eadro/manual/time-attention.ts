@@ -10,9 +10,9 @@
  *   (M = W_q W_k^T, xbar = abar^T X, out = xbar W_v), reusing its per-row loops on host arrays.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBackwardRows, attentionForwardRows, rowScores } from '../layers/time-attention.js';
+import { attentionBackwardRows, attentionForwardRows } from '../layers/time-attention.js';
 import { readValues } from '../layers/row-gather.js';
-import { columnBlock, hostMatrix, matMul, softmaxInPlace, transpose, transposeMatrix, weightedSum, weightGradient, type HostMatrix, type Workspace } from './host.js';
+import { columnBlock, hostMatrix, matMul, transpose, transposeMatrix, weightedSum, weightGradient, type HostMatrix, type Workspace } from './host.js';
 
 export interface TanhSaved {
   kind: 'tanh-score';
@@ -206,33 +206,5 @@ export function tanhAttentionPredict(
     const pBase = r * T * T;
     for (let t = 0; t < T; t++) s[t] = Math.fround(Math.tanh(p[pBase + t * T + t]! + bias[t]!));
     weightedSum(s, y, r * T * C, T, C, C, out, r * stride + offset);
-  }
-}
-
-/**
- * Forward-only softmax-QKV attention rows (eval-forward.ts): per row r, S_tu = scale Y_t . X_u,
- * A_t = softmax_u(S_t), abar_u = mean_t A_tu, xbar_r = sum_u abar_u X_u into `xbar` [R, C]; the
- * caller multiplies by W_v. y = x (W_q W_k^T) and x are [R*T, C] (heap views or host arrays). The same
- * computation as layers/time-attention.ts attentionForwardRows (float64 softmax and abar; the dot
- * products summed in another order, so equal up to rounding) without the [R, T, T] attention array that
- * only the backward reads, and with the dot products in register
- * blocks (rowScores). (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured
- * slower than these loops in a one-off scratch timing.)
- */
-export function qkvAttentionPredict(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array): void {
-  const S = new Float64Array(T * T); // [t, u] scores of one row
-  const abar = new Float64Array(T);
-  for (let r = 0; r < R; r++) {
-    const base = r * T * C;
-    rowScores(y, x, base, T, C, S);
-    abar.fill(0);
-    for (let t = 0; t < T; t++) {
-      const o = t * T;
-      for (let u = 0; u < T; u++) S[o + u] = S[o + u]! * scale;
-      softmaxInPlace(S, o, T);
-      for (let u = 0; u < T; u++) abar[u]! += S[o + u]!;
-    }
-    for (let u = 0; u < T; u++) abar[u] = abar[u]! / T;
-    weightedSum(abar, x, base, T, C, C, xbar, r * C);
   }
 }
