@@ -20,6 +20,7 @@
  */
 import { EadroError } from '../core/errors.js';
 import { labelWindows, type FaultInterval } from '../windows/label.js';
+import { allAnomalousLevels } from './trivial.js';
 
 /** One fault as the testbed recorded it (testbed.json runs[].faults[]). */
 export interface RecordedFault {
@@ -113,7 +114,7 @@ export function detectabilityCeiling(evidence: Uint8Array, subset: ArrayLike<num
     withSymptom,
     silent,
     prevalence,
-    allAnomalousF1: (2 * prevalence) / (1 + prevalence),
+    allAnomalousF1: allAnomalousLevels(prevalence)['det.f1'] ?? Number.NaN,
     ceilingRecall,
     ceilingF1: (2 * ceilingRecall) / (1 + ceilingRecall),
   };
