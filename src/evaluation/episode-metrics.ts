@@ -132,6 +132,15 @@ export function bordaRanking(rows: readonly ArrayLike<number>[], nodeCount: numb
   return Array.from({ length: nodeCount }, (_, n) => n).sort((a, b) => (rankSum[a] as number) - (rankSum[b] as number) || a - b);
 }
 
+/**
+ * Count one fault case into `hits`: hits[k] += 1 for every k (1 <= k < hits.length) with the culprit
+ * within the first k of the Borda aggregate of the case's window rankings (AC@k's numerator).
+ */
+export function countAcHits(hits: number[], rows: readonly ArrayLike<number>[], culprit: number, nodeCount: number): void {
+  const rank = bordaRanking(rows, nodeCount).indexOf(culprit) + 1;
+  for (let k = rank; k < hits.length; k++) hits[k]!++;
+}
+
 function checkInput(w: EpisodeWindows): void {
   const b = w.labels.length;
   const sameLength = (field: string, arr: ArrayLike<unknown> | undefined): void => {
@@ -213,8 +222,7 @@ export function episodeMetrics(w: EpisodeWindows, settings: EpisodeMetricsSettin
     if (firstFlaggedStart !== Infinity) delays.push(firstFlaggedStart - firstStart);
     if (w.ranking !== null) {
       const ranking = w.ranking;
-      const rank = bordaRanking(idx.map((i) => ranking[i] as ArrayLike<number>), N).indexOf(culprit) + 1;
-      for (let k = rank; k <= maxK; k++) hits[k]++;
+      countAcHits(hits, idx.map((i) => ranking[i] as ArrayLike<number>), culprit, N);
     }
   }
   const faultEpisodes = faultyByEpisode.size;

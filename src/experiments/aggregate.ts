@@ -9,7 +9,7 @@
 import { clusterBootstrapCI, bootstrapDefaults, pairedClusterBootstrapCI, type BootstrapCI, type PairedBootstrapCI } from '../evaluation/bootstrap.js';
 import { confusionCounts, detectionFromCounts, localizationMetrics, metricsDefaults, type ConfusionCounts, type MetricRecord } from '../evaluation/metrics.js';
 import { allAnomalousLevels, chanceLocalizationLevels } from '../evaluation/trivial.js';
-import { bordaRanking, episodeMetricsDefaults } from '../evaluation/episode-metrics.js';
+import { countAcHits, episodeMetricsDefaults } from '../evaluation/episode-metrics.js';
 import type { RunSpec } from './config.js';
 import type { CoverageRow } from '../evaluation/protocols.js';
 import type { StoredPredictions, StoredRun } from './store.js';
@@ -127,8 +127,7 @@ function episodeStats(preds: readonly StoredPredictions[]): Map<string, EpisodeS
         if (cases.some((j) => Boolean(p.predictedAnomalous[j]))) s.detectedCases++;
         if (p.ranking !== null) {
           const ranking = p.ranking;
-          const rank = bordaRanking(cases.map((j) => ranking[j] as number[]), p.nodeCount).indexOf(culprit) + 1;
-          for (let k = rank; k <= MAX_AC_K; k++) s.acHits[k]!++;
+          countAcHits(s.acHits, cases.map((j) => ranking[j] as number[]), culprit, p.nodeCount);
         }
       }
       s.counts.tp += c.tp;
