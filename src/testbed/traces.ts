@@ -126,11 +126,11 @@ class TraceBuilder {
     if (caller >= 0 && (st.delayMs[caller]! > 0 || st.lossRate[caller]! > 0)) this.count(ctx.kpi.networkFaultSymptoms, caller, startUs, 1);
     const reqBytes = d.requestBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     const respBytes = d.responseBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
+    if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes); // sent, whatever becomes of it
     if (unreachable) {
       // The call never gets through to the faulted target (the connection or the request is held up
       // past the caller's time-out): the target serves nothing, so it leaves no (server) span; the
       // caller waits its time-out, fails the call and logs it (below, in the caller's loop).
-      if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
       return { durationUs: Math.round(netUs + 1000 * rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1])), error: true };
     }
     // A lost packet: usually TCP retransmits it (a heavy latency tail); in a share lossFailShare the
@@ -147,7 +147,6 @@ class TraceBuilder {
         callerWaitUs = netUs + waitMs * 1000;
       } else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
     }
-    if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes);
     if (lost === 'request') return { durationUs: Math.round(callerWaitUs), error: true };
     const rec: SpanRec = { spanId: hex16(rng), parentId, service: callee, operation: spec.operation, startUs: Math.round(startUs), durationUs: 0, status: 200, error: false };
     this.spans.push(rec);
