@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
+import { finiteOrNull } from '../core/stats.js';
 import { describeDataset, type DatasetInfo } from '../core/manifest.js';
 import { makeSplits, protocolNames, type ProtocolName, type ProtocolSplit } from '../evaluation/protocols.js';
 import { windowAndEpisodeMetrics } from '../evaluation/episode-metrics.js';
@@ -241,10 +242,6 @@ function checkResumable(lastDir: string, config: EadroConfig, seed: number): voi
       hint: 'use a fresh --out, or the same flags and seed to resume',
     });
   }
-}
-
-function finiteOrNull(x: number | undefined): number | null {
-  return x !== undefined && Number.isFinite(x) ? x : null;
 }
 
 export interface SavedModel {

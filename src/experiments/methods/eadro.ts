@@ -8,6 +8,7 @@
  */
 import { initBackend, activeBackend, normalizeBackendRequest } from '../../core/backend.js';
 import { EadroError } from '../../core/errors.js';
+import { finiteOrNull } from '../../core/stats.js';
 import { officialGraph, detectSystem } from '../../features/graph.js';
 import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js';
 import type { Split, WindowDataset } from '../../windows/types.js';
@@ -109,7 +110,6 @@ export const eadroMethod: Method = {
     disposeEadro(trained.model);
     const last = trained.history[trained.history.length - 1];
     const selected = trained.history[trained.bestEpoch - 1];
-    const finite = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
     return {
       windows: [...split.test],
       anomalyScore,
@@ -128,8 +128,8 @@ export const eadroMethod: Method = {
         trainWindowsPerSecond: last?.windowsPerSecond ?? null,
         // the selected epoch's validation figures (what picked it; lets configurations be compared on
         // validation, never on test), and what small-loss selection left out in the last epoch
-        selectedValF1: finite(selected?.valF1),
-        selectedValHR1: finite(selected?.valHR1),
+        selectedValF1: finiteOrNull(selected?.valF1),
+        selectedValHR1: finiteOrNull(selected?.valHR1),
         forgottenLastEpoch: last?.forgotten ?? 0,
       },
     };

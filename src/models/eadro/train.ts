@@ -28,6 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../core/rng.js';
+import { finiteOrNull } from '../../core/stats.js';
 import { EadroError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import type { Split, WindowDataset } from '../../windows/types.js';
@@ -307,8 +308,4 @@ export async function trainEadro(
 
 function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {
   return { learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon };
-}
-
-function finiteOrNull(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
 }
