@@ -76,7 +76,9 @@ export async function buildWindowDatasetCached(
   const dir = options.cacheDir ?? process.env['EADRO_CACHE_DIR'] ?? windowCacheDefaults.dir;
   const entry = path.join(dir, windowCacheKey(config, checksum));
   const reportFile = path.join(entry, 'report.json');
-  const cachedCounts = options.refresh !== true && isNpyDir(entry) && fs.existsSync(reportFile) ? loadNpyCounts(entry) : null;
+  // A finished entry this call may use (written whole by publishDir, by this process or another).
+  const entryIsUsable = (): boolean => options.refresh !== true && isNpyDir(entry) && fs.existsSync(reportFile);
+  const cachedCounts = entryIsUsable() ? loadNpyCounts(entry) : null;
   if (cachedCounts !== null) {
     const dataset = loadNpy(entry);
     const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as BuildReport;
@@ -92,6 +94,6 @@ export async function buildWindowDatasetCached(
   }, counts);
   writeJsonAtomic(path.join(tmp, 'report.json'), report);
   // Another process may have built the same entry meanwhile: then its copy stays (same inputs, same bytes).
-  publishDir(tmp, entry, () => options.refresh !== true && isNpyDir(entry) && fs.existsSync(reportFile));
+  publishDir(tmp, entry, entryIsUsable);
   return { dataset, report, counts, config, configHash: hash, checksum, entry, fromCache: false };
 }
