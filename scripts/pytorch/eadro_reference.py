@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch port of eadro-ts's `reference` Eadro variant, on the windows our harness exports.
+"""PyTorch port of eadro-ts's Eadro (`reference` and `paper` variants), on the windows our harness exports.
 
 NOT the official Eadro code (BEbillionaireUSD/Eadro): it is OUR tfjs model (src/models/eadro/) written
 again in PyTorch, parameter by parameter (same names and shapes as our checkpoint's `param/<name>`
@@ -75,6 +75,20 @@ DEFAULTS = {
         "maxEpochs": 50,  # paper §V-C; reference epoches
         "patience": 10,  # reference patience 10, applied to validation (train.ts)
         "selectBy": "f1-hr1",  # ours (config.ts): mean of validation F1 and HR@1
+    },
+    # What the paper variant changes (config.ts eadroDefaults.paper), for runs without --init.
+    "paperConfig": {
+        "variant": "paper",
+        "kernelSize": 3,  # paper §V-C "kernel size of three"
+        "logDim": 64,  # paper §V-C "hidden size of all fully-connected layers is 64"
+        "gatHidden": 128,  # paper §V-C "The GAT's hidden size ... 128"
+        "gatActivation": "relu",  # paper §IV-B3 psi "usually ReLU"
+        "timeAttention": "softmax-qkv",  # paper Eq. 2
+        "batchNormBeforeChomp": False,  # ours: a causal conv has no right padding to chomp
+        "detector": "sigmoid-bce",  # paper Eq. 4
+        "locateMask": "predicted",  # paper §IV-C: samples predicted abnormal pass through the localizer
+        "edgeDirection": "callee->caller",  # paper §IV-B1 "v_b has invoked v_a"
+        "selfLoops": True,  # ours (reference-code-notes §0.2)
     },
     "threshold": 0.5,  # methods/eadro.ts: a window is flagged when P(anomalous) >= 0.5
     "selectionThreshold": 0.5,  # selection-metrics.ts: flagged when P(anomalous) > 0.5 (validation)
@@ -315,18 +329,20 @@ def uses(config, part):
 
 
 SUPPORTED = {
-    "timeAttention": ("tanh-score",),
-    "detector": ("softmax-ce",),
-    "locateMask": ("ground-truth",),
+    "timeAttention": ("tanh-score", "softmax-qkv"),
+    "detector": ("softmax-ce", "sigmoid-bce"),
+    "locateMask": ("ground-truth", "predicted"),
 }
 
 
 def check_supported(config):
-    """The port covers the reference variant (and its ablations); the paper variant's softmax-QKV
-    attention, sigmoid detector and predicted-mask localizer are not ported."""
+    """The port covers both variants and their ablations; not our small-loss selection
+    (labelNoiseForget > 0, train.ts smallLossTrainSet)."""
     for key, allowed in SUPPORTED.items():
         if config.get(key) not in allowed:
             raise NotImplementedError("not implemented in the PyTorch port: %s = %r (supported: %s)" % (key, config.get(key), ", ".join(allowed)))
+    if float(config.get("labelNoiseForget", 0) or 0) > 0:
+        raise NotImplementedError("not implemented in the PyTorch port: labelNoiseForget = %r (small-loss selection)" % config.get("labelNoiseForget"))
     if config.get("gatHeadCombine") not in ("max", "mean") or config.get("gatActivation") not in ("none", "relu"):
         raise NotImplementedError("not implemented: gatHeadCombine/gatActivation %r/%r" % (config.get("gatHeadCombine"), config.get("gatActivation")))
 
@@ -344,8 +360,11 @@ def param_shapes(config, dims):
         linear(name + ".conv", k * cin, filters)
         specs[name + ".bn.gamma"] = (filters,)
         specs[name + ".bn.beta"] = (filters,)
-        specs[name + ".attn.weight"] = (dims["T"], filters)
-        specs[name + ".attn.bias"] = (dims["T"],)
+        if config["timeAttention"] == "tanh-score":
+            specs[name + ".attn.weight"] = (dims["T"], filters)
+            specs[name + ".attn.bias"] = (dims["T"],)
+        else:  # W_q | W_k | W_v side by side, no biases (model.ts)
+            specs[name + ".attn.wqkv"] = (filters, 3 * filters)
 
     fuse_in = 0
     if uses(config, "traces"):
@@ -370,7 +389,7 @@ def param_shapes(config, dims):
         linear("nograph.fc", node_dim, graph_dim)
     linear("pool.gate", graph_dim, 1)
     linear("detect.fc1", graph_dim, config["detectHidden"])
-    linear("detect.fc2", config["detectHidden"], 2)
+    linear("detect.fc2", config["detectHidden"], 1 if config["detector"] == "sigmoid-bce" else 2)
     linear("locate.fc1", graph_dim, config["locateHidden"])
     linear("locate.fc2", config["locateHidden"], dims["N"])
     return specs
@@ -428,7 +447,7 @@ def init_params(config, dims, seed):
             v = rng.normal(0.0, math.sqrt(2.0) * math.sqrt(2.0 / (shape[0] + shape[1])), size=shape)
         elif name == "gat.attn":  # xavierNormal(fanIn = H*D, fanOut = D)
             v = rng.normal(0.0, math.sqrt(2.0) * math.sqrt(2.0 / (hd + config["gatHidden"])), size=shape)
-        else:  # torchDefaultUniform, fan_in = the weight's first dimension ([in, out] layout)
+        else:  # torchDefaultUniform, fan_in = the weight's first dimension ([in, out] layout; attn.wqkv: C)
             fan_in = shapes[name[: -len(".bias")] + ".weight"][0] if name.endswith(".bias") else shape[0]
             bound = 1.0 / math.sqrt(fan_in)
             v = rng.uniform(-bound, bound, size=shape)
@@ -438,14 +457,27 @@ def init_params(config, dims, seed):
     return out, bn
 
 
-def resolve_model(data, init_dir, seed):
+def variant_config(variant):
+    """The full config of a variant, as config.ts resolveEadroConfig({variant}) gives it."""
+    config = dict(DEFAULTS["config"])
+    if variant == "paper":
+        config.update(DEFAULTS["paperConfig"])
+    elif variant != "reference":
+        raise InputError("Unknown Eadro variant.", field="--variant", expected="reference | paper", found=str(variant))
+    return config
+
+
+def resolve_model(data, init_dir, seed, variant=None):
     """Config, dims (edges in config direction), parameters and BN state: from our checkpoint when
-    given (checked against the windows), else the reference defaults with fresh NumPy weights."""
+    given (checked against the windows; `variant`, when given, must be the checkpoint's), else the
+    variant's defaults (reference unless given) with fresh NumPy weights."""
     meta = data["meta"]
     if init_dir is not None:
         metadata, params, bn = read_checkpoint(init_dir)
         config = dict(DEFAULTS["config"])
         config.update(metadata["config"])
+        if variant is not None and config.get("variant") != variant:
+            raise InputError("The checkpoint is of another variant.", file=os.path.join(init_dir, "metadata.json"), field="config.variant", expected=variant, found=str(config.get("variant")))
         d = metadata["dims"]
         dims = {"N": int(d["N"]), "T": int(d["T"]), "K": int(d["K"]), "E": int(d["E"]), "edges": [list(d["edges"][0]), list(d["edges"][1])], "nodes": list(d.get("nodes", []))}
         meta_file = os.path.join(init_dir, "metadata.json")
@@ -461,7 +493,7 @@ def resolve_model(data, init_dir, seed):
         check_params(config, dims, params, bn, os.path.join(init_dir, "weights.json"))
         source = {"kind": "checkpoint", "dir": os.path.abspath(init_dir), "seed": metadata.get("seed")}
     else:
-        config = dict(DEFAULTS["config"])
+        config = variant_config(variant or "reference")
         dims = {"N": data["N"], "T": data["T"], "K": data["K"], "E": data["E"], "edges": model_edges(config, meta["edges"], meta.get("edge_direction")), "nodes": list(meta["nodes"])}
         params, bn = init_params(config, dims, seed)
         source = {"kind": "numpy-init", "seed": seed}
@@ -519,6 +551,15 @@ class NumpyOps:
     def rsqrt(self, x):
         return 1.0 / np.sqrt(x)
 
+    def softplus(self, x):
+        return np.logaddexp(0.0, x)
+
+    def swap_last(self, x):  # [R, T, C] -> [R, C, T]
+        return np.swapaxes(x, -1, -2)
+
+    def to_numpy(self, x):
+        return np.asarray(x)
+
     def tanh(self, x):
         return np.tanh(x)
 
@@ -550,6 +591,15 @@ class NumpyOps:
         shape[1] = size
         out = np.zeros(shape, dtype=x.dtype)
         np.add.at(out, (slice(None), idx), x)
+        return out
+
+    def segment_max(self, x, axis, idx, size):
+        """out[:, i] = max of x[:, e] over the e with idx[e] = i (axis 1); -inf where none."""
+        assert axis == 1
+        shape = list(x.shape)
+        shape[1] = size
+        out = np.full(shape, -np.inf, dtype=x.dtype)
+        np.maximum.at(out, (slice(None), idx), x)
         return out
 
     def log_softmax(self, x, axis):
@@ -592,6 +642,15 @@ class TorchOps:
     def rsqrt(self, x):
         return self.torch.rsqrt(x)
 
+    def softplus(self, x):
+        return self.F.softplus(x)
+
+    def swap_last(self, x):
+        return x.transpose(-1, -2)
+
+    def to_numpy(self, x):
+        return x.detach().double().cpu().numpy()
+
     def tanh(self, x):
         return self.torch.tanh(x)
 
@@ -621,6 +680,15 @@ class TorchOps:
         shape = list(x.shape)
         shape[axis] = size
         return self.torch.zeros(shape, dtype=x.dtype, device=x.device).index_add(axis, idx, x)
+
+    def segment_max(self, x, axis, idx, size):
+        shape = list(x.shape)
+        shape[axis] = size
+        index_shape = [1] * x.dim()
+        index_shape[axis] = -1
+        index = idx.view(index_shape).expand_as(x)
+        out = self.torch.full(shape, float("-inf"), dtype=x.dtype, device=x.device)
+        return out.scatter_reduce(axis, index, x, reduce="amax", include_self=True)
 
     def log_softmax(self, x, axis):
         return self.torch.log_softmax(x, dim=axis)
@@ -654,6 +722,14 @@ def conv_branch(ops, config, params, bn, name, x, training, stats):
         xhat = (z - bn[name]["mean"]) * ops.rsqrt(bn[name]["variance"] + eps)
     C = z.shape[1]
     y = ops.relu(xhat * params[name + ".bn.gamma"] + params[name + ".bn.beta"]).reshape(R, t_out, C)[:, :T, :]
+    if config["timeAttention"] == "softmax-qkv":
+        # paper Eq. 2, layers/time-attention.ts: softmax(Q K^T / sqrt(C)) V, then the mean over the T steps
+        qkv = y.reshape(R * T, C) @ params[name + ".attn.wqkv"]  # [R*T, 3C]
+        q = qkv[:, :C].reshape(R, T, C)
+        k_ = qkv[:, C : 2 * C].reshape(R, T, C)
+        v = qkv[:, 2 * C :].reshape(R, T, C)
+        attn = ops.softmax((q @ ops.swap_last(k_)) * (1.0 / math.sqrt(C)), 2)  # [R, T, T]
+        return ops.mean(attn @ v, 1)  # [R, C]
     w = params[name + ".attn.weight"]  # [T, C]
     score = ops.tanh(ops.sum(y * w.reshape(1, T, C), 2) + params[name + ".attn.bias"])  # [R, T], in (-1, 1)
     return ops.sum(y * score.reshape(R, T, 1), 1)  # [R, C]
@@ -679,8 +755,13 @@ def gatv2(ops, config, params, graph, nodes, B, N):
     z = src_e + ops.take(dst, dst_index, 1)
     act = ops.leaky_relu(z, config["gatNegativeSlope"])
     e = ops.sum(act * params["gat.attn"].reshape(1, 1, H, D), 3)  # [B, nE, H]
-    # the shift is a constant (zero gradient) that cancels exactly, as constantMax0 in gatv2.ts
-    ex = ops.exp(e - ops.detach(ops.max_values(e, 1, keepdims=True)))
+    # The shift is a constant (zero gradient) that cancels exactly: the maximum over the in-edges of each
+    # edge's TARGET, per window and head, as layers/gatv2.ts segmentMaxShift. A shift by the maximum over
+    # ALL edges (this port until session 8) lets a target whose scores sit far below another's underflow
+    # to a zero denominator: 0/0 = NaN. It did: every paper run and most reference runs on the GPU
+    # turned NaN after 4-38 epochs, and early stopping then kept the last finite epoch.
+    shift = ops.take(ops.segment_max(ops.detach(e), 1, dst_index, N), dst_index, 1)  # [B, nE, H]
+    ex = ops.exp(e - shift)
     den = ops.take(ops.index_add(ex, 1, dst_index, N), dst_index, 1)  # per edge, its target's sum
     alpha = ex / den
     messages = src_e * alpha.reshape(B, n_edges, H, 1)
@@ -692,7 +773,8 @@ def gatv2(ops, config, params, graph, nodes, B, N):
 
 
 def forward(ops, config, params, bn, graph, logs, metrics, traces, training):
-    """logs [B, N, E], metrics [B, N, T, K], traces [B, N, T, 1] -> detect logits [B, 2], locate logits
+    """logs [B, N, E], metrics [B, N, T, K], traces [B, N, T, 1] -> detect logits [B, 2] (softmax-ce) or
+    [B, 1] (sigmoid-bce), locate logits
     [B, N], fused H_F [B, D], and (training) the BatchNorm batch statistics per branch."""
     B, N = logs.shape[0], logs.shape[1]
     T = metrics.shape[2]
@@ -722,19 +804,36 @@ def forward(ops, config, params, bn, graph, logs, metrics, traces, training):
     return detect, locate, fused, stats
 
 
+def detect_margin(config, detect):
+    """loss.ts detectMargin: > 0 means flagged. sigmoid-bce: the logit [B, 1]; softmax-ce: l1 - l0. -> [B]"""
+    if config["detector"] == "sigmoid-bce":
+        return detect[:, 0]
+    return detect[:, 1] - detect[:, 0]
+
+
 def loss_parts(ops, config, detect, locate, labels):
-    """loss.ts, reference variant: 2-class cross-entropy (mean over the batch) and the localizer's
-    cross-entropy averaged over the ground-truth faulty windows; total = beta*detect + (1-beta)*locate."""
+    """loss.ts: the detector's loss (sigmoid-bce: BCE with logits, softplus(l) - l*y; softmax-ce: 2-class
+    cross-entropy; both means over the batch) and the localizer's cross-entropy averaged over the masked
+    windows (ground-truth: the faulty ones; predicted: the faulty ones the detector flags, a mask
+    without gradient); total = beta*detect + (1-beta)*locate."""
     labels = np.asarray(labels, dtype=np.int64)
     B = labels.shape[0]
     N = locate.shape[1]
     faulty = (labels >= 0).astype(np.float64)
-    target2 = np.stack([1.0 - faulty, faulty], axis=1)
     onehot = np.zeros((B, N))
     onehot[np.arange(B)[labels >= 0], labels[labels >= 0]] = 1.0
-    detect_loss = -ops.mean(ops.sum(ops.log_softmax(detect, 1) * ops.asarray(target2), 1), 0)
+    if config["detector"] == "sigmoid-bce":
+        logit = detect[:, 0]
+        detect_loss = ops.mean(ops.softplus(logit) - logit * ops.asarray(faulty), 0)
+    else:
+        target2 = np.stack([1.0 - faulty, faulty], axis=1)
+        detect_loss = -ops.mean(ops.sum(ops.log_softmax(detect, 1) * ops.asarray(target2), 1), 0)
     nll = -ops.sum(ops.log_softmax(locate, 1) * ops.asarray(onehot), 1)  # [B]
-    locate_loss = ops.sum(nll * ops.asarray(faulty), 0) / max(float(faulty.sum()), 1.0)
+    if config["locateMask"] == "predicted":
+        mask = faulty * (ops.to_numpy(detect_margin(config, detect)) > 0)  # tf.step: 1 where margin > 0
+    else:
+        mask = faulty
+    locate_loss = ops.sum(nll * ops.asarray(mask), 0) / max(float(mask.sum()), 1.0)
     beta = config["beta"]
     return beta * detect_loss + (1.0 - beta) * locate_loss, detect_loss, locate_loss
 
@@ -987,7 +1086,7 @@ def predict(torch, model, data_dev, ids, batch_size, with_loss=False):
             part = ids[start : start + batch_size]
             batch = data_dev.batch(part)
             detect, locate, _, _ = model.forward(batch, False)
-            probs.append(torch.sigmoid(detect[:, 1] - detect[:, 0]).double().cpu().numpy())  # = softmax(detect)[:, 1]
+            probs.append(torch.sigmoid(detect_margin(model.config, detect)).double().cpu().numpy())  # softmax-ce: = softmax(detect)[:, 1]
             culprits.append(torch.softmax(locate, dim=1).double().cpu().numpy())
             if with_loss:
                 total, _, _ = loss_parts(model.ops, model.config, detect, locate, batch["labels"])
@@ -1023,7 +1122,7 @@ def run_train(args):
     torch, device = setup_torch(args)
     data = load_windows(args.windows)
     split = read_split(args.split, data["W"])
-    config, dims, params, bn, source = resolve_model(data, args.init, args.seed)
+    config, dims, params, bn, source = resolve_model(data, args.init, args.seed, args.variant)
     config = dict(config, batchSize=args.batch_size, maxEpochs=args.epochs, patience=args.patience, learningRate=args.lr)
     model = TorchEadro(torch, device, torch.float32, config, dims, params, bn)
     data_dev = DeviceData(torch, device, torch.float32, data)
@@ -1032,6 +1131,7 @@ def run_train(args):
     train_ids = split["train"]
     sel_ids = split["selection"]
     history = []
+    diverged = None
     best = None
     best_score, best_loss, best_epoch, since = None, None, 0, 0
     for epoch in range(1, args.epochs + 1):
@@ -1047,6 +1147,12 @@ def run_train(args):
         synchronize(torch, device)
         train_seconds = time.perf_counter() - t0
         sums = (sums / len(order)).cpu().numpy()
+        if not np.all(np.isfinite(sums)):
+            # A NaN/Inf loss poisons every later epoch: stop, keep the selected epoch, and say so.
+            diverged = epoch
+            history.append({"epoch": epoch, "trainLoss": float(sums[0]), "trainDetectLoss": float(sums[1]), "trainLocateLoss": float(sums[2]), "trainSeconds": train_seconds, "diverged": True})
+            sys.stderr.write("epoch %d: training loss is not finite; stopped (selected epoch %d kept)\n" % (epoch, best_epoch))
+            break
         val_loss, sel = float("nan"), {"f1": float("nan"), "hr1": float("nan"), "hr3": float("nan")}
         if len(sel_ids):
             anomaly, culprit, val_loss = predict(torch, model, data_dev, sel_ids, args.batch_size, with_loss=True)
@@ -1075,12 +1181,14 @@ def run_train(args):
         sys.stderr.write("epoch %d: train loss %.4f, val loss %.4f, val F1 %.3f, val HR@1 %.3f, %.0f windows/s%s\n" % (epoch, log["trainLoss"], val_loss, sel["f1"], sel["hr1"], log["windowsPerSecond"] or 0, " *" if improved else ""))
         if not improved and since >= args.patience:
             break
+    if best is None:
+        raise SystemExit("training diverged in epoch 1 (loss not finite): no epoch to select")
     model.restore(best)
     test_ids = split["test"]
     anomaly, culprit, test_loss = predict(torch, model, data_dev, test_ids, args.batch_size, with_loss=True)
     metrics = test_metrics(data["labels"][test_ids], anomaly, culprit) if len(test_ids) else {}
     infer_us = time_inference(torch, device, model, data_dev, test_ids, DEFAULTS["inferenceBatch"])
-    epoch_seconds = [h["trainSeconds"] for h in history]
+    epoch_seconds = [h["trainSeconds"] for h in history if not h.get("diverged")]
     result = {
         "format": FORMAT,
         "mode": "train",
@@ -1093,16 +1201,24 @@ def run_train(args):
         "seed": args.seed,
         "epochsRun": len(history),
         "bestEpoch": best_epoch,
+        "divergedAtEpoch": diverged,
         "history": history,
         "timings": {
             "epochSecondsMean": float(np.mean(epoch_seconds)) if epoch_seconds else None,
             "epochSecondsMedian": float(np.median(epoch_seconds)) if epoch_seconds else None,
-            "trainWindowsPerSecondMedian": float(np.median([h["windowsPerSecond"] for h in history])) if history else None,
+            "trainWindowsPerSecondMedian": float(np.median([h["windowsPerSecond"] for h in history if h.get("windowsPerSecond")])) if any(h.get("windowsPerSecond") for h in history) else None,
             "inferenceMicrosecondsPerWindow": infer_us,
             "inferenceBatch": DEFAULTS["inferenceBatch"],
         },
         "testLoss": test_loss,
         "metrics": metrics,
+        # Per test window (split order), so that other metrics (PR-AUC, per-kind rates) can be computed
+        # by src/evaluation on exactly these outputs: P(anomalous) and the 5 services ranked first.
+        "predictions": {
+            "windows": [int(w) for w in test_ids],
+            "anomalyProbability": [float(p) for p in anomaly],
+            "top5": rank_descending(culprit)[:, :5].tolist() if len(test_ids) else [],
+        },
     }
     write_json_atomic(args.out, clean_numbers(result))
     print(json.dumps(clean_numbers({"bestEpoch": best_epoch, "epochs": len(history), "metrics": {k: metrics.get(k) for k in ("det.precision", "det.recall", "det.f1", "loc.e2e.hr@1", "loc.e2e.hr@3", "loc.e2e.hr@5", "loc.oracle.hr@1")}, "timings": result["timings"]}), indent=2))
@@ -1112,7 +1228,7 @@ def run_train(args):
 def run_time(args):
     torch, device = setup_torch(args)
     data = load_windows(args.windows)
-    config, dims, params, bn, source = resolve_model(data, args.init, args.seed)
+    config, dims, params, bn, source = resolve_model(data, args.init, args.seed, args.variant)
     model = TorchEadro(torch, device, torch.float32, config, dims, params, bn)
     data_dev = DeviceData(torch, device, torch.float32, data)
     optimizer = make_optimizer(torch, model)
@@ -1178,6 +1294,10 @@ def forward_checks(ops, to_numpy, config, params, bn, graph, batch, fs, rtol, at
     checks = []
     detect, locate, _, stats = forward(ops, config, params, bn, graph, batch["logs"], batch["metrics"], batch["traces"], True)
     total, dl, ll = loss_parts(ops, config, detect, locate, batch["labels"])
+    faulty = np.asarray(batch["labels"]) >= 0
+    masked = faulty & (to_numpy(detect_margin(config, detect)) > 0) if config["locateMask"] == "predicted" else faulty
+    # Informational: how many windows the localizer loss averaged over (0 would leave it untested).
+    checks.append({"name": "locate.maskedWindows", "ok": True, "found": int(masked.sum()), "expected": None, "detail": "%s mask, %d faulty in the batch" % (config["locateMask"], int(faulty.sum()))})
     for name, got, want in (("loss.total", total, fs["losses"]["total"]), ("loss.detect", dl, fs["losses"]["detect"]), ("loss.locate", ll, fs["losses"]["locate"])):
         checks.append(compare(name, to_numpy(got), want, rtol, atol))
     checks.append(compare("train.detectLogits", to_numpy(detect), fs["train"]["detectLogits"]["values"], rtol, atol))
@@ -1201,7 +1321,7 @@ def run_check(args):
     data = load_windows(args.windows)
     if args.init is None:
         raise SystemExit("check needs --init (the checkpoint prepare.ts wrote beside FIRST_STEP.json)")
-    config, dims, params, bn, source = resolve_model(data, args.init, args.seed)
+    config, dims, params, bn, source = resolve_model(data, args.init, args.seed, args.variant)
     fs, windows = read_first_step(args.batch, data, config, dims)
     model = TorchEadro(torch, device, dtype, config, dims, params, bn)
     data_dev = DeviceData(torch, device, dtype, data)
@@ -1294,6 +1414,12 @@ def hand_case_checks():
     checks = []
     for k, v in expected.items():
         checks.append({"name": "metrics." + k, "ok": got[k] is not None and abs(got[k] - v) < 1e-12, "found": got[k], "expected": v})
+    # GATv2's softmax shift must be per target: two self-looped nodes whose scores differ by 2,400 (float64
+    # underflows past ~745) keep their own features; a shift by the global maximum gives 0/0 = NaN.
+    gat_config = {"gatHeads": 1, "gatHidden": 1, "gatNegativeSlope": 0.2, "gatHeadCombine": "max", "gatActivation": "none"}
+    gat_params = {"gat.wSrc": np.ones((1, 1)), "gat.bSrc": np.zeros(1), "gat.wDst": np.ones((1, 1)), "gat.bDst": np.zeros(1), "gat.attn": np.ones((1, 1))}
+    gat_out = gatv2(NumpyOps(np.float64), gat_config, gat_params, graph_index(2, [[0, 1], [0, 1]], True), np.array([[1000.0], [-1000.0]]), 1, 2)
+    checks.append({"name": "gat.per-target-shift", "ok": bool(np.all(np.isfinite(gat_out)) and np.allclose(gat_out.reshape(-1), [1000.0, -1000.0])), "found": gat_out.reshape(-1).tolist(), "expected": [1000.0, -1000.0]})
     sel = selection_metrics(np.where(flagged, 0.9, 0.1), ranking, labels)
     checks.append({"name": "selection.f1", "ok": abs(sel["f1"] - 0.75) < 1e-12, "found": sel["f1"], "expected": 0.75})
     checks.append({"name": "selection.hr1", "ok": abs(sel["hr1"] - 0.5) < 1e-12, "found": sel["hr1"], "expected": 0.5})
@@ -1312,7 +1438,7 @@ def run_selftest(args):
         if isinstance(meta_split, dict) and "train" in meta_split:
             same = all(list(meta_split.get(k, [])) == split[k].tolist() for k in ("train", "val", "test"))
             checks.append({"name": "split.matches-meta", "ok": same, "detail": "SPLIT.json equals meta.json's split"})
-    config, dims, params, bn, source = resolve_model(data, args.init, args.seed)  # checks names, shapes, dims, graph
+    config, dims, params, bn, source = resolve_model(data, args.init, args.seed, args.variant)  # checks names, shapes, dims, graph
     shapes = param_shapes(config, dims)
     checks.append({"name": "weights", "ok": True, "detail": "%s: %d tensors, %d parameters" % (source["kind"], len(params), sum(int(np.prod(s)) for s in shapes.values()))})
     fresh, fresh_bn = init_params(config, dims, args.seed)
@@ -1373,6 +1499,7 @@ def build_parser():
         sp.add_argument("--windows", required=True, help="the .npy window directory prepare.ts --pack wrote")
         sp.add_argument("--init", required=needs_init, default=None, help="our checkpoint directory (weights.json, weights.bin, metadata.json)")
         sp.add_argument("--seed", type=int, default=0, help="seed of shuffling and of NumPy initial weights (without --init)")
+        sp.add_argument("--variant", choices=("reference", "paper"), default=None, help="without --init: the variant to build (default reference); with --init: must be the checkpoint's")
 
     def torch_flags(sp):
         sp.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")

@@ -1,21 +1,28 @@
 /**
  * Prepares the bundle that `scripts/pytorch/eadro_reference.py` runs on (issue 5: time and compare a
- * PyTorch port of our `reference` Eadro variant on IDENTICAL input):
+ * PyTorch port of our Eadro, `reference` or `paper` variant, on IDENTICAL input):
  *
  * - SPLIT.json: the protocol's train / validation / test window indices (makeSplits), plus `selection`
  *   (the windows that select the checkpoint: validation, or test only under reference-random's leak).
- * - `--pack DIR`: the windows exactly as our trainer sees them for the reference variant
- *   (prepareEadroData: KPIs and latency z-scored with training-window statistics; the official
- *   caller -> callee graph without self-loops), as a `.npy` directory (src/windows/export.ts layout),
+ * - `--pack DIR`: the windows exactly as our trainer sees them for the variant (prepareEadroData: KPIs
+ *   and latency z-scored with training-window statistics; the reference variant's official caller ->
+ *   callee graph, or the paper variant's graph mined from spans), as a `.npy` directory (src/windows/export.ts layout),
  *   optionally gzip-compressed (`--compress`: `logs.npy.gz` etc., which the Python loader reads).
- * - `--first-step OUT.json --checkpoint DIR`: a seeded reference-variant model saved as our checkpoint,
+ * - `--first-step OUT.json --checkpoint DIR`: a seeded model of the variant saved as our checkpoint,
  *   and, for the first training batch of the split (the order train.ts would use in epoch 1), the loss
- *   parts, every parameter gradient (tfjs autodiff, step.ts), the BatchNorm batch statistics and the
- *   eval-mode logits: what `eadro_reference.py check` compares the PyTorch port against.
+ *   parts, every parameter gradient (`--step autodiff`: tfjs autodiff, step.ts; `--step manual`: the
+ *   hand-written step training uses, manual/network.ts), the BatchNorm batch statistics and the
+ *   eval-mode logits: what `eadro_reference.py check` compares the PyTorch port against. With
+ *   `--warm-epochs E` the model first trains E epochs (train.ts, no validation) and the step is the first
+ *   batch of epoch E + 1: a fresh paper-variant detector flags nothing or everything, so its
+ *   predicted-mask localizer loss is only exercised on a model that has learned something. With
+ *   `--from-checkpoint DIR` the model is that checkpoint's (another backend's warm-up reused: tfjs's cpu
+ *   backend trains about 10 windows/s).
  *
- *   npx tsx scripts/pytorch/prepare.ts --data <raw-dir|windows-dir> [--stride 2] [--protocol temporal]
- *     [--seed 0] --split OUT/split.json [--pack OUT/windows] [--compress]
+ *   npx tsx scripts/pytorch/prepare.ts --data <raw-dir|windows-dir> [--variant reference|paper] [--stride 2]
+ *     [--protocol temporal] [--seed 0] --split OUT/split.json [--pack OUT/windows] [--compress]
  *     [--first-step OUT/first-step.json --checkpoint OUT/init] [--batch-size 256] [--backend wasm|cpu]
+ *     [--step autodiff|manual] [--warm-epochs 0 | --from-checkpoint DIR]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,8 +36,10 @@ import { finishManifest, startManifest } from '../../src/core/manifest.js';
 import { epochOrder } from '../../src/models/eadro/train.js';
 import { loadWindows, splitFor } from '../../src/experiments/model-cli.js';
 import { prepareEadroData } from '../../src/experiments/methods/eadro.js';
-import { createEadro, datasetDims, disposeBatch, disposeEadro, forwardEadro, makeBatch, resolveEadroConfig, saveCheckpoint } from '../../src/models/eadro/index.js';
-import { autodiffGradients } from '../../src/models/eadro/step.js';
+import { createEadro, datasetDims, disposeBatch, disposeEadro, forwardEadro, loadCheckpoint, makeBatch, resolveEadroConfig, saveCheckpoint, trainEadro, type EadroModel } from '../../src/models/eadro/index.js';
+import { sameConfig } from '../../src/models/eadro/train.js';
+import { autodiffGradients, manualGradients, supportsManualStep, type StepKind } from '../../src/models/eadro/step.js';
+import type { EadroVariant } from '../../src/models/eadro/config.js';
 import { exportNpy } from '../../src/windows/export.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 import type { ProtocolSplit } from '../../src/evaluation/protocols.js';
@@ -40,7 +49,9 @@ export const prepareDefaults = {
   seed: 0, // ours: the seed of the quick reproduction
   batchSize: 256, // paper §V-C; reference main.py batch_size (the first step's batch)
   backend: 'wasm' as 'wasm' | 'cpu', // ours: what the project's tests and benches run on here
-  variant: 'reference' as const, // issue 5: the PyTorch port is of the reference variant only
+  variant: 'reference' as EadroVariant, // issue 5's timing figures are the reference variant's
+  step: 'autodiff' as StepKind, // ours: tfjs's own gradients; `manual` checks the hand-written step training runs
+  warmEpochs: 0, // ours: check the freshly seeded model unless asked
   /** Files gzip-compressed by --compress (the big arrays; meta.json and windows.json stay plain). */
   compressed: ['logs.npy', 'metrics.npy', 'traces.npy', 'labels.npy'],
   gzipLevel: 6, // zlib default: a fair size/time trade-off
@@ -49,9 +60,13 @@ export const prepareDefaults = {
 /** FIRST_STEP.json: what the PyTorch `check` mode compares against. Arrays are flat, C-order. */
 export interface FirstStepFile {
   format: 'eadro-ts-first-step/1';
-  variant: 'reference';
+  variant: EadroVariant;
   seed: number;
   backend: string;
+  /** Which implementation computed the gradients and BatchNorm statistics (step.ts StepKind). */
+  step: StepKind;
+  /** Epochs trained before the step (0: the seeded initial weights); the checkpoint holds that model. */
+  warmEpochs: number;
   /** Window indices (into the packed windows) of the batch, in batch order. */
   windows: number[];
   labels: number[];
@@ -80,6 +95,10 @@ interface Options {
   checkpoint: string | null;
   batchSize: number;
   backend: 'wasm' | 'cpu';
+  variant: EadroVariant;
+  step: StepKind;
+  warmEpochs: number;
+  fromCheckpoint: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -97,6 +116,10 @@ function parseOptions(argv: string[]): Options {
       checkpoint: { type: 'string' },
       'batch-size': { type: 'string', default: String(prepareDefaults.batchSize) },
       backend: { type: 'string', default: prepareDefaults.backend },
+      variant: { type: 'string', default: prepareDefaults.variant },
+      step: { type: 'string', default: prepareDefaults.step },
+      'warm-epochs': { type: 'string', default: String(prepareDefaults.warmEpochs) },
+      'from-checkpoint': { type: 'string' },
     },
     strict: true,
   });
@@ -113,6 +136,15 @@ function parseOptions(argv: string[]): Options {
   if (values.backend !== 'wasm' && values.backend !== 'cpu') {
     throw new EadroError('Bad flag value.', { field: '--backend', expected: 'wasm | cpu', found: String(values.backend) });
   }
+  if (values.variant !== 'reference' && values.variant !== 'paper') {
+    throw new EadroError('Bad flag value.', { field: '--variant', expected: 'reference | paper', found: String(values.variant) });
+  }
+  if (values['from-checkpoint'] !== undefined && values['warm-epochs'] !== String(prepareDefaults.warmEpochs)) {
+    throw new EadroError('--from-checkpoint and --warm-epochs exclude each other.', { field: '--from-checkpoint/--warm-epochs', expected: 'one of them' });
+  }
+  if (values.step !== 'autodiff' && values.step !== 'manual') {
+    throw new EadroError('Bad flag value.', { field: '--step', expected: 'autodiff | manual', found: String(values.step) });
+  }
   return {
     data: values.data,
     stride: values.stride === undefined ? null : integer('stride', values.stride, 1),
@@ -125,27 +157,63 @@ function parseOptions(argv: string[]): Options {
     checkpoint: values.checkpoint ?? null,
     batchSize: integer('batch-size', values['batch-size']!, 1),
     backend: values.backend,
+    variant: values.variant,
+    step: values.step,
+    warmEpochs: integer('warm-epochs', values['warm-epochs']!, 0),
+    fromCheckpoint: values['from-checkpoint'] ?? null,
   };
 }
 
-/** The first batch train.ts would take in epoch 1 (same substream, same shuffle). */
-export function firstTrainingBatch(train: readonly number[], seed: number, batchSize: number): number[] {
-  return epochOrder(train, seed, 1).slice(0, batchSize);
+/** The first batch train.ts would take in epoch `epoch` (1-based; same substream, same shuffle). */
+export function firstTrainingBatch(train: readonly number[], seed: number, batchSize: number, epoch = 1): number[] {
+  return epochOrder(train, seed, epoch).slice(0, batchSize);
 }
 
 async function flat(t: tf.Tensor): Promise<{ shape: number[]; values: number[] }> {
   return { shape: [...t.shape], values: Array.from(await t.data()) };
 }
 
-/** Loss, gradients, BN batch statistics and logits of one batch, from a freshly seeded model. */
-export async function firstStep(data: WindowDataset, windows: number[], seed: number, checkpointDir: string, backend: string): Promise<FirstStepFile> {
-  const config = resolveEadroConfig({ variant: prepareDefaults.variant });
-  const model = createEadro(config, datasetDims(data), seed);
+/**
+ * Loss, gradients, BN batch statistics and logits of one batch, from a freshly seeded model, or from
+ * that model after `warm.epochs` epochs of train.ts on `warm.train` (no validation: the last epoch's).
+ */
+export async function firstStep(
+  data: WindowDataset,
+  windows: number[],
+  seed: number,
+  checkpointDir: string,
+  backend: string,
+  variant: EadroVariant = prepareDefaults.variant,
+  step: StepKind = prepareDefaults.step,
+  warm: { epochs: number; train: number[]; fromCheckpoint?: string | null } = { epochs: prepareDefaults.warmEpochs, train: [] },
+): Promise<FirstStepFile> {
+  const config = resolveEadroConfig({ variant });
+  let loaded: { model: EadroModel; epochs: number } | null = null;
+  if (warm.fromCheckpoint) {
+    const c = loadCheckpoint(warm.fromCheckpoint);
+    c.adam?.dispose();
+    // The warm-up trained with maxEpochs = its epoch count: the budget is not the model.
+    if (!sameConfig({ ...c.metadata.config, maxEpochs: config.maxEpochs }, config) || c.metadata.seed !== seed) {
+      disposeEadro(c.model);
+      throw new EadroError('The checkpoint holds another config or seed.', { file: path.join(warm.fromCheckpoint, 'metadata.json'), field: 'config/seed', expected: `the ${variant} variant's defaults, seed ${seed}` });
+    }
+    loaded = { model: c.model, epochs: c.metadata.epoch };
+  }
+  if (step === 'manual' && !supportsManualStep(config)) {
+    throw new EadroError('The hand-written step does not cover this configuration.', { field: '--step', expected: 'autodiff' });
+  }
+  const model =
+    loaded !== null
+      ? loaded.model
+      : warm.epochs === 0
+      ? createEadro(config, datasetDims(data), seed)
+      : (await trainEadro(data, { train: warm.train, val: [], test: [] }, { ...config, maxEpochs: warm.epochs }, { seed, step })).model;
   try {
-    await saveCheckpoint(model, checkpointDir, { epoch: 0, metrics: {} });
+    const warmEpochs = loaded?.epochs ?? warm.epochs;
+    await saveCheckpoint(model, checkpointDir, { epoch: warmEpochs, metrics: {} }); // epoch: the epochs trained before the step
     const batch = makeBatch(data, windows, model.config);
     try {
-      const result = autodiffGradients(model, batch);
+      const result = step === 'manual' ? manualGradients(model, batch) : autodiffGradients(model, batch);
       const grads: FirstStepFile['grads'] = {};
       for (const [name, g] of result.grads) grads[name] = await flat(g);
       const bnBatch: FirstStepFile['bnBatch'] = {};
@@ -165,9 +233,11 @@ export async function firstStep(data: WindowDataset, windows: number[], seed: nu
       const trainOut = await outputs(true);
       return {
         format: 'eadro-ts-first-step/1',
-        variant: prepareDefaults.variant,
+        variant,
         seed,
         backend,
+        step,
+        warmEpochs,
         windows,
         labels: Array.from(batch.labels),
         losses: result.losses,
@@ -183,6 +253,15 @@ export async function firstStep(data: WindowDataset, windows: number[], seed: nu
   } finally {
     disposeEadro(model);
   }
+}
+
+/** The epochs a checkpoint's model was trained (its metadata `epoch`; prepare.ts writes the warm-up's). */
+function checkpointEpoch(dir: string): number {
+  const file = path.join(dir, 'metadata.json');
+  if (!fs.existsSync(file)) throw new EadroError('Checkpoint file is missing.', { file, field: '--from-checkpoint', expected: 'a checkpoint directory prepare.ts or train.ts wrote' });
+  const epoch = (JSON.parse(fs.readFileSync(file, 'utf8')) as { epoch?: unknown }).epoch;
+  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) throw new EadroError('Checkpoint metadata has no epoch count.', { file, field: 'epoch', expected: 'an integer >= 0', found: String(epoch) });
+  return epoch;
 }
 
 /** Write the prepared windows as a `.npy` directory; with `compress`, the big arrays as `.npy.gz`. */
@@ -233,10 +312,10 @@ export async function main(argv: string[]): Promise<void> {
   const loaded = await loadWindows(opts.data, windowConfig);
   const ds = loaded.dataset;
   const split = splitFor(ds, opts.protocol, opts.seed);
-  const { data, normStats, trainSplit } = prepareEadroData(ds, split, prepareDefaults.variant);
+  const { data, normStats, trainSplit } = prepareEadroData(ds, split, opts.variant);
   const splitJson = splitFile(split, trainSplit.val, ds.W, opts.seed);
   writeJsonAtomic(opts.split, splitJson);
-  const config = resolveEadroConfig({ variant: prepareDefaults.variant });
+  const config = resolveEadroConfig({ variant: opts.variant });
   const provenance = {
     source: loaded.path,
     sourceKind: loaded.kind,
@@ -244,8 +323,8 @@ export async function main(argv: string[]): Promise<void> {
     windowConfig: loaded.kind === 'raw' ? windowConfig : null,
     windowConfigHash: loaded.windowConfigHash,
     preparedFor: 'scripts/pytorch/eadro_reference.py',
-    variant: prepareDefaults.variant,
-    graph: 'reference (methods/eadro.ts prepareEadroData)',
+    variant: opts.variant,
+    graph: `${opts.variant === 'reference' ? 'reference (the official edge list)' : 'mined from spans'} (methods/eadro.ts prepareEadroData)`,
     normalization: normStats === null ? 'as built' : `train-fitted on ${normStats.fittedOn} training windows`,
     protocol: split.protocol,
     seed: opts.seed,
@@ -270,8 +349,9 @@ export async function main(argv: string[]): Promise<void> {
   if (opts.firstStep !== null && opts.checkpoint !== null) {
     backend = await initBackend(opts.backend);
     if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
-    const windows = firstTrainingBatch(split.train, opts.seed, opts.batchSize);
-    const result = await firstStep(data, windows, opts.seed, opts.checkpoint, backend.name);
+    const trained = opts.fromCheckpoint === null ? opts.warmEpochs : checkpointEpoch(opts.fromCheckpoint);
+    const windows = firstTrainingBatch(split.train, opts.seed, opts.batchSize, trained + 1);
+    const result = await firstStep(data, windows, opts.seed, opts.checkpoint, backend.name, opts.variant, opts.step, { epochs: opts.warmEpochs, train: split.train, fromCheckpoint: opts.fromCheckpoint });
     writeJsonAtomic(opts.firstStep, result);
     summary['firstStep'] = { file: path.resolve(opts.firstStep), checkpoint: path.resolve(opts.checkpoint), batch: windows.length, losses: result.losses };
   }

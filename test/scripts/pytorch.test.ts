@@ -152,6 +152,67 @@ describe('scripts/pytorch (prepare.ts + eadro_reference.py selftest)', function 
     assert.deepEqual(result.parameterShapes['kpi.conv.weight'], [6, 64]); // kernel 2 x K 3 rows, 64 filters
   });
 
+  it('paper variant: after warm-up epochs, the NumPy forward reproduces the hand-written step\'s losses, with the predicted-mask localizer exercised', function () {
+    this.timeout(60_000);
+    const fsFile = path.join(dir, 'first-step-paper.json');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', PREPARE, '--data', path.join(dir, 'windows'), '--variant', 'paper', '--seed', '0', '--split', path.join(dir, 'split-paper.json'), '--pack', path.join(dir, 'pack-paper'),
+        '--first-step', fsFile, '--checkpoint', path.join(dir, 'init-paper'), '--batch-size', '16', '--backend', 'cpu', '--step', 'manual', '--warm-epochs', '6'],
+      { encoding: 'utf8', env: { ...process.env, EADRO_QUIET: '1' } },
+    );
+    assert.equal(r.status, 0, `prepare.ts failed: ${r.stderr}`);
+    const first = JSON.parse(fs.readFileSync(fsFile, 'utf8')) as { variant: string; step: string; warmEpochs: number; windows: number[]; losses: { total: number; detect: number; locate: number } };
+    assert.equal(first.variant, 'paper');
+    assert.equal(first.step, 'manual');
+    assert.equal(first.warmEpochs, 6);
+    const train = (JSON.parse(fs.readFileSync(path.join(dir, 'split-paper.json'), 'utf8')) as { train: number[] }).train;
+    assert.deepEqual(first.windows, firstTrainingBatch(train, 0, 16, 7)); // the first batch of epoch 7
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'pack-paper', 'meta.json'), 'utf8')) as { provenance: { variant: string } };
+    assert.equal(meta.provenance.variant, 'paper');
+
+    const out = path.join(dir, 'selftest-paper.json');
+    const t = python(PORT, 'selftest', '--windows', path.join(dir, 'pack-paper'), '--init', path.join(dir, 'init-paper'), '--batch', fsFile, '--out', out);
+    assert.equal(t.status, 0, `selftest failed:\n${t.stdout.slice(-3000)}\n${t.stderr}`);
+    const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { ok: boolean; checks: Check[]; config: { variant: string; timeAttention: string }; parameterShapes: Record<string, number[]> };
+    assert.equal(result.ok, true);
+    assert.equal(result.config.timeAttention, 'softmax-qkv');
+    assert.deepEqual(result.parameterShapes['kpi.attn.wqkv'], [64, 192]); // W_q | W_k | W_v
+    assert.deepEqual(result.parameterShapes['detect.fc2.weight'], [64, 1]); // one sigmoid unit
+    assert.deepEqual(result.parameterShapes['kpi.conv.weight'], [9, 64]); // kernel 3 x K 3
+    const byName = new Map(result.checks.map((c) => [c.name, c]));
+    const masked = byName.get('numpy-forward.locate.maskedWindows');
+    assert.ok(masked !== undefined && masked.found !== undefined && masked.found > 0, 'some flagged faulty windows feed the localizer loss');
+    assert.ok(first.losses.locate > 0);
+    for (const name of ['numpy-forward.loss.total', 'numpy-forward.loss.detect', 'numpy-forward.loss.locate', 'numpy-forward.bn.kpi.variance', 'numpy-forward.train.detectLogits', 'numpy-forward.eval.detectLogits', 'numpy-forward.eval.locateLogits']) {
+      const c = byName.get(name);
+      assert.ok(c !== undefined, `check ${name} present`);
+      assert.equal(c.ok, true, name);
+      assert.ok(c.maxRel !== undefined && c.maxRel !== null && c.maxRel < 1e-4, `${name} maxRel ${c.maxRel}`);
+    }
+
+    // The same warmed model through tfjs autodiff (--from-checkpoint): same batch, same losses.
+    const autodiffFile = path.join(dir, 'first-step-paper-autodiff.json');
+    const ad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', PREPARE, '--data', path.join(dir, 'windows'), '--variant', 'paper', '--seed', '0', '--split', path.join(dir, 'split-paper.json'),
+        '--first-step', autodiffFile, '--checkpoint', path.join(dir, 'init-paper-autodiff'), '--batch-size', '16', '--backend', 'cpu', '--step', 'autodiff', '--from-checkpoint', path.join(dir, 'init-paper')],
+      { encoding: 'utf8', env: { ...process.env, EADRO_QUIET: '1' } },
+    );
+    assert.equal(ad.status, 0, `prepare.ts --from-checkpoint failed: ${ad.stderr}`);
+    const viaAutodiff = JSON.parse(fs.readFileSync(autodiffFile, 'utf8')) as { step: string; warmEpochs: number; windows: number[]; losses: { total: number; detect: number; locate: number } };
+    assert.equal(viaAutodiff.step, 'autodiff');
+    assert.equal(viaAutodiff.warmEpochs, 6);
+    assert.deepEqual(viaAutodiff.windows, first.windows);
+    for (const k of ['total', 'detect', 'locate'] as const) assert.ok(Math.abs(viaAutodiff.losses[k] - first.losses[k]) < 1e-5, `loss ${k}`);
+
+    // Asking for the other variant than the checkpoint holds is an input error naming the field.
+    const wrong = python(PORT, 'selftest', '--windows', path.join(dir, 'pack-paper'), '--init', path.join(dir, 'init-paper'), '--variant', 'reference');
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /another variant/);
+    assert.match(wrong.stderr, /config\.variant/);
+  });
+
   it('input problems name the file and the field', () => {
     const broken = path.join(dir, 'init-broken');
     fs.cpSync(path.join(dir, 'init'), broken, { recursive: true });

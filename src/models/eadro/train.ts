@@ -102,7 +102,7 @@ interface TrainerState {
   stopped: boolean;
 }
 
-function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
+export function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
   // Checkpoints written before a config field existed hold no value for it: compare with defaults filled.
   return JSON.stringify(resolveEadroConfig(a)) === JSON.stringify(resolveEadroConfig(b));
 }
