@@ -11,3 +11,12 @@ export function median(values: readonly number[]): number {
 export function finiteOrNull(x: number | undefined): number | null {
   return x !== undefined && Number.isFinite(x) ? x : null;
 }
+
+/** Mean and sample standard deviation (n − 1) of the finite values; null where too few (0 for the mean, < 2 for the sd). */
+export function meanAndSampleStd(values: readonly (number | null | undefined)[]): { mean: number | null; std: number | null; n: number } {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (v.length === 0) return { mean: null, std: null, n: 0 };
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = v.length < 2 ? null : Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+  return { mean, std, n: v.length };
+}

@@ -10,6 +10,7 @@ import { clusterBootstrapCI, bootstrapDefaults, pairedClusterBootstrapCI, type B
 import { confusionCounts, detectionFromCounts, localizationMetrics, metricsDefaults, type ConfusionCounts, type MetricRecord } from '../evaluation/metrics.js';
 import { allAnomalousLevels, chanceLocalizationLevels } from '../evaluation/trivial.js';
 import { countAcHits, episodeMetricsDefaults } from '../evaluation/episode-metrics.js';
+import { meanAndSampleStd } from '../core/stats.js';
 import type { RunSpec } from './config.js';
 import type { CoverageRow } from '../evaluation/protocols.js';
 import type { StoredPredictions, StoredRun } from './store.js';
@@ -66,14 +67,6 @@ export interface AggregateOptions {
   resamples?: number;
   confidence?: number;
   seed?: number;
-}
-
-function summarize(values: (number | null)[]): SeedSummary {
-  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
-  if (v.length === 0) return { mean: null, std: null, n: 0 };
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length < 2 ? null : Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
-  return { mean, std, n: v.length };
 }
 
 /** Sufficient statistics of one episode: confusion counts, faulty windows, summed hits and gains. */
@@ -214,7 +207,7 @@ export function aggregateRuns(runs: readonly StoredRun[], opts: AggregateOptions
     const g = (groups.get(hash) as StoredRun[]).slice().sort((a, b) => a.metrics.seed - b.metrics.seed);
     const names = [...new Set(g.flatMap((r) => Object.keys(r.metrics.metrics)))].sort();
     const metrics: Record<string, SeedSummary> = {};
-    for (const name of names) metrics[name] = summarize(g.map((r) => r.metrics.metrics[name] ?? null));
+    for (const name of names) metrics[name] = meanAndSampleStd(g.map((r) => r.metrics.metrics[name] ?? null));
     const stats = [...episodeStats(g.map((r) => r.predictions)).values()];
     const ci: Record<string, BootstrapCI> = {};
     const clusterIds = stats.map((_, i) => i);
@@ -228,7 +221,7 @@ export function aggregateRuns(runs: readonly StoredRun[], opts: AggregateOptions
     }
     const trivialPerSeed = g.map((r) => trivialLevels(r.predictions));
     const trivial: Record<string, number | null> = {};
-    for (const k of Object.keys(trivialPerSeed[0] ?? {})) trivial[k] = summarize(trivialPerSeed.map((t) => t[k] ?? null)).mean;
+    for (const k of Object.keys(trivialPerSeed[0] ?? {})) trivial[k] = meanAndSampleStd(trivialPerSeed.map((t) => t[k] ?? null)).mean;
     out.push({
       configHash: hash,
       spec: (g[0] as StoredRun).metrics.spec,
