@@ -127,6 +127,8 @@ export interface ModelCliMetadata {
   threshold: number;
   bestEpoch: number;
   epochsRun: number;
+  /** The epoch whose training loss was not finite (training stopped there), or null (models/eadro/train.ts). */
+  divergedAtEpoch?: number | null;
   /** The node names the model was trained with (order = node index). */
   nodes: string[];
 }
@@ -167,6 +169,8 @@ export interface TrainCliResult {
   split: ProtocolSplit;
   history: EpochLog[];
   bestEpoch: number;
+  /** TrainResult.divergedAtEpoch. */
+  divergedAtEpoch: number | null;
   config: EadroConfig;
   modelDir: string;
   fastWasmKernels: boolean;
@@ -217,11 +221,12 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
     threshold: modelCliDefaults.threshold,
     bestEpoch: trained.bestEpoch,
     epochsRun: trained.history.length,
+    divergedAtEpoch: trained.divergedAtEpoch,
     nodes: ds.nodes,
   };
   writeJsonAtomic(path.join(modelDir, 'model-cli.json'), meta);
   writeJsonAtomic(path.join(opts.out, 'history.json'), trained.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'number' ? finiteOrNull(v) : v]))));
-  return { split, history: trained.history, bestEpoch: trained.bestEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, epochsThisCall };
+  return { split, history: trained.history, bestEpoch: trained.bestEpoch, divergedAtEpoch: trained.divergedAtEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, epochsThisCall };
 }
 
 /**

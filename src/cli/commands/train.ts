@@ -134,6 +134,7 @@ export const command: CommandModule<object, TrainArgs> = {
       `${s.modelSelection === 'test' ? ' (checkpoint selected on the TEST part, as the official code does)' : ''}`);
     console.log(`epochs: ${result.history.length} run (${result.epochsThisCall} in this call), selected epoch ${result.bestEpoch}: ` +
       `train loss ${fmt(best?.trainLoss)}, val loss ${fmt(best?.valLoss)}, val F1 ${fmt(best?.valF1, 3)}, val HR@1 ${fmt(best?.valHR1, 3)}`);
+    if (result.divergedAtEpoch !== null) console.log(`warning: the training loss was not finite in epoch ${result.divergedAtEpoch}: training stopped there; epoch ${result.bestEpoch} is the selected one`);
     if (s.val.length === 0 && s.modelSelection !== 'test') console.log('note: no validation windows: the last epoch is the selected one (no early stopping)');
     const last = result.history[result.history.length - 1];
     if (last !== undefined) console.log(`speed: ${last.windowsPerSecond.toFixed(0)} training windows/s (last epoch)`);

@@ -131,6 +131,7 @@ export const eadroMethod: Method = {
         selectedValF1: finiteOrNull(selected?.valF1),
         selectedValHR1: finiteOrNull(selected?.valHR1),
         forgottenLastEpoch: last?.forgotten ?? 0,
+        divergedAtEpoch: trained.divergedAtEpoch, // null unless the training loss stopped being finite
       },
     };
   },

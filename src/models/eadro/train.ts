@@ -66,6 +66,8 @@ export interface EpochLog {
   threads: number;
   /** Windows labelled faulty that sat this epoch out (config.labelNoiseForget; 0 when off). */
   forgotten: number;
+  /** The epoch's training loss was not finite: training stopped here (see TrainResult.divergedAtEpoch). */
+  diverged?: boolean;
 }
 
 export interface TrainOptions {
@@ -90,6 +92,13 @@ export interface TrainResult {
   step: StepKind;
   /** Training threads (parallel/trainer.ts). */
   threads: number;
+  /**
+   * The epoch whose mean training loss was not finite, or null. Training stops there and keeps the
+   * selected epoch before it: a NaN model scores NaN metrics that count as 0 in the selection score, so
+   * without the stop patience would run out on a dead model and the result would look like an
+   * ordinary early stop (what the PyTorch port's runs did until its GATv2 fix, scripts/pytorch/README.md).
+   */
+  divergedAtEpoch: number | null;
 }
 
 interface TrainerState {
@@ -98,6 +107,8 @@ interface TrainerState {
   bestValLoss: number | null;
   /** Best validation selection score (config.selectBy 'f1-hr1'), null before the first epoch. */
   bestScore?: number | null;
+  /** Set when an epoch's training loss was not finite (TrainResult.divergedAtEpoch). */
+  divergedAtEpoch?: number | null;
   sinceImprovement: number;
   stopped: boolean;
 }
@@ -231,6 +242,33 @@ export async function trainEadro(
       // Steps small-loss selection left out: counted, so that the bar's total (full epochs) holds.
       if (epochSteps < stepsPerEpoch) progress.tick(stepsPerEpoch - epochSteps, `epoch ${epoch}: ${epochTrain.forgotten} windows left out`);
       const n = order.length;
+      if (!Number.isFinite(sum.total / n)) {
+        const log: EpochLog = {
+          epoch,
+          trainLoss: sum.total / n,
+          trainDetectLoss: sum.detect / n,
+          trainLocateLoss: sum.locate / n,
+          valLoss: Number.NaN,
+          valF1: Number.NaN,
+          valHR1: Number.NaN,
+          valHR3: Number.NaN,
+          trainSeconds,
+          windowsPerSecond: n / trainSeconds,
+          improved: false,
+          step,
+          threads,
+          forgotten: epochTrain.forgotten,
+          diverged: true,
+        };
+        state.history.push(log);
+        state.divergedAtEpoch = epoch;
+        state.stopped = true;
+        // Always said, quiet or not: the run's numbers come from an earlier epoch than its budget suggests.
+        process.stderr.write(`eadro: epoch ${epoch}: training loss is not finite (${log.trainLoss}); training stopped${state.bestEpoch > 0 ? `, epoch ${state.bestEpoch} kept` : ''}\n`);
+        if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics: {}, adam, trainerState: state });
+        opts.onEpoch?.(log);
+        break;
+      }
       let valLoss = Number.NaN;
       let sel = { f1: Number.NaN, hr1: Number.NaN, hr3: Number.NaN };
       if (split.val.length > 0) {
@@ -295,6 +333,13 @@ export async function trainEadro(
   progress.stop();
   await parallel?.close();
   adam.dispose();
+  if (state.bestEpoch === 0 && state.divergedAtEpoch !== undefined && state.divergedAtEpoch !== null) {
+    disposeEadro(model);
+    throw new EadroError('Training diverged in its first epoch: the training loss is not finite and no epoch can be selected.', {
+      field: 'learningRate',
+      hint: 'check the input windows for NaN/Inf values, or lower the learning rate',
+    });
+  }
   if (best !== null) {
     for (const [k, v] of model.params) v.assign(best.get(`param/${k}`)!);
     for (const [k, s] of model.bnState) {
@@ -303,7 +348,7 @@ export async function trainEadro(
     }
     for (const [k, t] of best) if (k.startsWith('param/')) t.dispose();
   }
-  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, threads };
+  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, threads, divergedAtEpoch: state.divergedAtEpoch ?? null };
 }
 
 function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {

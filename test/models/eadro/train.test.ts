@@ -54,6 +54,27 @@ describe('models/eadro/train', function () {
     disposeEadro(model);
   });
 
+  it('stops at the first epoch whose training loss is not finite, keeps the epoch before it and says so', async () => {
+    const ds = tinyDataset({ W: 40 });
+    const split = orderedSplit(40, 0.6, 0.2);
+    // One step per epoch (24 training windows, batch 24) at a learning rate of 1e30: epoch 1's loss is
+    // taken before its update, so it is finite; every weight after it is not.
+    const { model, history, bestEpoch, divergedAtEpoch } = await trainEadro(ds, split, { variant: 'paper', ...small, batchSize: 24, maxEpochs: 6, learningRate: 1e30 }, { seed: 3 });
+    assert.equal(divergedAtEpoch, 2);
+    assert.equal(history.length, 2, 'no epoch after the diverged one');
+    assert.equal(history[1]!.diverged, true);
+    assert.ok(!Number.isFinite(history[1]!.trainLoss));
+    assert.equal(bestEpoch, 1);
+    const p = predict(model, ds, split.test);
+    assert.ok(Array.from(p.anomalyProb).every(Number.isFinite), 'the kept model is the finite epoch-1 one');
+    disposeEadro(model);
+    // Diverged within the first epoch (3 steps of 8): nothing to select, an error that says why.
+    await assert.rejects(
+      trainEadro(ds, split, { variant: 'paper', ...small, batchSize: 8, maxEpochs: 6, learningRate: 1e30 }, { seed: 3 }),
+      (err: EadroError) => err instanceof EadroError && /diverged in its first epoch/.test(err.message),
+    );
+  });
+
   it("selectBy 'loss' picks the epoch with the lowest validation loss", async () => {
     const ds = tinyDataset({ W: 40 });
     const split = orderedSplit(40, 0.6, 0.2);
