@@ -188,6 +188,9 @@ export async function firstStep(
   warm: { epochs: number; train: number[]; fromCheckpoint?: string | null } = { epochs: prepareDefaults.warmEpochs, train: [] },
 ): Promise<FirstStepFile> {
   const config = resolveEadroConfig({ variant });
+  if (step === 'manual' && !supportsManualStep(config)) {
+    throw new EadroError('The hand-written step does not cover this configuration.', { field: '--step', expected: 'autodiff' });
+  }
   let loaded: { model: EadroModel; epochs: number } | null = null;
   if (warm.fromCheckpoint) {
     const c = loadCheckpoint(warm.fromCheckpoint);
@@ -198,9 +201,6 @@ export async function firstStep(
       throw new EadroError('The checkpoint holds another config or seed.', { file: path.join(warm.fromCheckpoint, 'metadata.json'), field: 'config/seed', expected: `the ${variant} variant's defaults, seed ${seed}` });
     }
     loaded = { model: c.model, epochs: c.metadata.epoch };
-  }
-  if (step === 'manual' && !supportsManualStep(config)) {
-    throw new EadroError('The hand-written step does not cover this configuration.', { field: '--step', expected: 'autodiff' });
   }
   const model =
     loaded !== null
