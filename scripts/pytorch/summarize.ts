@@ -5,7 +5,11 @@
  * scores our tfjs runs, next to the trivial levels of the same test windows. Runs are grouped by
  * variant and training budget; each group gives mean ± sd over its seeds.
  *
- *   npx tsx scripts/pytorch/summarize.ts --data <raw-dir> [--stride 2] [--out FILE.json] RESULT.json...
+ *   npx tsx scripts/pytorch/summarize.ts --data <raw-dir> [--stride 2] [--store GRID-OUT]... [--out FILE.json] RESULT.json...
+ *
+ * `--store` adds OUR Eadro runs of a grid results folder (`eadro grid ... --out GRID-OUT`) made from the
+ * same telemetry (their manifest's dataset checksum), scored by the same code from their stored
+ * predictions, in groups of their own ("tfjs ..."), so both implementations read side by side.
  *
  * `--data` (and `--stride`) must name the telemetry the results were trained on: the windows are
  * rebuilt through the cache and their checksum, count and labels are checked against each result.
@@ -22,6 +26,8 @@ import { allAnomalousLevels, randomHitRate } from '../../src/evaluation/trivial.
 import { detectabilityCeiling, flaggedByEvidence, windowEvidence } from '../../src/evaluation/detectability.js';
 import { testbedFaults } from '../../src/experiments/datasets.js';
 import { loadWindows } from '../../src/experiments/model-cli.js';
+import { listFinishedRuns, storedDatasetChecksum, type StoredRun } from '../../src/experiments/store.js';
+import { resolveEadroConfig, type EadroConfig } from '../../src/models/eadro/config.js';
 
 export const summarizeDefaults = {
   threshold: 0.5, // methods/eadro.ts: flagged when P(anomalous) >= 0.5 (as the port's own test metrics)
@@ -39,7 +45,7 @@ interface PortResult {
   device?: string;
   environment?: { torch?: string; gpu?: string | null; argv?: string[] };
   dataset: { W: number; N: number; provenance?: { sourceChecksum?: string | null; variant?: string } | null };
-  model: { config: { variant: string; batchSize: number; maxEpochs: number; patience: number; learningRate: number } };
+  model: { config: { variant: EadroConfig['variant']; batchSize: number; maxEpochs: number; patience: number; learningRate: number } };
   predictions?: { windows: number[]; anomalyProbability: number[]; top5: number[][] };
 }
 
@@ -79,20 +85,26 @@ function readResult(file: string): PortResult {
   return r;
 }
 
-export function groupKey(r: PortResult): string {
-  const c = r.model.config;
-  return `${c.variant} batch ${c.batchSize}, ${c.maxEpochs} epochs, patience ${c.patience}`;
+/** Group label: implementation, variant and training budget. */
+export function groupKey(impl: 'PyTorch port' | 'tfjs', c: Pick<EadroConfig, 'variant' | 'batchSize' | 'maxEpochs' | 'patience'>, extra = ''): string {
+  return `${impl} ${c.variant}${extra} batch ${c.batchSize}, ${c.maxEpochs} epochs, patience ${c.patience}`;
+}
+
+/** Our Eadro runs in a grid store made from the data with `checksum` (other datasets and methods skipped). */
+function storeRuns(store: string, checksum: string | null): StoredRun[] {
+  if (!fs.existsSync(path.join(store, 'runs'))) throw new EadroError('Not a grid results folder.', { file: store, field: '--store', expected: 'a folder with runs/ (eadro grid --out)' });
+  return listFinishedRuns(store).filter((r) => r.metrics.spec.method.name === 'eadro' && checksum !== null && storedDatasetChecksum(r.dir) === checksum);
 }
 
 export async function main(argv: string[], print: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { data: { type: 'string' }, stride: { type: 'string' }, out: { type: 'string' } },
+    options: { data: { type: 'string' }, stride: { type: 'string' }, out: { type: 'string' }, store: { type: 'string', multiple: true } },
     allowPositionals: true,
     strict: true,
   });
   if (values.data === undefined) throw new EadroError('Missing flag.', { field: '--data', expected: 'the raw telemetry folder the results were trained on' });
-  if (positionals.length === 0) throw new EadroError('No result files given.', { field: 'RESULT.json...', expected: 'one or more eadro_reference.py train results' });
+  if (positionals.length === 0 && values.store === undefined) throw new EadroError('No result files given.', { field: 'RESULT.json... / --store', expected: 'eadro_reference.py train results, or a grid results folder' });
   const stride = values.stride === undefined ? null : Number(values.stride);
   if (stride !== null && !(Number.isInteger(stride) && stride >= 1)) throw new EadroError('Bad flag value.', { field: '--stride', expected: 'an integer >= 1', found: values.stride });
   const loaded = await loadWindows(values.data, stride === null ? {} : { stride });
@@ -103,6 +115,26 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
 
   const groups = new Map<string, RunScore[]>();
   let testWindows: number[] | null = null;
+  const add = (key: string, file: string, windows: number[], score: Omit<RunScore, 'metrics' | 'flagged' | 'file'>, anomalyScore: number[], predictedAnomalous: boolean[], ranking: number[][]): void => {
+    if (testWindows === null) testWindows = windows;
+    else if (testWindows.join() !== windows.join()) throw new EadroError('Results differ in their test windows.', { file, field: 'predictions.windows', expected: 'the same split for every result' });
+    const labels = windows.map((w) => ds.labels[w]!);
+    const metrics = computeMetrics({ labels, anomalyScore, predictedAnomalous, ranking });
+    const flagged = evidence === null ? null : flaggedByEvidence(evidence, windows, predictedAnomalous);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push({ file, ...score, metrics, flagged });
+  };
+  for (const store of values.store ?? []) {
+    for (const run of storeRuns(store, checksum)) {
+      const method = run.metrics.spec.method;
+      const config = resolveEadroConfig({ ...(method.params as Partial<EadroConfig> | undefined), variant: (method.variant ?? 'paper') as EadroConfig['variant'] });
+      const info = (run.metrics.info[0] ?? {}) as { bestEpoch?: number; epochsRun?: number; divergedAtEpoch?: number | null; step?: string };
+      const extra = [config.without.length > 0 ? ` without ${config.without.join(',')}` : '', config.labelNoiseForget > 0 ? ` labelNoiseForget=${config.labelNoiseForget}` : ''].join('');
+      const p = run.predictions;
+      if (p.anomalyScore === null || p.ranking === null) continue;
+      add(groupKey('tfjs', config, extra), path.relative(store, run.dir), p.windows, { seed: run.metrics.seed, bestEpoch: info.bestEpoch ?? 0, epochsRun: info.epochsRun ?? 0, divergedAtEpoch: info.divergedAtEpoch ?? null, ranOn: `${run.metrics.spec.protocol.name}, ${info.step ?? '?'} step` }, p.anomalyScore, p.predictedAnomalous, p.ranking);
+    }
+  }
   for (const file of positionals) {
     const r = readResult(file);
     const source = r.dataset.provenance?.sourceChecksum ?? null;
@@ -110,17 +142,10 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
       throw new EadroError('The result was trained on other windows than --data gives.', { file, field: 'dataset.W / dataset.provenance.sourceChecksum', expected: `${ds.W} windows of ${checksum}`, found: `${r.dataset.W} windows of ${source}` });
     }
     const p = r.predictions!;
-    if (testWindows === null) testWindows = p.windows;
-    else if (testWindows.join() !== p.windows.join()) throw new EadroError('Results differ in their test windows.', { file, field: 'predictions.windows', expected: 'the same split for every result' });
-    const labels = p.windows.map((w) => ds.labels[w]!);
-    const predictedAnomalous = p.anomalyProbability.map((x) => x >= summarizeDefaults.threshold);
-    const metrics = computeMetrics({ labels, anomalyScore: p.anomalyProbability, predictedAnomalous, ranking: p.top5 });
-    const flagged = evidence === null ? null : flaggedByEvidence(evidence, p.windows, predictedAnomalous);
-    const key = groupKey(r);
-    if (!groups.has(key)) groups.set(key, []);
     const ranOn = [r.device ?? '?', r.environment?.gpu ?? null, r.environment?.torch === undefined ? null : `torch ${r.environment.torch}`].filter((x) => x !== null).join(', ');
-    groups.get(key)!.push({ file: path.basename(file), seed: r.seed, bestEpoch: r.bestEpoch, epochsRun: r.epochsRun, divergedAtEpoch: r.divergedAtEpoch ?? null, ranOn, metrics, flagged });
+    add(groupKey('PyTorch port', r.model.config), path.basename(file), p.windows, { seed: r.seed, bestEpoch: r.bestEpoch, epochsRun: r.epochsRun, divergedAtEpoch: r.divergedAtEpoch ?? null, ranOn }, p.anomalyProbability, p.anomalyProbability.map((x) => x >= summarizeDefaults.threshold), p.top5);
   }
+  if (groups.size === 0) throw new EadroError('No run to summarise.', { field: 'RESULT.json... / --store', expected: 'port results, or grid runs of Eadro on the same data' });
 
   const summaries: GroupSummary[] = [];
   for (const [group, runs] of groups) {

@@ -11,6 +11,7 @@ import { exportNpy } from '../../src/windows/export.js';
 import { computeMetrics } from '../../src/evaluation/metrics.js';
 import { createRng } from '../../src/core/rng.js';
 import { EadroError } from '../../src/core/errors.js';
+import { loadWindows } from '../../src/experiments/model-cli.js';
 import { main as summarize, type GroupSummary } from '../../scripts/pytorch/summarize.js';
 
 describe('scripts/pytorch/summarize.ts', () => {
@@ -56,7 +57,7 @@ describe('scripts/pytorch/summarize.ts', () => {
     const out = path.join(dir, 'summary.json');
     await summarize(['--data', path.join(dir, 'windows'), '--out', out, ...[0, 1, 2].map((s) => path.join(dir, `train-${s}.json`))], () => {});
     const summary = JSON.parse(fs.readFileSync(out, 'utf8')) as { groups: GroupSummary[]; trivial: { testWindows: number; prevalence: number; allAnomalousF1: number; randomHR1: number } };
-    assert.deepEqual(summary.groups.map((g) => [g.group, g.runs.length]), [['paper batch 32, 20 epochs, patience 8', 2], ['paper batch 256, 20 epochs, patience 8', 1]]);
+    assert.deepEqual(summary.groups.map((g) => [g.group, g.runs.length]), [['PyTorch port paper batch 32, 20 epochs, patience 8', 2], ['PyTorch port paper batch 256, 20 epochs, patience 8', 1]]);
     const labels = test.map((w) => ds.labels[w]!);
     const expected = [0, 1].map((seed) => {
       const r = portResult(seed, 32) as { predictions: { anomalyProbability: number[]; top5: number[][] } };
@@ -78,6 +79,38 @@ describe('scripts/pytorch/summarize.ts', () => {
     assert.ok(Math.abs(summary.trivial.prevalence - prevalence) < 1e-12);
     assert.ok(Math.abs(summary.trivial.allAnomalousF1 - (2 * prevalence) / (1 + prevalence)) < 1e-12);
     assert.ok(Math.abs(summary.trivial.randomHR1 - 1 / 5) < 1e-12);
+  });
+
+  it('--store adds our grid runs made from the same data, scored by the same code; other data is skipped', async () => {
+    const checksum = (await loadWindows(path.join(dir, 'windows'))).info.checksum?.sha256 ?? null;
+    assert.ok(checksum !== null);
+    const store = path.join(dir, 'store');
+    const rng = createRng(7);
+    const anomalyScore = test.map(() => rng.next());
+    const predictedAnomalous = anomalyScore.map((x) => x >= 0.5);
+    const ranking = test.map(() => rng.shuffle([0, 1, 2, 3, 4]));
+    const labels = test.map((w) => ds.labels[w]!);
+    const writeRun = (hash: string, seed: number, sha: string): void => {
+      const runDir = path.join(store, 'runs', hash, String(seed));
+      fs.mkdirSync(runDir, { recursive: true });
+      const spec = { dataset: { kind: 'testbed', system: 'SN', profile: 'quick', seed: 0 }, pipeline: {}, method: { name: 'eadro', variant: 'paper', params: { maxEpochs: 20, patience: 8, batchSize: 32 } }, protocol: { name: 'temporal' } };
+      fs.writeFileSync(path.join(runDir, 'manifest.json'), JSON.stringify({ datasets: [{ checksum: { sha256: sha } }] }));
+      fs.writeFileSync(path.join(runDir, 'predictions.json'), JSON.stringify({ storeVersion: 1, nodeCount: 5, windows: test, labels, episodes: test.map(() => 'r/0'), folds: test.map(() => 0), anomalyScore, predictedAnomalous, ranking }));
+      fs.writeFileSync(path.join(runDir, 'metrics.json'), JSON.stringify({ storeVersion: 1, configHash: hash, seed, spec, metrics: {}, perFold: [], splits: [], info: [{ bestEpoch: 4, epochsRun: 6, step: 'manual' }], coverage: null, warnings: [] }));
+    };
+    writeRun('aaaa', 0, checksum);
+    writeRun('bbbb', 0, 'another-dataset');
+    const out = path.join(dir, 'summary-store.json');
+    await summarize(['--data', path.join(dir, 'windows'), '--store', store, '--out', out, path.join(dir, 'train-0.json')], () => {});
+    const summary = JSON.parse(fs.readFileSync(out, 'utf8')) as { groups: GroupSummary[] };
+    const tfjs = summary.groups.find((g) => g.group.startsWith('tfjs'));
+    assert.ok(tfjs !== undefined);
+    assert.equal(tfjs.group, 'tfjs paper batch 32, 20 epochs, patience 8');
+    assert.equal(tfjs.runs.length, 1, 'the run of another dataset is skipped');
+    const expected = computeMetrics({ labels, anomalyScore, predictedAnomalous, ranking });
+    for (const key of ['det.f1', 'det.mcc', 'det.prAuc', 'loc.e2e.hr@1']) assert.equal(tfjs.runs[0]!.metrics[key], expected[key], key);
+    assert.equal(tfjs.runs[0]!.bestEpoch, 4);
+    assert.ok(summary.groups.some((g) => g.group.startsWith('PyTorch port')));
   });
 
   it('refuses a result trained on other windows, naming the file and the field', async () => {
