@@ -23,8 +23,8 @@ import { writeJsonAtomic } from '../../src/core/io.js';
 import { meanAndSampleStd } from '../../src/core/stats.js';
 import { computeMetrics, type MetricRecord } from '../../src/evaluation/metrics.js';
 import { allAnomalousLevels, randomHitRate } from '../../src/evaluation/trivial.js';
-import { detectabilityCeiling, flaggedByEvidence, windowEvidence } from '../../src/evaluation/detectability.js';
-import { testbedFaults } from '../../src/experiments/datasets.js';
+import { detectabilityCeiling, flaggedByContext, flaggedByEvidence, normalWindowContext, windowEvidence } from '../../src/evaluation/detectability.js';
+import { testbedDistractors, testbedFaults } from '../../src/experiments/datasets.js';
 import { loadWindows } from '../../src/experiments/model-cli.js';
 import { listFinishedRuns, storedDatasetChecksum, type StoredRun } from '../../src/experiments/store.js';
 import { resolveEadroConfig, type EadroConfig } from '../../src/models/eadro/config.js';
@@ -60,6 +60,8 @@ export interface RunScore {
   ranOn: string;
   metrics: MetricRecord;
   flagged: { normal: number | null; symptom: number | null; silent: number | null } | null;
+  /** Share of the normal windows flagged, by what they hold (detectability.ts normalWindowContext). */
+  flaggedNormal: { clean: number | null; job: number | null; neighbour: number | null } | null;
 }
 
 export interface GroupSummary {
@@ -112,17 +114,21 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
   const checksum = loaded.info.checksum?.sha256 ?? null;
   const faults = loaded.kind === 'raw' ? testbedFaults(loaded.path) : null;
   const evidence = faults === null ? null : windowEvidence({ starts: ds.meta.start, labels: ds.labels, nodes: ds.nodes, T: ds.T }, faults);
+  const distractors = loaded.kind === 'raw' ? testbedDistractors(loaded.path) : null;
+  const context = distractors === null ? null : normalWindowContext({ starts: ds.meta.start, labels: ds.labels, T: ds.T }, distractors);
 
   const groups = new Map<string, RunScore[]>();
   let testWindows: number[] | null = null;
-  const add = (key: string, file: string, windows: number[], score: Omit<RunScore, 'metrics' | 'flagged' | 'file'>, anomalyScore: number[], predictedAnomalous: boolean[], ranking: number[][]): void => {
+  const add = (key: string, file: string, windows: number[], score: Omit<RunScore, 'metrics' | 'flagged' | 'flaggedNormal' | 'file'>, anomalyScore: number[], predictedAnomalous: boolean[], ranking: number[][]): void => {
     if (testWindows === null) testWindows = windows;
     else if (testWindows.join() !== windows.join()) throw new EadroError('Results differ in their test windows.', { file, field: 'predictions.windows', expected: 'the same split for every result' });
     const labels = windows.map((w) => ds.labels[w]!);
     const metrics = computeMetrics({ labels, anomalyScore, predictedAnomalous, ranking });
     const flagged = evidence === null ? null : flaggedByEvidence(evidence, windows, predictedAnomalous);
+    const byContext = context === null ? null : flaggedByContext(context, windows, predictedAnomalous);
+    const flaggedNormal = byContext === null ? null : { clean: byContext.clean.flagged, job: byContext.job.flagged, neighbour: byContext.neighbour.flagged };
     if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push({ file, ...score, metrics, flagged });
+    groups.get(key)!.push({ file, ...score, metrics, flagged, flaggedNormal });
   };
   for (const store of values.store ?? []) {
     for (const run of storeRuns(store, checksum)) {
@@ -157,6 +163,9 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
       ['flagged.normal', (r) => r.flagged?.normal],
       ['flagged.symptom', (r) => r.flagged?.symptom],
       ['flagged.silent', (r) => r.flagged?.silent],
+      ['flaggedNormal.clean', (r) => r.flaggedNormal?.clean],
+      ['flaggedNormal.job', (r) => r.flaggedNormal?.job],
+      ['flaggedNormal.neighbour', (r) => r.flaggedNormal?.neighbour],
     ];
     for (const [k, get] of columns) {
       const { mean, std } = meanAndSampleStd(runs.map(get));
@@ -175,17 +184,18 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
     randomHR1: randomHitRate(1, ds.nodes.length),
     randomHR5: randomHitRate(5, ds.nodes.length),
     ceiling: evidence === null ? null : detectabilityCeiling(evidence, test),
+    normalWindows: context === null ? null : Object.fromEntries(Object.entries(flaggedByContext(context, test, test.map(() => false))).map(([k, v]) => [k, v.windows])),
   };
   const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
   const lines = [
-    `${loaded.path} (${ds.nodes.length} services; ${test.length} test windows, prevalence ${fmt(faultyShare)}; flagging everything: F1 ${fmt(trivial.allAnomalousF1)}; random HR@1 ${fmt(trivial.randomHR1)}, HR@5 ${fmt(trivial.randomHR5)}${trivial.ceiling ? `; per-window ceiling F1 ${fmt(trivial.ceiling.ceilingF1)}` : ''})`,
+    `${loaded.path} (${ds.nodes.length} services; ${test.length} test windows, prevalence ${fmt(faultyShare)}; flagging everything: F1 ${fmt(trivial.allAnomalousF1)}; random HR@1 ${fmt(trivial.randomHR1)}, HR@5 ${fmt(trivial.randomHR5)}${trivial.ceiling ? `; per-window ceiling F1 ${fmt(trivial.ceiling.ceilingF1)}` : ''}${trivial.normalWindows ? `; normal windows clean / with a job / with a neighbour only: ${trivial.normalWindows['clean']} / ${trivial.normalWindows['job']} / ${trivial.normalWindows['neighbour']}` : ''})`,
     '',
-    `| runs | seeds | diverged | ${[...summarizeDefaults.metrics, 'flagged normal / symptom / silent'].join(' | ')} |`,
-    `|---|---|---|${[...summarizeDefaults.metrics, ''].map(() => '---').join('|')}|`,
+    `| runs | seeds | diverged | ${[...summarizeDefaults.metrics, 'flagged normal / symptom / silent', 'normal flagged: clean / job / neighbour'].join(' | ')} |`,
+    `|---|---|---|${[...summarizeDefaults.metrics, '', ''].map(() => '---').join('|')}|`,
   ];
   for (const g of summaries) {
     const cell = (k: string): string => `${fmt(g.mean[k])}${g.sd[k] === null ? '' : ` ± ${fmt(g.sd[k])}`}`;
-    lines.push(`| ${g.group} | ${g.runs.length} | ${g.runs.filter((r) => r.divergedAtEpoch !== null).length} | ${summarizeDefaults.metrics.map(cell).join(' | ')} | ${fmt(g.mean['flagged.normal'])} / ${fmt(g.mean['flagged.symptom'])} / ${fmt(g.mean['flagged.silent'])} |`);
+    lines.push(`| ${g.group} | ${g.runs.length} | ${g.runs.filter((r) => r.divergedAtEpoch !== null).length} | ${summarizeDefaults.metrics.map(cell).join(' | ')} | ${fmt(g.mean['flagged.normal'])} / ${fmt(g.mean['flagged.symptom'])} / ${fmt(g.mean['flagged.silent'])} | ${fmt(g.mean['flaggedNormal.clean'])} / ${fmt(g.mean['flaggedNormal.job'])} / ${fmt(g.mean['flaggedNormal.neighbour'])} |`);
   }
   print(`${lines.join('\n')}\n`);
   if (values.out !== undefined) {

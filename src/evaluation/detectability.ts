@@ -139,3 +139,58 @@ export function flaggedByEvidence(
   const share = (e: number): number | null => (count[e] === 0 ? null : hit[e]! / count[e]!);
   return { normal: share(EVIDENCE.normal), symptom: share(EVIDENCE.symptom), silent: share(EVIDENCE.silent) };
 }
+
+/**
+ * What a NORMAL window holds that can look like a fault: the testbed's distractors (testbed.json
+ * `runs[].distractors`, testbed/confounders.ts): background jobs raise one service's CPU (by design
+ * in the range of the weaker CPU hogs), noisy neighbours slow every service of a host. A false alarm
+ * on a window with one is the testbed's designed difficulty; one on a clean window is the detector's.
+ */
+export const NORMAL_CONTEXT = { clean: 0, job: 1, neighbour: 2, notNormal: 255 } as const;
+
+export interface RecordedDistractors {
+  /** Background jobs: unix seconds [start, end). */
+  jobs: { start: number; end: number }[];
+  /** Noisy-neighbour episodes: unix seconds [start, end). */
+  neighbours: { start: number; end: number }[];
+}
+
+/**
+ * Per window: clean, job (a background job overlaps it, with or without a neighbour), neighbour (only a
+ * noisy neighbour overlaps it), or notNormal for faulty windows. Window w covers [start, start + T).
+ */
+export function normalWindowContext(windows: Pick<EvidenceInput, 'starts' | 'labels' | 'T'>, d: RecordedDistractors): Uint8Array {
+  const W = windows.labels.length;
+  const out = new Uint8Array(W);
+  const hits = (list: { start: number; end: number }[], s: number): boolean => list.some((x) => x.start < s + windows.T && x.end > s);
+  for (let w = 0; w < W; w++) {
+    if ((windows.labels[w] as number) >= 0) {
+      out[w] = NORMAL_CONTEXT.notNormal;
+      continue;
+    }
+    const s = windows.starts[w] as number;
+    out[w] = hits(d.jobs, s) ? NORMAL_CONTEXT.job : hits(d.neighbours, s) ? NORMAL_CONTEXT.neighbour : NORMAL_CONTEXT.clean;
+  }
+  return out;
+}
+
+/** Normal windows of each context among `windows`, and the share a detector flagged; null share where none. */
+export function flaggedByContext(
+  context: Uint8Array,
+  windows: ArrayLike<number>,
+  flagged: ArrayLike<boolean>,
+): Record<'clean' | 'job' | 'neighbour', { windows: number; flagged: number | null }> {
+  if (windows.length !== flagged.length) {
+    throw new EadroError('Windows and flags differ in length.', { field: 'windows/flagged', expected: 'equal lengths', found: `${windows.length} vs ${flagged.length}` });
+  }
+  const count = [0, 0, 0];
+  const hit = [0, 0, 0];
+  for (let i = 0; i < windows.length; i++) {
+    const c = context[windows[i] as number] as number;
+    if (c === NORMAL_CONTEXT.notNormal) continue;
+    count[c]!++;
+    if (flagged[i] === true) hit[c]!++;
+  }
+  const entry = (c: number): { windows: number; flagged: number | null } => ({ windows: count[c]!, flagged: count[c] === 0 ? null : hit[c]! / count[c]! });
+  return { clean: entry(NORMAL_CONTEXT.clean), job: entry(NORMAL_CONTEXT.job), neighbour: entry(NORMAL_CONTEXT.neighbour) };
+}

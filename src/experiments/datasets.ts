@@ -12,7 +12,7 @@ import type { WindowConfig } from '../windows/build.js';
 import { checksumPath, type DatasetChecksum } from '../core/hash.js';
 import type { DatasetInfo } from '../core/manifest.js';
 import { publishDir, stagingSibling } from '../core/io.js';
-import type { RecordedFault } from '../evaluation/detectability.js';
+import type { RecordedDistractors, RecordedFault } from '../evaluation/detectability.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -90,6 +90,25 @@ export function testbedFaults(root: string): RecordedFault[] | null {
     }
   }
   return faults;
+}
+
+/**
+ * The distractors of a testbed folder (testbed.json runs[].distractors: background jobs and noisy
+ * neighbours), for the false-alarm breakdown (src/evaluation/detectability.ts normalWindowContext);
+ * null when the folder is not a testbed's.
+ */
+export function testbedDistractors(root: string): RecordedDistractors | null {
+  const file = path.join(root, 'testbed.json');
+  if (!fs.existsSync(file)) return null;
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TestbedManifest>;
+  if (manifest.runs === undefined) return null;
+  const out: RecordedDistractors = { jobs: [], neighbours: [] };
+  for (const run of manifest.runs) {
+    if (run.distractors === undefined) return null;
+    for (const j of run.distractors.jobs) out.jobs.push({ start: j.start, end: j.end });
+    for (const n of run.distractors.noisyNeighbours) out.neighbours.push({ start: n.start, end: n.end });
+  }
+  return out;
 }
 
 /** Content checksums this process already computed, by absolute raw folder (hashing gigabytes once). */

@@ -12,8 +12,8 @@ import { createProgress } from '../core/progress.js';
 import { finishManifest, startManifest } from '../core/manifest.js';
 import { initBackend, normalizeBackendRequest, type BackendInfo } from '../core/backend.js';
 import { ablations, defineExperiment, type ExperimentConfig, type MethodSpec } from './config.js';
-import { ensureTestbed, rawDatasetInfo, testbedFaults, testbedRoot, windowsOf } from './datasets.js';
-import { detectabilityCeiling, flaggedByEvidence, windowEvidence } from '../evaluation/detectability.js';
+import { ensureTestbed, rawDatasetInfo, testbedDistractors, testbedFaults, testbedRoot, windowsOf } from './datasets.js';
+import { detectabilityCeiling, flaggedByContext, flaggedByEvidence, normalWindowContext, windowEvidence } from '../evaluation/detectability.js';
 import { runExperiment } from './experiment.js';
 import { compareRuns, type AggregateOptions } from './aggregate.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
@@ -231,6 +231,40 @@ export function detectabilitySection(runs: StoredRun[], evidence: Record<string,
   return lines.join('\n');
 }
 
+/**
+ * Where Eadro's false alarms fall: the normal test windows with a background job, with only a noisy
+ * neighbour, or with neither (testbed ground truth, detectability.ts normalWindowContext), and the share
+ * of each that the full model flags. Flags on clean windows are the detector's own; the others are the
+ * testbed's designed look-alikes.
+ */
+export function falseAlarmSection(runs: StoredRun[], context: Record<string, Uint8Array | null>): string {
+  const protocol = reproduceDefaults.margins.protocol;
+  const lines = [
+    '| system | normal test windows | clean | with a background job | with a noisy neighbour only | Eadro flags: clean | job | neighbour |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const system of reproduceDefaults.systems) {
+    const ctx = context[system];
+    const eadro = fullModelRuns(runs, 'eadro', system, protocol);
+    if (ctx === undefined || eadro.length === 0) continue;
+    if (ctx === null) {
+      lines.push(`| ${system} | distractors not recorded | | | | | | |`);
+      continue;
+    }
+    const counts = flaggedByContext(ctx, eadro[0]!.predictions.windows, eadro[0]!.predictions.predictedAnomalous);
+    const flagged = flaggedByContext(
+      ctx,
+      eadro.flatMap((r) => r.predictions.windows),
+      eadro.flatMap((r) => r.predictions.predictedAnomalous),
+    );
+    const normal = counts.clean.windows + counts.job.windows + counts.neighbour.windows;
+    lines.push(
+      `| ${system} | ${normal} | ${counts.clean.windows} | ${counts.job.windows} | ${counts.neighbour.windows} | ${fmt(flagged.clean.flagged)} | ${fmt(flagged.job.flagged)} | ${fmt(flagged.neighbour.flagged)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** One row of the report's data table, from the window builder's own report (nothing recounted). */
 function datasetSummary(system: string, build: CachedBuild): string {
   const r = build.report;
@@ -264,6 +298,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const builds: Record<string, CachedBuild> = {};
   // Which faulty windows carry a symptom of their fault (testbed.json), for the detectability section.
   const evidence: Record<string, Uint8Array | null> = {};
+  const normalContext: Record<string, Uint8Array | null> = {};
   for (const d of experiment.datasets) {
     if (d.kind !== 'testbed') continue;
     const sim = createProgress(`simulate ${d.system}`, 100);
@@ -282,6 +317,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     const faults = testbedFaults(root);
     const ds = builds[d.system]!.dataset;
     evidence[d.system] = faults === null ? null : windowEvidence({ starts: ds.meta.start, labels: ds.labels, nodes: ds.nodes, T: ds.T }, faults);
+    const distractors = testbedDistractors(root);
+    normalContext[d.system] = distractors === null ? null : normalWindowContext({ starts: ds.meta.start, labels: ds.labels, T: ds.T }, distractors);
   }
 
   endStage('dataAndWindows');
@@ -339,6 +376,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     'A window is faulty when it overlaps a fault, yet a network fault shows only in seconds with a call into or out of its target (or its connection-error log); at TT\'s 0.2-0.5 requests/s many faulty windows have none and look normal in every source. "Ceiling F1": a detector that flags exactly the faulty windows with a symptom and nothing else (the bound for any detector that judges each window by its own telemetry). Then the share of each kind of window that Eadro (full model) flags.',
     '',
     detectabilitySection(stored, evidence),
+    '',
+    `## Where the false alarms fall (\`${reproduceDefaults.margins.protocol}\` normal test windows, testbed ground truth)`,
+    '',
+    "The testbed adds look-alikes on purpose (src/testbed/confounders.ts): background jobs raise one service's CPU in the range of the weaker CPU hogs, noisy neighbours slow every service of a host. A flag on a window with one of them is the designed difficulty; a flag on a clean window is the detector's own false alarm.",
+    '',
+    falseAlarmSection(stored, normalContext),
     '',
     '## Tables',
     '',

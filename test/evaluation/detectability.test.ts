@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { EadroError } from '../../src/core/errors.js';
-import { detectabilityCeiling, EVIDENCE, flaggedByEvidence, windowEvidence, type RecordedFault } from '../../src/evaluation/detectability.js';
+import { detectabilityCeiling, EVIDENCE, flaggedByContext, flaggedByEvidence, NORMAL_CONTEXT, normalWindowContext, windowEvidence, type RecordedFault } from '../../src/evaluation/detectability.js';
 
 // Two services; a network fault on b over [100, 130) with symptoms in its seconds 3 and 20, i.e. in
 // [103, 104) and [120, 121); a CPU hog on a over [200, 220), every second marked.
@@ -51,6 +51,21 @@ describe('evaluation/detectability', () => {
     assert.deepEqual(shares, { normal: 1, symptom: 1, silent: 0.5 });
     assert.deepEqual(flaggedByEvidence(ev, [2], [false]), { normal: null, symptom: null, silent: 0 });
     assert.throws(() => flaggedByEvidence(ev, [0, 1], [true]), /windows\/flagged/);
+  });
+
+  it('classes normal windows by the distractors inside them; a job wins over a neighbour; faulty windows are left out', () => {
+    // Windows [s, s + 10): 0 clean, 10 meets the job [15, 30), 30 meets only the neighbour [35, 50),
+    // 40 meets both a job [45, 46) and the neighbour, 60 is faulty (inside the job [55, 70) too), 70 clean
+    // (the job ended at 70: [start, end) is half-open).
+    const starts2 = [0, 10, 30, 40, 60, 70];
+    const labels2 = [-1, -1, -1, -1, 1, -1];
+    const d = { jobs: [{ start: 15, end: 30 }, { start: 45, end: 46 }, { start: 55, end: 70 }], neighbours: [{ start: 35, end: 50 }] };
+    const ctx = normalWindowContext({ starts: starts2, labels: labels2, T }, d);
+    assert.deepEqual(Array.from(ctx), [NORMAL_CONTEXT.clean, NORMAL_CONTEXT.job, NORMAL_CONTEXT.neighbour, NORMAL_CONTEXT.job, NORMAL_CONTEXT.notNormal, NORMAL_CONTEXT.clean]);
+    const f = flaggedByContext(ctx, [0, 1, 2, 3, 4, 5], [false, true, true, false, true, true]);
+    assert.deepEqual(f, { clean: { windows: 2, flagged: 0.5 }, job: { windows: 2, flagged: 0.5 }, neighbour: { windows: 1, flagged: 1 } });
+    assert.deepEqual(flaggedByContext(ctx, [4], [true]).clean, { windows: 0, flagged: null });
+    assert.throws(() => flaggedByContext(ctx, [0, 1], [true]), /windows\/flagged/);
   });
 
   it('refuses faults that do not belong to the windows, naming the window', () => {

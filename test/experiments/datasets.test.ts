@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { checksumPath } from '../../src/core/hash.js';
-import { rawDatasetInfo, testbedFaults, testbedIsCurrent, testbedRoot } from '../../src/experiments/datasets.js';
+import { rawDatasetInfo, testbedDistractors, testbedFaults, testbedIsCurrent, testbedRoot } from '../../src/experiments/datasets.js';
 import { resolveProfile, resolveSystem, TESTBED_VERSION } from '../../src/testbed/index.js';
 
 describe('experiments/datasets', () => {
@@ -42,6 +42,18 @@ describe('experiments/datasets', () => {
     ]);
     write([fault]);
     assert.equal(testbedFaults(root), null, 'written before testbed 1.2.1');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('reads the recorded distractors (jobs, noisy neighbours) of every run', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-distractors-'));
+    assert.equal(testbedDistractors(root), null, 'no testbed.json');
+    const job = { service: 'ts-order-service', name: 'fullGc', start: 10, end: 40, cpuPercent: 50 };
+    const neighbour = { host: 1, services: ['a'], start: 100, end: 160, slowdown: 2 };
+    fs.writeFileSync(path.join(root, 'testbed.json'), JSON.stringify({ runs: [{ faults: [], distractors: { jobs: [job], noisyNeighbours: [] } }, { faults: [], distractors: { jobs: [{ ...job, start: 500, end: 520 }], noisyNeighbours: [neighbour] } }] }));
+    assert.deepEqual(testbedDistractors(root), { jobs: [{ start: 10, end: 40 }, { start: 500, end: 520 }], neighbours: [{ start: 100, end: 160 }] });
+    fs.writeFileSync(path.join(root, 'testbed.json'), JSON.stringify({ runs: [{ faults: [] }] }));
+    assert.equal(testbedDistractors(root), null, 'a run without distractors recorded');
     fs.rmSync(root, { recursive: true, force: true });
   });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { detectabilitySection, marginsOverBaselines, protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
-import { EVIDENCE } from '../../src/evaluation/detectability.js';
+import { detectabilitySection, falseAlarmSection, marginsOverBaselines, protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
+import { EVIDENCE, NORMAL_CONTEXT } from '../../src/evaluation/detectability.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
@@ -111,5 +111,16 @@ describe('experiments/reproduce', () => {
     assert.ok(rows.includes('| TT | 6 | 4 | 3 | 1 | 0.800 | 0.857 | 0.833 | 0.500 | 0.250 |'), table);
     assert.ok(rows.includes('| SN | symptoms not recorded by this testbed version | | | | | | | | |'), table);
     assert.equal(rows.length, 2, table);
+
+    // The false-alarm breakdown on the same runs: windows 0 and 4 are normal; 0 is clean, 4 holds a job.
+    const context = Uint8Array.from([NORMAL_CONTEXT.clean, 255, 255, 255, NORMAL_CONTEXT.job, 255, 255]);
+    const alarms = falseAlarmSection(
+      [run('TT', 0, [true, true, true, true, false, true]), run('TT', 1, [false, false, true, false, true, true]), run('SN', 0, [true, true, true, true, true, true])],
+      { TT: context, SN: null },
+    );
+    const alarmRows = alarms.split('\n').slice(2);
+    // Seeds pooled: the clean window flagged 1 of 2, the job window 1 of 2; no neighbour-only window.
+    assert.ok(alarmRows.includes('| TT | 2 | 1 | 1 | 0 | 0.500 | 0.500 | n/a |'), alarms);
+    assert.ok(alarmRows.includes('| SN | distractors not recorded | | | | | | |'), alarms);
   });
 });
