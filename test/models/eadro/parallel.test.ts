@@ -11,7 +11,7 @@ import type { GradientResult } from '../../../src/models/eadro/step.js';
 import { manualGradients } from '../../../src/models/eadro/manual/network.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
 import type { ReplicaReducer } from '../../../src/models/eadro/parallel/reducer.js';
-import { createReductionMemory, SharedSumReducer } from '../../../src/models/eadro/parallel/reducer.js';
+import { createReductionMemory, reducerLayout, SharedSumReducer } from '../../../src/models/eadro/parallel/reducer.js';
 import { replicaPart } from '../../../src/models/eadro/parallel/replica-step.js';
 import { ParallelTrainer, resolveTrainThreads } from '../../../src/models/eadro/parallel/trainer.js';
 import { flatParams, gradientsToHost, maxRelDiff, quietTraining, tinyDataset, type HostResult, useTestBackend, values } from './helpers.js';
@@ -128,6 +128,29 @@ describe('models/eadro/parallel (data-parallel training on two threads)', functi
     const solo = new SharedSumReducer(createReductionMemory(1, 4), 0);
     assert.deepEqual([...solo.sum(Float64Array.of(1, 2, 3))], [1, 2, 3]);
     assert.throws(() => solo.sum(new Float64Array(5)), (e: unknown) => e instanceof EadroError && /at most 4/.test(e.message));
+  });
+
+  it('an abort read while its text is still being written waits for the text (the reason, not "another replica failed")', async () => {
+    const memory = createReductionMemory(2, 4);
+    const { Worker } = await import('node:worker_threads');
+    // The peer marks the abort, then takes 300 ms to write its text: a reader in between must wait.
+    const peer = new Worker(
+      `const { workerData: d, parentPort } = require('node:worker_threads');
+       const c = new Int32Array(d.buffer);
+       Atomics.store(c, d.aborted, 1);
+       parentPort.postMessage('writing');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       const bytes = new TextEncoder().encode('peer failed: out of memory');
+       new Uint8Array(d.buffer, d.textOffset, bytes.length).set(bytes);
+       Atomics.store(c, d.length, bytes.length);
+       Atomics.store(c, d.aborted, 2);
+       Atomics.notify(c, d.aborted);`,
+      { eval: true, workerData: { buffer: memory.buffer, aborted: reducerLayout.abortedWord, length: reducerLayout.abortLengthWord, textOffset: reducerLayout.abortTextOffset(2) } },
+    );
+    await new Promise((resolve) => peer.once('message', resolve));
+    const main = new SharedSumReducer(memory, 0);
+    assert.throws(() => main.sum(Float64Array.of(1)), (e: unknown) => e instanceof EadroError && /out of memory/.test(e.message));
+    await peer.terminate();
   });
 
   it('reads the thread count from options or EADRO_TRAIN_THREADS, and refuses nonsense', () => {

@@ -32,6 +32,8 @@ export const reducerDefaults = {
   waitSliceMs: 200,
   // ours: bytes kept for the abort message (longer messages are cut)
   abortTextBytes: 4096,
+  // ours: how long a reader waits for an aborting replica to finish writing its message
+  abortTextWaitMs: 1000,
 };
 
 const ARRIVED = 0;
@@ -39,6 +41,13 @@ const GENERATION = 1;
 const ABORTED = 2;
 const ABORT_LENGTH = 3;
 const CONTROL_HEADER = 4;
+
+/** Where the abort state lives in the shared memory (Int32 word indices; text byte offset): for tests. */
+export const reducerLayout = {
+  abortedWord: ABORTED,
+  abortLengthWord: ABORT_LENGTH,
+  abortTextOffset: (replicas: number): number => (CONTROL_HEADER + 2 * replicas) * 4,
+};
 
 /** The shared memory of one group of replicas, as sent to workers (structured-cloneable). */
 export interface SharedReductionMemory {
@@ -123,6 +132,7 @@ export class SharedSumReducer implements ReplicaReducer {
       this.text.set(bytes);
       Atomics.store(this.control, ABORT_LENGTH, bytes.length);
       Atomics.store(this.control, ABORTED, 2); // text complete
+      Atomics.notify(this.control, ABORTED);
     }
     Atomics.add(this.control, GENERATION, 0);
     Atomics.notify(this.control, GENERATION);
@@ -130,8 +140,15 @@ export class SharedSumReducer implements ReplicaReducer {
 
   /** The abort message, or null while no replica has aborted. */
   abortMessage(): string | null {
-    const state = Atomics.load(this.control, ABORTED);
+    let state = Atomics.load(this.control, ABORTED);
     if (state === 0) return null;
+    // State 1: the aborting replica is writing its text (microseconds). Wait for it, so the message
+    // says why; a replica that died in between leaves 1, and the bound keeps this from hanging.
+    const deadline = Date.now() + reducerDefaults.abortTextWaitMs;
+    while (state === 1 && Date.now() < deadline) {
+      Atomics.wait(this.control, ABORTED, 1, reducerDefaults.waitSliceMs);
+      state = Atomics.load(this.control, ABORTED);
+    }
     if (state === 1) return 'another replica failed';
     return new TextDecoder().decode(this.text.slice(0, Atomics.load(this.control, ABORT_LENGTH)));
   }
