@@ -120,22 +120,32 @@ export function detectabilityCeiling(evidence: Uint8Array, subset: ArrayLike<num
   };
 }
 
+/**
+ * Per class 0 .. classes-1 of `classOf` (indexed by dataset window): how many of `windows` are in it
+ * and how many of those a detector flagged. Other class values are not counted.
+ */
+function countFlagsByClass(classOf: Uint8Array, classes: number, windows: ArrayLike<number>, flagged: ArrayLike<boolean>): { count: number[]; hit: number[] } {
+  if (windows.length !== flagged.length) {
+    throw new EadroError('Windows and flags differ in length.', { field: 'windows/flagged', expected: 'equal lengths', found: `${windows.length} vs ${flagged.length}` });
+  }
+  const count = new Array<number>(classes).fill(0);
+  const hit = new Array<number>(classes).fill(0);
+  for (let i = 0; i < windows.length; i++) {
+    const c = classOf[windows[i] as number] as number;
+    if (c >= classes) continue;
+    count[c]!++;
+    if (flagged[i] === true) hit[c]!++;
+  }
+  return { count, hit };
+}
+
 /** Share of windows a detector flagged, per evidence class; null where the class is empty. */
 export function flaggedByEvidence(
   evidence: Uint8Array,
   windows: ArrayLike<number>,
   flagged: ArrayLike<boolean>,
 ): { normal: number | null; symptom: number | null; silent: number | null } {
-  if (windows.length !== flagged.length) {
-    throw new EadroError('Windows and flags differ in length.', { field: 'windows/flagged', expected: 'equal lengths', found: `${windows.length} vs ${flagged.length}` });
-  }
-  const count = [0, 0, 0];
-  const hit = [0, 0, 0];
-  for (let i = 0; i < windows.length; i++) {
-    const e = evidence[windows[i] as number] as number;
-    count[e]!++;
-    if (flagged[i] === true) hit[e]!++;
-  }
+  const { count, hit } = countFlagsByClass(evidence, 3, windows, flagged);
   const share = (e: number): number | null => (count[e] === 0 ? null : hit[e]! / count[e]!);
   return { normal: share(EVIDENCE.normal), symptom: share(EVIDENCE.symptom), silent: share(EVIDENCE.silent) };
 }
@@ -180,17 +190,7 @@ export function flaggedByContext(
   windows: ArrayLike<number>,
   flagged: ArrayLike<boolean>,
 ): Record<'clean' | 'job' | 'neighbour', { windows: number; flagged: number | null }> {
-  if (windows.length !== flagged.length) {
-    throw new EadroError('Windows and flags differ in length.', { field: 'windows/flagged', expected: 'equal lengths', found: `${windows.length} vs ${flagged.length}` });
-  }
-  const count = [0, 0, 0];
-  const hit = [0, 0, 0];
-  for (let i = 0; i < windows.length; i++) {
-    const c = context[windows[i] as number] as number;
-    if (c === NORMAL_CONTEXT.notNormal) continue;
-    count[c]!++;
-    if (flagged[i] === true) hit[c]!++;
-  }
+  const { count, hit } = countFlagsByClass(context, 3, windows, flagged); // notNormal (255) is not counted
   const entry = (c: number): { windows: number; flagged: number | null } => ({ windows: count[c]!, flagged: count[c] === 0 ? null : hit[c]! / count[c]! });
   return { clean: entry(NORMAL_CONTEXT.clean), job: entry(NORMAL_CONTEXT.job), neighbour: entry(NORMAL_CONTEXT.neighbour) };
 }

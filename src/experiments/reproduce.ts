@@ -200,34 +200,39 @@ export function marginsOverBaselines(runs: StoredRun[], opts: AggregateOptions =
 }
 
 /**
+ * One row per system that has both testbed ground truth (`perWindow[system]`, null when its testbed
+ * version did not record it) and full-model Eadro runs under the margins protocol (seeds pooled).
+ */
+function groundTruthRows(runs: StoredRun[], perWindow: Record<string, Uint8Array | null>, notRecorded: string, row: (system: string, classes: Uint8Array, eadro: StoredRun[]) => string): string[] {
+  const rows: string[] = [];
+  for (const system of reproduceDefaults.systems) {
+    const classes = perWindow[system];
+    const eadro = fullModelRuns(runs, 'eadro', system, reproduceDefaults.margins.protocol);
+    if (classes === undefined || eadro.length === 0) continue;
+    rows.push(classes === null ? notRecorded.replace('SYSTEM', system) : row(system, classes, eadro));
+  }
+  return rows;
+}
+
+/**
  * How detectable the test windows are at all (testbed ground truth, src/evaluation/detectability.ts):
  * the F1 of flagging everything, the ceiling F1 of a detector that flags exactly the faulty windows
  * where the fault left a symptom, and which windows the full model flags (seeds pooled).
  */
 export function detectabilitySection(runs: StoredRun[], evidence: Record<string, Uint8Array | null>): string {
-  const protocol = reproduceDefaults.margins.protocol;
   const lines = [
     '| system | test windows | faulty | with a symptom | silent | F1 flagging all | ceiling F1 | Eadro flags: with a symptom | silent | normal |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const system of reproduceDefaults.systems) {
-    const ev = evidence[system];
-    const eadro = fullModelRuns(runs, 'eadro', system, protocol);
-    if (ev === undefined || eadro.length === 0) continue;
-    if (ev === null) {
-      lines.push(`| ${system} | symptoms not recorded by this testbed version | | | | | | | | |`);
-      continue;
-    }
+  lines.push(...groundTruthRows(runs, evidence, '| SYSTEM | symptoms not recorded by this testbed version | | | | | | | | |', (system, ev, eadro) => {
     const c = detectabilityCeiling(ev, eadro[0]!.predictions.windows);
     const flagged = flaggedByEvidence(
       ev,
       eadro.flatMap((r) => r.predictions.windows),
       eadro.flatMap((r) => r.predictions.predictedAnomalous),
     );
-    lines.push(
-      `| ${system} | ${c.windows} | ${c.faulty} | ${c.withSymptom} | ${c.silent} | ${fmt(c.allAnomalousF1)} | ${fmt(c.ceilingF1)} | ${fmt(flagged.symptom)} | ${fmt(flagged.silent)} | ${fmt(flagged.normal)} |`,
-    );
-  }
+    return `| ${system} | ${c.windows} | ${c.faulty} | ${c.withSymptom} | ${c.silent} | ${fmt(c.allAnomalousF1)} | ${fmt(c.ceilingF1)} | ${fmt(flagged.symptom)} | ${fmt(flagged.silent)} | ${fmt(flagged.normal)} |`;
+  }));
   return lines.join('\n');
 }
 
@@ -238,19 +243,11 @@ export function detectabilitySection(runs: StoredRun[], evidence: Record<string,
  * testbed's designed look-alikes.
  */
 export function falseAlarmSection(runs: StoredRun[], context: Record<string, Uint8Array | null>): string {
-  const protocol = reproduceDefaults.margins.protocol;
   const lines = [
     '| system | normal test windows | clean | with a background job | with a noisy neighbour only | Eadro flags: clean | job | neighbour |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  for (const system of reproduceDefaults.systems) {
-    const ctx = context[system];
-    const eadro = fullModelRuns(runs, 'eadro', system, protocol);
-    if (ctx === undefined || eadro.length === 0) continue;
-    if (ctx === null) {
-      lines.push(`| ${system} | distractors not recorded | | | | | | |`);
-      continue;
-    }
+  lines.push(...groundTruthRows(runs, context, '| SYSTEM | distractors not recorded | | | | | | |', (system, ctx, eadro) => {
     const counts = flaggedByContext(ctx, eadro[0]!.predictions.windows, eadro[0]!.predictions.predictedAnomalous);
     const flagged = flaggedByContext(
       ctx,
@@ -258,10 +255,8 @@ export function falseAlarmSection(runs: StoredRun[], context: Record<string, Uin
       eadro.flatMap((r) => r.predictions.predictedAnomalous),
     );
     const normal = counts.clean.windows + counts.job.windows + counts.neighbour.windows;
-    lines.push(
-      `| ${system} | ${normal} | ${counts.clean.windows} | ${counts.job.windows} | ${counts.neighbour.windows} | ${fmt(flagged.clean.flagged)} | ${fmt(flagged.job.flagged)} | ${fmt(flagged.neighbour.flagged)} |`,
-    );
-  }
+    return `| ${system} | ${normal} | ${counts.clean.windows} | ${counts.job.windows} | ${counts.neighbour.windows} | ${fmt(flagged.clean.flagged)} | ${fmt(flagged.job.flagged)} | ${fmt(flagged.neighbour.flagged)} |`;
+  }));
   return lines.join('\n');
 }
 
