@@ -3,7 +3,7 @@
  * files carry each test window's P(anomalous) and top-5 services, so F1, MCC, PR-AUC, HR@k and the
  * flag rates by evidence class (evaluation/detectability.ts) are computed here by the same code that
  * scores our tfjs runs, next to the trivial levels of the same test windows. Runs are grouped by
- * variant and training budget; each group gives mean ± sd over its seeds.
+ * implementation, variant and training budget; each group gives mean ± sd over its seeds.
  *
  *   npx tsx scripts/pytorch/summarize.ts --data <raw-dir> [--stride 2] [--store GRID-OUT]... [--out FILE.json] RESULT.json...
  *
@@ -12,8 +12,10 @@
  * predictions, in groups of their own ("tfjs ..."), so both implementations read side by side.
  *
  * `--data` (and `--stride`) must name the telemetry the results were trained on: the windows are
- * rebuilt through the cache and their checksum, count and labels are checked against each result.
- * With a testbed folder (testbed.json with symptomSeconds) the flag rates by evidence class are added.
+ * rebuilt through the cache and their count and raw-data checksum are checked against each result
+ * (labels are taken from these windows). With a testbed folder (testbed.json) the flag rates by
+ * evidence class (symptomSeconds) and of the normal windows by distractor (clean / job / neighbour)
+ * are added.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
