@@ -18,13 +18,12 @@ import { codeVersion, machineInfo } from '../../src/core/manifest.js';
 import { writeJsonAtomic } from '../../src/core/io.js';
 import { computeLogFeaturesWithStats, logFeatureDefaults, type ServiceEvents } from '../../src/features/log-features.js';
 import { Drain } from '../../src/features/drain.js';
+import { parseBenchFlags } from './flags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : fallback;
-}
+const flags = parseBenchFlags(process.argv.slice(2), { valued: ['hours', 'workers', 'reference-windows', 'drain-lines'] });
+const arg = (name: string, fallback: string): string => flags.value(name) ?? fallback;
 
 const hours = Number(arg('hours', '1'));
 const workerCounts = arg('workers', '1,2').split(',').map(Number);

@@ -19,14 +19,13 @@ import { buildWindowDataset, type WindowConfig } from '../../src/windows/build.j
 import { resolvedWindowConfig } from '../../src/windows/cache.js';
 import { stageProgressBars } from '../../src/windows/cli-support.js';
 import { exportNpy } from '../../src/windows/export.js';
+import { parseBenchFlags } from './flags.js';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const flags = parseBenchFlags(process.argv.slice(2), { valued: ['config', 'workers', 'label', 'out'], positionals: 1 });
+const flag = (name: string): string | undefined => flags.value(name);
 
-const rawDir = process.argv[2];
-if (rawDir === undefined || rawDir.startsWith('--')) {
+const rawDir = flags.positionals[0];
+if (rawDir === undefined) {
   console.error('usage: npx tsx scripts/bench/windows.ts <raw-dir> [--config cfg.json] [--workers N] [--label name] [--out file]');
   process.exit(2);
 }
