@@ -2,13 +2,13 @@
  * Benchmark of the Hawkes log features (src/features/log-features.ts) on a synthetic, TrainTicket-like
  * event stream, extrapolated to the paper-profile TT dataset (~117k stride-1 windows x 27 services).
  *
- *   npx tsx scripts/bench/log-features.ts [--hours 1] [--workers 1,2] [--reference-windows 3] [--drain-lines 100000]
+ *   npx tsx scripts/bench/log-features.ts [--hours 1] [--workers 1,2] [--reference-windows 3] [--drain-lines 100000] [--out FILE]
  *
  * Stream (ours, shaped after TT logs): 27 services, 40 event ids (0 = unseen); each service owns 3-7
  * request templates and 1-2 background templates. Requests arrive Poisson at 0.15-0.45 req/s per service
  * and write 2-5 lines within ~50 ms; background lines arrive Poisson at 0.02-0.1 lines/s; 1 % of lines
  * are unseen (event 0). Timestamps at millisecond resolution, as in the released logs.
- * Writes results/bench/log-features.json with machine info and code version.
+ * Writes results/bench/log-features.json (or --out) with machine info and code version.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,7 +22,7 @@ import { parseBenchFlags } from './flags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const flags = parseBenchFlags(process.argv.slice(2), { valued: ['hours', 'workers', 'reference-windows', 'drain-lines'] });
+const flags = parseBenchFlags(process.argv.slice(2), { valued: ['hours', 'workers', 'reference-windows', 'drain-lines', 'out'] });
 const arg = (name: string, fallback: string): string => flags.value(name) ?? fallback;
 
 const hours = Number(arg('hours', '1'));
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     runs.push({ mode: 'reference', workers: 1, windows: sub.length, seconds, msPerWindow: perWindow * 1000, extrapolatedSecondsFor117kWindows: perWindow * TT_PAPER_WINDOWS, stats });
     console.log(`reference workers=1: ${sub.length} windows in ${seconds.toFixed(1)} s`, stats);
   }
-  const out = path.join(ROOT, 'results', 'bench', 'log-features.json');
+  const out = flags.value('out') ?? path.join(ROOT, 'results', 'bench', 'log-features.json');
   writeJsonAtomic(out, {
     benchmark: 'log-features',
     command: `npx tsx scripts/bench/log-features.ts ${process.argv.slice(2).join(' ')}`.trim(),

@@ -1,7 +1,8 @@
 /**
  * `eadro bench [--only testbed,windows,log-features,eadro] [--quick]`: run the benchmark scripts of
  * scripts/bench/ one after the other as child processes (each measures alone, in a fresh process) and
- * say where each wrote its figures (results/bench/*.json). The windows benchmark needs raw telemetry:
+ * say where each wrote its figures (results/bench/*.json; a --quick run of windows, log-features or
+ * eadro writes `<name>-quick.json` beside the full figures instead of replacing them). The windows benchmark needs raw telemetry:
  * `--raw DIR`, or the built-in TT testbed simulated first (paper profile; quick with --quick).
  */
 import { spawnSync } from 'node:child_process';
@@ -74,10 +75,14 @@ function plan(name: BenchName, quick: boolean, seed: number, rawDir: string): Pl
       const output = result(quick ? 'windows-quick.json' : 'windows.json');
       return { name, args: [bench('windows.ts'), rawDir, '--label', path.basename(rawDir), '--out', output], output };
     }
-    case 'log-features':
-      return { name, args: [bench('log-features.ts'), ...set.logFeatures], output: result('log-features.json') };
-    case 'eadro':
-      return { name, args: [bench('eadro.ts'), ...set.eadro], output: result('eadro.json') };
+    case 'log-features': {
+      const output = result(quick ? 'log-features-quick.json' : 'log-features.json');
+      return { name, args: [bench('log-features.ts'), ...set.logFeatures, '--out', output], output };
+    }
+    case 'eadro': {
+      const output = result(quick ? 'eadro-quick.json' : 'eadro.json');
+      return { name, args: [bench('eadro.ts'), ...set.eadro, '--out', output], output };
+    }
     case 'reproduce':
       // The main job from nothing (fresh data and caches): always the quick form (issue 6 target).
       return { name, args: [bench('reproduce.ts')], output: result('reproduce-quick.json') };
