@@ -167,13 +167,16 @@ describe('cli train / evaluate / explain', function () {
 });
 
 describe('cli bench', () => {
-  it('--dry-run lists each script with its arguments and output file; --quick keeps the windows figure apart', () => {
-    const r = eadro('bench', '--dry-run', '--quick', '--only', 'windows,eadro', '--raw', '.');
+  it('--dry-run lists each script with its arguments and output file; --quick keeps its figures apart from the full ones', () => {
+    const r = eadro('bench', '--dry-run', '--quick', '--only', 'windows,log-features,eadro', '--raw', '.');
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines.length, 2);
+    assert.equal(lines.length, 3);
     assert.match(lines[0]!, /^windows: .*scripts\/bench\/windows\.ts \S+ .*--out results\/bench\/windows-quick\.json/);
-    assert.match(lines[1]!, /^eadro: .*scripts\/bench\/eadro\.ts --backends wasm --windows 256 --no-export\s+-> results\/bench\/eadro\.json/);
+    assert.match(lines[1]!, /^log-features: .*scripts\/bench\/log-features\.ts --hours 0\.1 --reference-windows 1 --out results\/bench\/log-features-quick\.json\s+-> results\/bench\/log-features-quick\.json/);
+    assert.match(lines[2]!, /^eadro: .*scripts\/bench\/eadro\.ts --backends wasm --windows 256 --no-export --out results\/bench\/eadro-quick\.json\s+-> results\/bench\/eadro-quick\.json/);
+    const full = eadro('bench', '--dry-run', '--only', 'eadro');
+    assert.match(full.stdout, /--out results\/bench\/eadro\.json\s+-> results\/bench\/eadro\.json/);
   });
 
   it('--only picks benchmarks in pipeline order and refuses an unknown name', () => {
