@@ -336,7 +336,8 @@ export async function trainEadro(
   if (state.bestEpoch === 0 && state.divergedAtEpoch !== undefined && state.divergedAtEpoch !== null) {
     disposeEadro(model);
     throw new EadroError('Training diverged in its first epoch: the training loss is not finite and no epoch can be selected.', {
-      field: 'learningRate',
+      field: 'trainLoss (epoch 1)',
+      found: String(state.history[0]?.trainLoss),
       hint: 'check the input windows for NaN/Inf values, or lower the learning rate',
     });
   }
