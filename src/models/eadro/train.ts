@@ -242,36 +242,11 @@ export async function trainEadro(
       // Steps small-loss selection left out: counted, so that the bar's total (full epochs) holds.
       if (epochSteps < stepsPerEpoch) progress.tick(stepsPerEpoch - epochSteps, `epoch ${epoch}: ${epochTrain.forgotten} windows left out`);
       const n = order.length;
-      if (!Number.isFinite(sum.total / n)) {
-        const log: EpochLog = {
-          epoch,
-          trainLoss: sum.total / n,
-          trainDetectLoss: sum.detect / n,
-          trainLocateLoss: sum.locate / n,
-          valLoss: Number.NaN,
-          valF1: Number.NaN,
-          valHR1: Number.NaN,
-          valHR3: Number.NaN,
-          trainSeconds,
-          windowsPerSecond: n / trainSeconds,
-          improved: false,
-          step,
-          threads,
-          forgotten: epochTrain.forgotten,
-          diverged: true,
-        };
-        state.history.push(log);
-        state.divergedAtEpoch = epoch;
-        state.stopped = true;
-        // Always said, quiet or not: the run's numbers come from an earlier epoch than its budget suggests.
-        process.stderr.write(`eadro: epoch ${epoch}: training loss is not finite (${log.trainLoss}); training stopped${state.bestEpoch > 0 ? `, epoch ${state.bestEpoch} kept` : ''}\n`);
-        if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics: {}, adam, trainerState: state });
-        opts.onEpoch?.(log);
-        break;
-      }
+      // A non-finite loss poisons every later epoch: stop here, never select this epoch, and say so.
+      const diverged = !Number.isFinite(sum.total / n);
       let valLoss = Number.NaN;
       let sel = { f1: Number.NaN, hr1: Number.NaN, hr3: Number.NaN };
-      if (split.val.length > 0) {
+      if (!diverged && split.val.length > 0) {
         const pred = predict(model, ds, split.val, { withLoss: true });
         valLoss = pred.loss!;
         sel = selectionMetrics(pred, split.val.map((w) => ds.labels[w]!), dims.N);
@@ -280,10 +255,11 @@ export async function trainEadro(
       const score = config.selectBy === 'loss' ? -valLoss : ((Number.isFinite(sel.f1) ? sel.f1 : 0) + (Number.isFinite(sel.hr1) ? sel.hr1 : 0)) / 2;
       const bestScore = state.bestScore ?? null;
       const improved =
-        split.val.length === 0 ||
-        bestScore === null ||
-        score > bestScore ||
-        (score === bestScore && state.bestValLoss !== null && valLoss < state.bestValLoss);
+        !diverged &&
+        (split.val.length === 0 ||
+          bestScore === null ||
+          score > bestScore ||
+          (score === bestScore && state.bestValLoss !== null && valLoss < state.bestValLoss));
       const log: EpochLog = {
         epoch,
         trainLoss: sum.total / n,
@@ -299,9 +275,15 @@ export async function trainEadro(
         step,
         threads,
         forgotten: epochTrain.forgotten,
+        ...(diverged ? { diverged: true } : {}),
       };
       state.history.push(log);
-      if (improved) {
+      if (diverged) {
+        state.divergedAtEpoch = epoch;
+        state.stopped = true;
+        // Always said, quiet or not: the run's numbers come from an earlier epoch than its budget suggests.
+        process.stderr.write(`eadro: epoch ${epoch}: training loss is not finite (${log.trainLoss}); training stopped${state.bestEpoch > 0 ? `, epoch ${state.bestEpoch} kept` : ''}\n`);
+      } else if (improved) {
         state.bestEpoch = epoch;
         state.bestValLoss = split.val.length > 0 ? valLoss : null;
         state.bestScore = split.val.length > 0 ? score : null;
@@ -315,7 +297,7 @@ export async function trainEadro(
       const metrics = { valLoss: finiteOrNull(valLoss), valF1: finiteOrNull(sel.f1), valHR1: finiteOrNull(sel.hr1), valHR3: finiteOrNull(sel.hr3) };
       if (improved && bestDir !== undefined) await saveCheckpoint(model, bestDir, { epoch, metrics });
       if (lastDir !== undefined) await saveCheckpoint(model, lastDir, { epoch, metrics, adam, trainerState: state });
-      if (process.env['EADRO_QUIET'] !== '1') {
+      if (!diverged && process.env['EADRO_QUIET'] !== '1') {
         process.stderr.write(
           `epoch ${epoch}: train loss ${log.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s (${step} step${threads > 1 ? `, ${threads} threads` : ''})${improved ? ' *' : ''}\n`,
         );
