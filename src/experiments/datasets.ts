@@ -11,6 +11,7 @@ import { buildWindowDatasetCached, type CachedBuild } from '../windows/cache.js'
 import type { WindowConfig } from '../windows/build.js';
 import { checksumPath, type DatasetChecksum } from '../core/hash.js';
 import type { DatasetInfo } from '../core/manifest.js';
+import { EadroError } from '../core/errors.js';
 import { publishDir, stagingSibling } from '../core/io.js';
 import type { RecordedDistractors, RecordedFault } from '../evaluation/detectability.js';
 
@@ -35,10 +36,9 @@ export function testbedRoot(system: 'TT' | 'SN', profile: string, seed: number):
  * its profile (a changed profile, e.g. a longer fault-free run, must not reuse old data silently).
  */
 export function testbedIsCurrent(root: string, system: 'TT' | 'SN', profile: string): boolean {
-  const file = path.join(root, 'testbed.json');
-  if (!fs.existsSync(file)) return false;
   try {
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown; schedule?: unknown };
+    const stored = readTestbedManifest(root);
+    if (stored === null) return false;
     const topology = resolveSystem(system === 'TT' ? 'tt' : 'sn');
     // testbed.json records the profile's timings (not `tiny`'s fixed pair list): compare those.
     const { pairs: _pairs, ...current } = resolveProfile(topology, profile as 'paper' | 'quick' | 'tiny');
@@ -79,9 +79,8 @@ export async function ensureTestbed(
  * did not record symptoms (before testbed 1.2.1).
  */
 export function testbedFaults(root: string): RecordedFault[] | null {
-  const file = path.join(root, 'testbed.json');
-  if (!fs.existsSync(file)) return null;
-  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TestbedManifest>;
+  const manifest = readTestbedManifest(root);
+  if (manifest === null) return null;
   const faults: RecordedFault[] = [];
   for (const run of manifest.runs ?? []) {
     for (const f of run.faults) {
@@ -98,10 +97,8 @@ export function testbedFaults(root: string): RecordedFault[] | null {
  * null when the folder is not a testbed's.
  */
 export function testbedDistractors(root: string): RecordedDistractors | null {
-  const file = path.join(root, 'testbed.json');
-  if (!fs.existsSync(file)) return null;
-  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TestbedManifest>;
-  if (manifest.runs === undefined) return null;
+  const manifest = readTestbedManifest(root);
+  if (manifest?.runs === undefined) return null;
   const out: RecordedDistractors = { jobs: [], neighbours: [] };
   for (const run of manifest.runs) {
     if (run.distractors === undefined) return null;
@@ -109,6 +106,17 @@ export function testbedDistractors(root: string): RecordedDistractors | null {
     for (const n of run.distractors.noisyNeighbours) out.neighbours.push({ start: n.start, end: n.end });
   }
   return out;
+}
+
+/** A folder's testbed.json, or null when there is none (not a testbed's folder, or not finished). */
+function readTestbedManifest(root: string): Partial<TestbedManifest> | null {
+  const file = path.join(root, 'testbed.json');
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TestbedManifest>;
+  } catch (err) {
+    throw new EadroError('Cannot read the testbed manifest.', { file, expected: 'JSON written by the testbed', found: (err as Error).message });
+  }
 }
 
 /** Content checksums this process already computed, by absolute raw folder (hashing gigabytes once). */
