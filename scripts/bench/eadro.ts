@@ -28,10 +28,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName, type BackendInfo } from '../../src/core/backend.js';
 import { codeVersion, machineInfo, packageVersions } from '../../src/core/manifest.js';
-import { parseBenchFlags } from './flags.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../src/core/io.js';
 import { median } from '../../src/core/stats.js';
 import { makeSyntheticWindows } from '../../src/models/synthetic.js';
@@ -261,13 +261,18 @@ async function benchOne(
 }
 
 async function main(): Promise<void> {
-  const flags = parseBenchFlags(process.argv.slice(2), { valued: ['backends', 'windows', 'steps', 'threads', 'out'], alone: ['no-export', 'stock-kernels', 'plain-attention'] });
-  const arg = (name: string): string | undefined => flags.value(name);
+  // strict: an unknown or value-less flag is refused by name (a mistyped --out once overwrote the kept figures)
+  const { values: flags } = parseArgs({
+    args: process.argv.slice(2),
+    options: { backends: { type: 'string' }, windows: { type: 'string' }, steps: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' }, 'no-export': { type: 'boolean' }, 'stock-kernels': { type: 'boolean' }, 'plain-attention': { type: 'boolean' } },
+    strict: true,
+  });
+  const arg = (name: 'backends' | 'windows' | 'steps' | 'threads' | 'out'): string | undefined => flags[name];
   const out = arg('out') ?? benchDefaults.out;
   const backends = (arg('backends') ?? 'wasm,cpu').split(',') as BackendName[];
   const windows = Number(arg('windows') ?? benchDefaults.windows);
-  const stockToo = flags.has('stock-kernels');
-  const plainToo = flags.has('plain-attention');
+  const stockToo = flags['stock-kernels'] === true;
+  const plainToo = flags['plain-attention'] === true;
   const steps = (arg('steps') ?? benchDefaults.steps.join(',')).split(',') as StepKind[];
   const threadCounts = (arg('threads') ?? benchDefaults.threads.join(',')).split(',').map(Number);
   for (const t of threadCounts) if (!Number.isInteger(t) || t < 1) throw new Error(`--threads: "${t}" is not a positive integer`);
@@ -280,7 +285,7 @@ async function main(): Promise<void> {
   for (const shape of benchDefaults.shapes) {
     const ds = makeSyntheticWindows({ N: shape.N, T: benchDefaults.T, K: benchDefaults.K, E: benchDefaults.E, W: windows, seed: 2023 });
     datasets.set(shape.name, ds);
-    if (!flags.has('no-export')) exportWindows(ds, path.join(benchDefaults.exportDir, shape.name));
+    if (flags['no-export'] !== true) exportWindows(ds, path.join(benchDefaults.exportDir, shape.name));
   }
   for (const name of backends) {
     let info: BackendInfo;
@@ -341,7 +346,7 @@ async function main(): Promise<void> {
     machine: machineInfo(),
     code: codeVersion(),
     packages: packageVersions(),
-    exportedWindows: flags.has('no-export') ? null : benchDefaults.exportDir,
+    exportedWindows: flags['no-export'] === true ? null : benchDefaults.exportDir,
   };
   writeJsonAtomic(out, result);
   process.stderr.write(`wrote ${out}\n`);

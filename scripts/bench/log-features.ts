@@ -12,18 +12,23 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '../../src/core/rng.js';
 import { codeVersion, machineInfo } from '../../src/core/manifest.js';
 import { writeJsonAtomic } from '../../src/core/io.js';
 import { computeLogFeaturesWithStats, logFeatureDefaults, type ServiceEvents } from '../../src/features/log-features.js';
 import { Drain } from '../../src/features/drain.js';
-import { parseBenchFlags } from './flags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const flags = parseBenchFlags(process.argv.slice(2), { valued: ['hours', 'workers', 'reference-windows', 'drain-lines', 'out'] });
-const arg = (name: string, fallback: string): string => flags.value(name) ?? fallback;
+// strict: an unknown or value-less flag is refused by name
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: { hours: { type: 'string' }, workers: { type: 'string' }, 'reference-windows': { type: 'string' }, 'drain-lines': { type: 'string' }, out: { type: 'string' } },
+  strict: true,
+});
+const arg = (name: 'hours' | 'workers' | 'reference-windows' | 'drain-lines', fallback: string): string => flags[name] ?? fallback;
 
 const hours = Number(arg('hours', '1'));
 const workerCounts = arg('workers', '1,2').split(',').map(Number);
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
     runs.push({ mode: 'reference', workers: 1, windows: sub.length, seconds, msPerWindow: perWindow * 1000, extrapolatedSecondsFor117kWindows: perWindow * TT_PAPER_WINDOWS, stats });
     console.log(`reference workers=1: ${sub.length} windows in ${seconds.toFixed(1)} s`, stats);
   }
-  const out = flags.value('out') ?? path.join(ROOT, 'results', 'bench', 'log-features.json');
+  const out = flags.out ?? path.join(ROOT, 'results', 'bench', 'log-features.json');
   writeJsonAtomic(out, {
     benchmark: 'log-features',
     command: `npx tsx scripts/bench/log-features.ts ${process.argv.slice(2).join(' ')}`.trim(),

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { checksumPath } from '../../src/core/hash.js';
 import { writeJsonAtomic } from '../../src/core/io.js';
 import { codeVersion, machineInfo } from '../../src/core/manifest.js';
@@ -19,13 +20,18 @@ import { buildWindowDataset, type WindowConfig } from '../../src/windows/build.j
 import { resolvedWindowConfig } from '../../src/windows/cache.js';
 import { stageProgressBars } from '../../src/windows/cli-support.js';
 import { exportNpy } from '../../src/windows/export.js';
-import { parseBenchFlags } from './flags.js';
 
-const flags = parseBenchFlags(process.argv.slice(2), { valued: ['config', 'workers', 'label', 'out'], positionals: 1 });
-const flag = (name: string): string | undefined => flags.value(name);
+// strict: an unknown or value-less flag is refused by name
+const { values: flags, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: { config: { type: 'string' }, workers: { type: 'string' }, label: { type: 'string' }, out: { type: 'string' } },
+  allowPositionals: true,
+  strict: true,
+});
+const flag = (name: 'config' | 'workers' | 'label' | 'out'): string | undefined => flags[name];
 
-const rawDir = flags.positionals[0];
-if (rawDir === undefined) {
+const rawDir = positionals[0];
+if (rawDir === undefined || positionals.length > 1) {
   console.error('usage: npx tsx scripts/bench/windows.ts <raw-dir> [--config cfg.json] [--workers N] [--label name] [--out file]');
   process.exit(2);
 }
