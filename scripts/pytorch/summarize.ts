@@ -30,6 +30,8 @@ import { testbedDistractors, testbedFaults } from '../../src/experiments/dataset
 import { loadWindows } from '../../src/experiments/model-cli.js';
 import { listFinishedRuns, storedDatasetChecksum, type StoredRun } from '../../src/experiments/store.js';
 import { resolveEadroConfig, type EadroConfig } from '../../src/models/eadro/config.js';
+import { ablationToModel, eadroMethodDefaults } from '../../src/experiments/methods/eadro.js';
+import { BUDGET_PARAMS, formatMetric as fmt } from '../../src/experiments/paper-tables.js';
 
 export const summarizeDefaults = {
   threshold: 0.5, // methods/eadro.ts: flagged when P(anomalous) >= 0.5 (as the port's own test metrics)
@@ -47,7 +49,7 @@ interface PortResult {
   device?: string;
   environment?: { torch?: string; gpu?: string | null; argv?: string[] };
   dataset: { W: number; N: number; provenance?: { sourceChecksum?: string | null; variant?: string } | null };
-  model: { config: { variant: EadroConfig['variant']; batchSize: number; maxEpochs: number; patience: number; learningRate: number } };
+  model: { config: Partial<EadroConfig> & Pick<EadroConfig, 'variant' | 'batchSize' | 'maxEpochs' | 'patience'> };
   predictions?: { windows: number[]; anomalyProbability: number[]; top5: number[][] };
 }
 
@@ -58,7 +60,7 @@ export interface RunScore {
   epochsRun: number;
   /** The epoch whose training loss was not finite (the port stops there and keeps the selected epoch). */
   divergedAtEpoch: number | null;
-  /** Where it ran: device, torch version, GPU. */
+  /** What ran it: the port's device, GPU and torch version, or our training step. */
   ranOn: string;
   metrics: MetricRecord;
   flagged: { normal: number | null; symptom: number | null; silent: number | null } | null;
@@ -89,9 +91,19 @@ function readResult(file: string): PortResult {
   return r;
 }
 
-/** Group label: implementation, variant and training budget. */
-export function groupKey(impl: 'PyTorch port' | 'tfjs', c: Pick<EadroConfig, 'variant' | 'batchSize' | 'maxEpochs' | 'patience'>, extra = ''): string {
-  return `${impl} ${c.variant}${extra} batch ${c.batchSize}, ${c.maxEpochs} epochs, patience ${c.patience}`;
+/**
+ * Group label: implementation, variant, every setting that differs from the variant's defaults (the
+ * rule of the tables' Variant column: budget params aside, paper-tables.ts BUDGET_PARAMS), then the
+ * training budget. `config` is a resolved config: ours, or the one the port records (keys our config
+ * does not have are ignored).
+ */
+export function groupKey(impl: 'PyTorch port' | 'tfjs', config: Partial<EadroConfig> & Pick<EadroConfig, 'variant' | 'batchSize' | 'maxEpochs' | 'patience'>): string {
+  const defaults = resolveEadroConfig({ variant: config.variant }) as unknown as Record<string, unknown>;
+  const changed = Object.entries(config)
+    .filter(([k, v]) => k !== 'variant' && !BUDGET_PARAMS.has(k) && k in defaults && JSON.stringify(v) !== JSON.stringify(defaults[k]))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => ` ${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+  return `${impl} ${config.variant}${changed.join('')} batch ${config.batchSize}, ${config.maxEpochs} epochs, patience ${config.patience}`;
 }
 
 /** Our Eadro runs in a grid store made from the data with `checksum` (other datasets and methods skipped). */
@@ -135,12 +147,16 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
   for (const store of values.store ?? []) {
     for (const run of storeRuns(store, checksum)) {
       const method = run.metrics.spec.method;
-      const config = resolveEadroConfig({ ...(method.params as Partial<EadroConfig> | undefined), variant: (method.variant ?? 'paper') as EadroConfig['variant'] });
+      // As methods/eadro.ts builds it: params, variant, and the ablation as the model's `without` list.
+      const config = resolveEadroConfig({
+        ...(method.params as Partial<EadroConfig> | undefined),
+        variant: (method.variant ?? eadroMethodDefaults.variant) as EadroConfig['variant'],
+        without: ablationToModel[(method.ablation ?? 'none') as keyof typeof ablationToModel],
+      });
       const info = (run.metrics.info[0] ?? {}) as { bestEpoch?: number; epochsRun?: number; divergedAtEpoch?: number | null; step?: string };
-      const extra = [config.without.length > 0 ? ` without ${config.without.join(',')}` : '', config.labelNoiseForget > 0 ? ` labelNoiseForget=${config.labelNoiseForget}` : ''].join('');
       const p = run.predictions;
       if (p.anomalyScore === null || p.ranking === null) continue;
-      add(groupKey('tfjs', config, extra), path.relative(store, run.dir), p.windows, { seed: run.metrics.seed, bestEpoch: info.bestEpoch ?? 0, epochsRun: info.epochsRun ?? 0, divergedAtEpoch: info.divergedAtEpoch ?? null, ranOn: `${run.metrics.spec.protocol.name}, ${info.step ?? '?'} step` }, p.anomalyScore, p.predictedAnomalous, p.ranking);
+      add(groupKey('tfjs', config), path.relative(store, run.dir), p.windows, { seed: run.metrics.seed, bestEpoch: info.bestEpoch ?? 0, epochsRun: info.epochsRun ?? 0, divergedAtEpoch: info.divergedAtEpoch ?? null, ranOn: `tfjs, ${info.step ?? '?'} step` }, p.anomalyScore, p.predictedAnomalous, p.ranking);
     }
   }
   for (const file of positionals) {
@@ -188,11 +204,10 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
     ceiling: evidence === null ? null : detectabilityCeiling(evidence, test),
     normalWindows: context === null ? null : Object.fromEntries(Object.entries(flaggedByContext(context, test, test.map(() => false))).map(([k, v]) => [k, v.windows])),
   };
-  const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
   const lines = [
     `${loaded.path} (${ds.nodes.length} services; ${test.length} test windows, prevalence ${fmt(faultyShare)}; flagging everything: F1 ${fmt(trivial.allAnomalousF1)}; random HR@1 ${fmt(trivial.randomHR1)}, HR@5 ${fmt(trivial.randomHR5)}${trivial.ceiling ? `; per-window ceiling F1 ${fmt(trivial.ceiling.ceilingF1)}` : ''}${trivial.normalWindows ? `; normal windows clean / with a job / with a neighbour only: ${trivial.normalWindows['clean']} / ${trivial.normalWindows['job']} / ${trivial.normalWindows['neighbour']}` : ''})`,
     '',
-    `| runs | seeds | diverged | ${[...summarizeDefaults.metrics, 'flagged normal / symptom / silent', 'normal flagged: clean / job / neighbour'].join(' | ')} |`,
+    `| group | seeds | diverged | ${[...summarizeDefaults.metrics, 'flagged normal / symptom / silent', 'normal flagged: clean / job / neighbour'].join(' | ')} |`,
     `|---|---|---|${[...summarizeDefaults.metrics, '', ''].map(() => '---').join('|')}|`,
   ];
   for (const g of summaries) {

@@ -163,7 +163,9 @@ export const tableDefs: TableDef[] = [
   },
 ];
 
-const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
+/** A metric cell: three decimals, or n/a where undefined or not finite. */
+export const formatMetric = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
+const fmt = formatMetric;
 
 function ourCell(g: AggregatedGroup, key: string | undefined): string {
   if (key === undefined) return '–';
@@ -180,7 +182,7 @@ function ourCell(g: AggregatedGroup, key: string | undefined): string {
  * Params that set a run's training budget, not what the method is; the tables leave them out of the
  * Variant column (they are recorded with every run and in its hash all the same).
  */
-const BUDGET_PARAMS: ReadonlySet<string> = new Set(['maxEpochs', 'patience', 'batchSize', 'threads']);
+export const BUDGET_PARAMS: ReadonlySet<string> = new Set(['maxEpochs', 'patience', 'batchSize', 'threads']);
 
 /**
  * The Variant column: the method's variant, then every param that changes the method (not its budget),

@@ -90,22 +90,24 @@ describe('scripts/pytorch/summarize.ts', () => {
     const predictedAnomalous = anomalyScore.map((x) => x >= 0.5);
     const ranking = test.map(() => rng.shuffle([0, 1, 2, 3, 4]));
     const labels = test.map((w) => ds.labels[w]!);
-    const writeRun = (hash: string, seed: number, sha: string): void => {
+    const writeRun = (hash: string, seed: number, sha: string, ablation = 'none'): void => {
       const runDir = path.join(store, 'runs', hash, String(seed));
       fs.mkdirSync(runDir, { recursive: true });
-      const spec = { dataset: { kind: 'testbed', system: 'SN', profile: 'quick', seed: 0 }, pipeline: {}, method: { name: 'eadro', variant: 'paper', params: { maxEpochs: 20, patience: 8, batchSize: 32 } }, protocol: { name: 'temporal' } };
+      const spec = { dataset: { kind: 'testbed', system: 'SN', profile: 'quick', seed: 0 }, pipeline: {}, method: { name: 'eadro', variant: 'paper', ablation, params: { maxEpochs: 20, patience: 8, batchSize: 32 } }, protocol: { name: 'temporal' } };
       fs.writeFileSync(path.join(runDir, 'manifest.json'), JSON.stringify({ datasets: [{ checksum: { sha256: sha } }] }));
       fs.writeFileSync(path.join(runDir, 'predictions.json'), JSON.stringify({ storeVersion: 1, nodeCount: 5, windows: test, labels, episodes: test.map(() => 'r/0'), folds: test.map(() => 0), anomalyScore, predictedAnomalous, ranking }));
       fs.writeFileSync(path.join(runDir, 'metrics.json'), JSON.stringify({ storeVersion: 1, configHash: hash, seed, spec, metrics: {}, perFold: [], splits: [], info: [{ bestEpoch: 4, epochsRun: 6, step: 'manual' }], coverage: null, warnings: [] }));
     };
     writeRun('aaaa', 0, checksum);
     writeRun('bbbb', 0, 'another-dataset');
+    writeRun('cccc', 0, checksum, 'without-graph');
     const out = path.join(dir, 'summary-store.json');
     await summarize(['--data', path.join(dir, 'windows'), '--store', store, '--out', out, path.join(dir, 'train-0.json')], () => {});
     const summary = JSON.parse(fs.readFileSync(out, 'utf8')) as { groups: GroupSummary[] };
-    const tfjs = summary.groups.find((g) => g.group.startsWith('tfjs'));
+    const tfjs = summary.groups.find((g) => g.group === 'tfjs paper batch 32, 20 epochs, patience 8');
     assert.ok(tfjs !== undefined);
-    assert.equal(tfjs.group, 'tfjs paper batch 32, 20 epochs, patience 8');
+    // An ablation is a group of its own, named by what differs from the variant's defaults.
+    assert.equal(summary.groups.filter((g) => g.group === 'tfjs paper without=graph batch 32, 20 epochs, patience 8').length, 1);
     assert.equal(tfjs.runs.length, 1, 'the run of another dataset is skipped');
     const expected = computeMetrics({ labels, anomalyScore, predictedAnomalous, ranking });
     for (const key of ['det.f1', 'det.mcc', 'det.prAuc', 'loc.e2e.hr@1']) assert.equal(tfjs.runs[0]!.metrics[key], expected[key], key);
