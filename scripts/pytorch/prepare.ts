@@ -173,44 +173,55 @@ async function flat(t: tf.Tensor): Promise<{ shape: number[]; values: number[] }
   return { shape: [...t.shape], values: Array.from(await t.data()) };
 }
 
+export interface FirstStepOptions {
+  seed: number;
+  /** Where the model the step starts from is saved (our checkpoint format). */
+  checkpointDir: string;
+  /** The backend's name, recorded. */
+  backend: string;
+  variant: EadroVariant;
+  step: StepKind;
+  /** The training windows (the split's): warm-up epochs run on them, and the batch is drawn from them. */
+  train: number[];
+  batchSize: number;
+  /** Epochs of train.ts (no validation) before the step; 0 = the seeded initial weights. */
+  warmEpochs: number;
+  /** Start from this checkpoint instead (its metadata `epoch` = the epochs it was trained). */
+  fromCheckpoint: string | null;
+}
+
 /**
- * Loss, gradients, BN batch statistics and logits of one batch, from a freshly seeded model, or from
- * that model after `warm.epochs` epochs of train.ts on `warm.train` (no validation: the last epoch's).
+ * Loss, gradients, BN batch statistics and logits of one batch, from a freshly seeded model, from that
+ * model after `warmEpochs` epochs of train.ts, or from a checkpoint. The batch is the first one train.ts
+ * takes in the epoch after those the model was trained.
  */
-export async function firstStep(
-  data: WindowDataset,
-  windows: number[],
-  seed: number,
-  checkpointDir: string,
-  backend: string,
-  variant: EadroVariant = prepareDefaults.variant,
-  step: StepKind = prepareDefaults.step,
-  warm: { epochs: number; train: number[]; fromCheckpoint?: string | null } = { epochs: prepareDefaults.warmEpochs, train: [] },
-): Promise<FirstStepFile> {
+export async function firstStep(data: WindowDataset, o: FirstStepOptions): Promise<FirstStepFile> {
+  const { seed, variant, step } = o;
   const config = resolveEadroConfig({ variant });
   if (step === 'manual' && !supportsManualStep(config)) {
     throw new EadroError('The hand-written step does not cover this configuration.', { field: '--step', expected: 'autodiff' });
   }
   let loaded: { model: EadroModel; epochs: number } | null = null;
-  if (warm.fromCheckpoint) {
-    const c = loadCheckpoint(warm.fromCheckpoint);
+  if (o.fromCheckpoint !== null) {
+    const c = loadCheckpoint(o.fromCheckpoint);
     c.adam?.dispose();
     // The warm-up trained with maxEpochs = its epoch count: the budget is not the model.
     if (!sameConfig({ ...c.metadata.config, maxEpochs: config.maxEpochs }, config) || c.metadata.seed !== seed) {
       disposeEadro(c.model);
-      throw new EadroError('The checkpoint holds another config or seed.', { file: path.join(warm.fromCheckpoint, 'metadata.json'), field: 'config/seed', expected: `the ${variant} variant's defaults, seed ${seed}` });
+      throw new EadroError('The checkpoint holds another config or seed.', { file: path.join(o.fromCheckpoint, 'metadata.json'), field: 'config/seed', expected: `the ${variant} variant's defaults, seed ${seed}` });
     }
     loaded = { model: c.model, epochs: c.metadata.epoch };
   }
   const model =
     loaded !== null
       ? loaded.model
-      : warm.epochs === 0
+      : o.warmEpochs === 0
       ? createEadro(config, datasetDims(data), seed)
-      : (await trainEadro(data, { train: warm.train, val: [], test: [] }, { ...config, maxEpochs: warm.epochs }, { seed, step })).model;
+      : (await trainEadro(data, { train: o.train, val: [], test: [] }, { ...config, maxEpochs: o.warmEpochs }, { seed, step })).model;
   try {
-    const warmEpochs = loaded?.epochs ?? warm.epochs;
-    await saveCheckpoint(model, checkpointDir, { epoch: warmEpochs, metrics: {} }); // epoch: the epochs trained before the step
+    const warmEpochs = loaded?.epochs ?? o.warmEpochs;
+    const windows = firstTrainingBatch(o.train, seed, o.batchSize, warmEpochs + 1);
+    await saveCheckpoint(model, o.checkpointDir, { epoch: warmEpochs, metrics: {} }); // epoch: the epochs trained before the step
     const batch = makeBatch(data, windows, model.config);
     try {
       const result = step === 'manual' ? manualGradients(model, batch) : autodiffGradients(model, batch);
@@ -235,7 +246,7 @@ export async function firstStep(
         format: 'eadro-ts-first-step/1',
         variant,
         seed,
-        backend,
+        backend: o.backend,
         step,
         warmEpochs,
         windows,
@@ -253,15 +264,6 @@ export async function firstStep(
   } finally {
     disposeEadro(model);
   }
-}
-
-/** The epochs a checkpoint's model was trained (its metadata `epoch`; prepare.ts writes the warm-up's). */
-function checkpointEpoch(dir: string): number {
-  const file = path.join(dir, 'metadata.json');
-  if (!fs.existsSync(file)) throw new EadroError('Checkpoint file is missing.', { file, field: '--from-checkpoint', expected: 'a checkpoint directory prepare.ts or train.ts wrote' });
-  const epoch = (JSON.parse(fs.readFileSync(file, 'utf8')) as { epoch?: unknown }).epoch;
-  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) throw new EadroError('Checkpoint metadata has no epoch count.', { file, field: 'epoch', expected: 'an integer >= 0', found: String(epoch) });
-  return epoch;
 }
 
 /** Write the prepared windows as a `.npy` directory; with `compress`, the big arrays as `.npy.gz`. */
@@ -349,11 +351,19 @@ export async function main(argv: string[]): Promise<void> {
   if (opts.firstStep !== null && opts.checkpoint !== null) {
     backend = await initBackend(opts.backend);
     if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
-    const trained = opts.fromCheckpoint === null ? opts.warmEpochs : checkpointEpoch(opts.fromCheckpoint);
-    const windows = firstTrainingBatch(split.train, opts.seed, opts.batchSize, trained + 1);
-    const result = await firstStep(data, windows, opts.seed, opts.checkpoint, backend.name, opts.variant, opts.step, { epochs: opts.warmEpochs, train: split.train, fromCheckpoint: opts.fromCheckpoint });
+    const result = await firstStep(data, {
+      seed: opts.seed,
+      checkpointDir: opts.checkpoint,
+      backend: backend.name,
+      variant: opts.variant,
+      step: opts.step,
+      train: split.train,
+      batchSize: opts.batchSize,
+      warmEpochs: opts.warmEpochs,
+      fromCheckpoint: opts.fromCheckpoint,
+    });
     writeJsonAtomic(opts.firstStep, result);
-    summary['firstStep'] = { file: path.resolve(opts.firstStep), checkpoint: path.resolve(opts.checkpoint), batch: windows.length, losses: result.losses };
+    summary['firstStep'] = { file: path.resolve(opts.firstStep), checkpoint: path.resolve(opts.checkpoint), batch: result.windows.length, losses: result.losses };
   }
   const manifest = startManifest({
     command: 'scripts/pytorch/prepare.ts',
