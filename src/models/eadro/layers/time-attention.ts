@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { meanAxis, sumAxis } from './reduce.js';
 import { readValues } from './row-gather.js';
+import { simdAttentionBackwardRows, simdRowsAvailable, simdSoftmaxMeanRows } from './simd/rows-simd.js';
 
 export interface TanhScoreParams {
   /** [T, C] per-time-step scoring weights. */
@@ -209,9 +210,16 @@ function mixRows(W: Float64Array, m: Float32Array, base: number, T: number, C: n
  * y, x: [R, T, C] flat. Writes xbar [R, C], and A [R, T, T] into `attn` when given (the backward reads
  * it; inference, manual/eval-forward.ts, passes null). Scores in register blocks (rowScores); softmax
  * and abar in float64. (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured
- * slower than these loops in a one-off scratch timing.)
+ * slower than these loops in a one-off scratch timing.) Runs in WebAssembly SIMD (simd/rows-simd.ts)
+ * where it can (timeAttentionSettings.simdRows), else in JavaScript (softmaxMeanRowsScalar).
  */
 export function softmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
+  if (timeAttentionSettings.simdRows && simdRowsAvailable(C)) simdSoftmaxMeanRows(y, x, R, T, C, scale, xbar, attn);
+  else softmaxMeanRowsScalar(y, x, R, T, C, scale, xbar, attn);
+}
+
+/** softmaxMeanRows in JavaScript: products in register blocks (rowScores), sums in float64. */
+export function softmaxMeanRowsScalar(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
   const S = new Float64Array(T * T); // [t, u] scores of one row
   const abar = new Float64Array(T);
   for (let r = 0; r < R; r++) {
@@ -257,8 +265,25 @@ export function attentionForwardRows(y: Float32Array, x: Float32Array, R: number
  * S's X_u factor) and dY, both [R, T, C] flat. With abar_u = mean_t A_tu:
  *   dabar_u = dxbar . X_u;  dS_tu = A_tu (dabar_u - sum_w A_tw dabar_w) / T;
  *   dY_t = scale sum_u dS_tu X_u;  dX_u = abar_u dxbar + scale sum_t dS_tu Y_t.
+ * In WebAssembly SIMD where it can (as softmaxMeanRows), when dx and dy are views of that module's
+ * memory, valid until the next call of either function: copy what must be kept.
  */
 export function attentionBackwardRows(
+  y: Float32Array,
+  x: Float32Array,
+  attn: Float32Array,
+  dxbar: Float32Array,
+  R: number,
+  T: number,
+  C: number,
+  scale: number,
+): { dx: Float32Array; dy: Float32Array } {
+  if (timeAttentionSettings.simdRows && simdRowsAvailable(C)) return simdAttentionBackwardRows(y, x, attn, dxbar, R, T, C, scale);
+  return attentionBackwardRowsScalar(y, x, attn, dxbar, R, T, C, scale);
+}
+
+/** attentionBackwardRows in JavaScript (fresh arrays), sums in float64. */
+export function attentionBackwardRowsScalar(
   y: Float32Array,
   x: Float32Array,
   attn: Float32Array,
@@ -303,10 +328,17 @@ export function attentionBackwardRows(
 type Grad = Parameters<typeof tf.customGrad>[0];
 
 /**
- * Which implementation the model uses (ours: the fused op; benchmarks and tests switch to the plain
- * formula to compare). Only the speed differs.
+ * Which implementation the model uses; only the speed differs (equal up to float32 rounding, tested).
+ * Benchmarks and tests switch them to compare.
  */
-export const timeAttentionSettings = { fusedSoftmaxQkv: true };
+export const timeAttentionSettings = {
+  // ours: the fused op (module comment) instead of the plain formula
+  fusedSoftmaxQkv: true,
+  // ours: the fused op's per-row products in WebAssembly SIMD (simd/rows-simd.ts) where the runtime
+  // has it and C % 4 == 0. Measured (results/tmp scratch, one thread, R = 6,912, T = 10, C = 64):
+  // forward rows 44 -> 22 ms, backward rows 244 -> 15 ms
+  simdRows: true,
+};
 
 /**
  * Paper Eq. 2 with the mean over time steps: x [R, T, C] -> [R, C]. Same values and gradients as

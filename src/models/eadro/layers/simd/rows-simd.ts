@@ -1,0 +1,188 @@
+/**
+ * The softmax-QKV attention's per-row work (../time-attention.ts softmaxMeanRows and
+ * attentionBackwardRows) with its products in WebAssembly SIMD (rows.wat): the T x T scores and the
+ * weighted sums of rows, four float32 lanes at a time. The softmax and the T x T gradient algebra stay
+ * in JavaScript (float64; WebAssembly has no exp). Same contracts as the JavaScript functions, equal up
+ * to float32 rounding (tested): the products sum in float32 here, in float64 there.
+ *
+ * The module has its own memory: inputs are copied in and results out (TypedArray.set, a memcpy; at
+ * N = 27, batch 256, about 70 MB per backward call, small against the products). One instance per
+ * thread (each worker of the data-parallel trainer loads its own), made on first use.
+ */
+import { wasmBase64 } from './rows-wasm.js';
+
+// Node's WebAssembly API, as much as is used here (the project's lib, ES2023 without DOM, has no types for it)
+declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: object };
+};
+
+interface RowsExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  /** out[r, i, j] = sum_c a[r, i, c] b[r, j, c]; byte offsets; C % 4 == 0. */
+  scores(a: number, b: number, out: number, R: number, Ta: number, Tb: number, C: number): void;
+  /** out[r, t, :] (+)= sum_u w[r, t, u] m[r, u, :]; byte offsets; C % 4 == 0. */
+  mix(w: number, m: number, out: number, R: number, To: number, Tu: number, C: number, accumulate: number): void;
+}
+
+/** undefined: not tried yet; null: this runtime cannot run it (no WebAssembly SIMD). */
+let kernels: RowsExports | null | undefined;
+
+function load(): RowsExports | null {
+  if (kernels !== undefined) return kernels;
+  const bytes = Buffer.from(wasmBase64, 'base64');
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) {
+    kernels = null;
+    return kernels;
+  }
+  kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as RowsExports;
+  return kernels;
+}
+
+/** Whether the SIMD rows can run for vector rows of C values (this runtime has WebAssembly SIMD, C % 4 == 0). */
+export function simdRowsAvailable(C: number): boolean {
+  return C % 4 === 0 && C > 0 && load() !== null;
+}
+
+/**
+ * Byte offsets of consecutive float32 regions of the given lengths (16-byte aligned), the memory grown
+ * to hold them all. Regions are valid until the next call (one caller at a time: JavaScript is single-threaded).
+ */
+function regions(k: RowsExports, lengths: readonly number[]): number[] {
+  const offsets: number[] = [];
+  let end = 0;
+  for (const n of lengths) {
+    offsets.push(end);
+    end += Math.ceil((n * 4) / 16) * 16;
+  }
+  const have = k.memory.buffer.byteLength;
+  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+  return offsets;
+}
+
+function put(k: RowsExports, offset: number, data: Float32Array): void {
+  new Float32Array(k.memory.buffer, offset, data.length).set(data);
+}
+
+function view(k: RowsExports, offset: number, length: number): Float32Array {
+  return new Float32Array(k.memory.buffer, offset, length);
+}
+
+function requireKernels(C: number): RowsExports {
+  const k = load();
+  if (k === null || C % 4 !== 0) throw new Error(`SIMD attention rows: unavailable for C = ${C} (needs WebAssembly SIMD and C a multiple of 4)`);
+  return k;
+}
+
+/**
+ * Row r of the scores S [R, T, T]: A_t = softmax_u(scale S_t) into attn (when given), abar_u = mean_t
+ * A_tu into abarOut [R, T]; row and abar are scratch of T. A function per row, not a loop inside the
+ * caller: the caller runs once per batch and V8 left such a loop unoptimised (measured: the backward's
+ * row loop took 126 ms per call at R = 6,912 inline, against a few ms as a function).
+ */
+function softmaxRow(S: Float32Array, r: number, T: number, scale: number, attn: Float32Array | null, abarOut: Float32Array, row: Float64Array, abar: Float64Array): void {
+  abar.fill(0);
+  for (let t = 0; t < T; t++) {
+    const o = (r * T + t) * T;
+    let max = -Infinity;
+    for (let u = 0; u < T; u++) {
+      const v = S[o + u]! * scale;
+      row[u] = v;
+      if (v > max) max = v;
+    }
+    let sum = 0;
+    for (let u = 0; u < T; u++) {
+      const e = Math.exp(row[u]! - max);
+      row[u] = e;
+      sum += e;
+    }
+    for (let u = 0; u < T; u++) {
+      const a = row[u]! / sum;
+      if (attn !== null) attn[o + u] = a;
+      abar[u]! += a;
+    }
+  }
+  for (let u = 0; u < T; u++) abarOut[r * T + u] = abar[u]! / T;
+}
+
+/**
+ * Row r of the backward's T x T algebra: from A (attn [R, T, T]) and dabar [R, T], dS and its
+ * transpose into ds, dsT [R, T, T], and abar_u = mean_t A_tu into w [R, T].
+ */
+function gradientRow(attn: Float32Array, dabar: Float32Array, r: number, T: number, scale: number, ds: Float32Array, dsT: Float32Array, w: Float32Array): void {
+  const a0 = r * T * T;
+  for (let u = 0; u < T; u++) {
+    let s = 0;
+    for (let t = 0; t < T; t++) s += attn[a0 + t * T + u]!;
+    w[r * T + u] = s / T;
+  }
+  for (let t = 0; t < T; t++) {
+    let rho = 0;
+    for (let v = 0; v < T; v++) rho += attn[a0 + t * T + v]! * dabar[r * T + v]!;
+    for (let u = 0; u < T; u++) {
+      const g = (attn[a0 + t * T + u]! * (dabar[r * T + u]! - rho) * scale) / T;
+      ds[a0 + t * T + u] = g;
+      dsT[a0 + u * T + t] = g;
+    }
+  }
+}
+
+/**
+ * As time-attention.ts softmaxMeanRows: per row r, S_tu = scale Y_t . X_u, A_t = softmax_u(S_t),
+ * abar_u = mean_t A_tu, xbar = sum_u abar_u X_u; y, x [R, T, C]; writes xbar [R, C] and, when given,
+ * A [R, T, T] into `attn`.
+ */
+export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
+  const k = requireKernels(C);
+  const [yP, xP, sP, abarP, xbarP] = regions(k, [R * T * C, R * T * C, R * T * T, R * T, R * C]) as [number, number, number, number, number];
+  put(k, yP, y.subarray(0, R * T * C));
+  put(k, xP, x.subarray(0, R * T * C));
+  k.scores(yP, xP, sP, R, T, T, C);
+  const S = view(k, sP, R * T * T);
+  const abarOut = view(k, abarP, R * T);
+  const row = new Float64Array(T);
+  const abar = new Float64Array(T);
+  for (let r = 0; r < R; r++) softmaxRow(S, r, T, scale, attn, abarOut, row, abar);
+  k.mix(abarP, xP, xbarP, R, 1, T, C, 0); // xbar_r = abar_r^T X_r
+  xbar.set(view(k, xbarP, R * C));
+}
+
+/**
+ * As time-attention.ts attentionBackwardRows: given A [R, T, T] and dxbar [R, C], dX (through xbar and
+ * through S's X_u factor) and dY, both [R, T, C]:
+ *   dabar_u = dxbar . X_u;  dS_tu = A_tu (dabar_u - sum_w A_tw dabar_w) / T;
+ *   dY_t = scale sum_u dS_tu X_u;  dX_u = abar_u dxbar + scale sum_t dS_tu Y_t.
+ * dx and dy are views of this module's memory, valid until the next call of a function here: copy
+ * what must be kept. (Copying them out measured 120 ms per call at N = 27, batch 256: two fresh
+ * 17.7 MB arrays, against 13 ms for the products.)
+ */
+export function simdAttentionBackwardRows(
+  y: Float32Array,
+  x: Float32Array,
+  attn: Float32Array,
+  dxbar: Float32Array,
+  R: number,
+  T: number,
+  C: number,
+  scale: number,
+): { dx: Float32Array; dy: Float32Array } {
+  const k = requireKernels(C);
+  const RTC = R * T * C;
+  const [xP, yP, gP, dabarP, dsP, dsTP, wP, dyP, dxP] = regions(k, [RTC, RTC, R * C, R * T, R * T * T, R * T * T, R * T, RTC, RTC]) as number[] as [
+    number, number, number, number, number, number, number, number, number,
+  ];
+  put(k, xP, x.subarray(0, RTC));
+  put(k, yP, y.subarray(0, RTC));
+  put(k, gP, dxbar.subarray(0, R * C));
+  k.scores(gP, xP, dabarP, R, 1, T, C); // dabar [R, 1, T]
+  const dabar = view(k, dabarP, R * T);
+  const ds = view(k, dsP, R * T * T);
+  const dsT = view(k, dsTP, R * T * T);
+  const w = view(k, wP, R * T); // abar_u (the mean of A's column u) as the weight of dxbar in dX_u
+  for (let r = 0; r < R; r++) gradientRow(attn, dabar, r, T, scale, ds, dsT, w);
+  k.mix(dsP, xP, dyP, R, T, T, C, 0); // dY_t = sum_u dS_tu X_u
+  k.mix(dsTP, yP, dxP, R, T, T, C, 0); // dX_u = sum_t dS_tu Y_t ...
+  k.mix(wP, gP, dxP, R, T, 1, C, 1); // ... + abar_u dxbar
+  return { dx: view(k, dxP, RTC), dy: view(k, dyP, RTC) };
+}

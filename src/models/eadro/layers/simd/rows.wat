@@ -1,0 +1,168 @@
+;; Per-row products of the softmax-QKV time attention (../time-attention.ts), in WebAssembly SIMD.
+;; Why: V8 does not vectorise JavaScript loops, and with T = 10 these products are too small for
+;; XNNPACK (a batched matMul measured slower than the JavaScript loops). Four float32 lanes per
+;; instruction here. Compiled by scripts/build-wasm.ts into rows-wasm.ts (bytes, committed).
+;;
+;; Every matrix is float32, row-major, addressed by its byte offset in this module's memory, and holds
+;; R independent row blocks. Vector rows have C values with C a multiple of 4 (the caller checks).
+;; Sums are float32 in four lanes, added across lanes at the end ((v0 + v1) + (v2 + v3)). Written out
+;; inline rather than as helper functions: V8 (Node 20) did not inline the calls, which cost 3 % of a
+;; paper-variant training step at N = 27.
+(module
+  (memory (export "memory") 1)
+
+  ;; out[r, i, j] = sum_c a[r, i, c] * b[r, j, c]
+  ;; a [R, Ta, C], b [R, Tb, C], out [R, Ta, Tb]. Two j per pass: each a load feeds two products.
+  (func (export "scores")
+    (param $a i32) (param $b i32) (param $out i32)
+    (param $R i32) (param $Ta i32) (param $Tb i32) (param $C i32)
+    (local $cb i32)      ;; bytes per vector row
+    (local $r i32) (local $i i32) (local $j i32)
+    (local $aRow i32)    ;; a[r, i, 0]
+    (local $bBlock i32)  ;; b[r, 0, 0]
+    (local $b0 i32) (local $b1 i32) (local $pa i32) (local $end i32)
+    (local $acc0 v128) (local $acc1 v128) (local $va v128)
+    (local.set $cb (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $doneR (loop $loopR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $bBlock (i32.add (local.get $b)
+        (i32.mul (i32.mul (local.get $r) (local.get $Tb)) (local.get $cb))))
+      (local.set $i (i32.const 0))
+      (block $doneI (loop $loopI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $Ta)))
+        (local.set $aRow (i32.add (local.get $a)
+          (i32.mul (i32.add (i32.mul (local.get $r) (local.get $Ta)) (local.get $i)) (local.get $cb))))
+        (local.set $j (i32.const 0))
+        ;; pairs of j
+        (block $donePairs (loop $loopPairs
+          (br_if $donePairs (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $Tb)))
+          (local.set $pa (local.get $aRow))
+          (local.set $end (i32.add (local.get $aRow) (local.get $cb)))
+          (local.set $b0 (i32.add (local.get $bBlock) (i32.mul (local.get $j) (local.get $cb))))
+          (local.set $b1 (i32.add (local.get $b0) (local.get $cb)))
+          (local.set $acc0 (v128.const i32x4 0 0 0 0))
+          (local.set $acc1 (v128.const i32x4 0 0 0 0))
+          (block $doneC (loop $loopC
+            (br_if $doneC (i32.ge_u (local.get $pa) (local.get $end)))
+            (local.set $va (v128.load (local.get $pa)))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $va) (v128.load (local.get $b0)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $va) (v128.load (local.get $b1)))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $b0 (i32.add (local.get $b0) (i32.const 16)))
+            (local.set $b1 (i32.add (local.get $b1) (i32.const 16)))
+            (br $loopC)))
+          (f32.store (local.get $out) (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+              (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+          (f32.store offset=4 (local.get $out) (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $acc1)) (f32x4.extract_lane 1 (local.get $acc1)))
+              (f32.add (f32x4.extract_lane 2 (local.get $acc1)) (f32x4.extract_lane 3 (local.get $acc1)))))
+          (local.set $out (i32.add (local.get $out) (i32.const 8)))
+          (local.set $j (i32.add (local.get $j) (i32.const 2)))
+          (br $loopPairs)))
+        ;; the last j when Tb is odd
+        (if (i32.lt_u (local.get $j) (local.get $Tb))
+          (then
+            (local.set $pa (local.get $aRow))
+            (local.set $end (i32.add (local.get $aRow) (local.get $cb)))
+            (local.set $b0 (i32.add (local.get $bBlock) (i32.mul (local.get $j) (local.get $cb))))
+            (local.set $acc0 (v128.const i32x4 0 0 0 0))
+            (block $doneTail (loop $loopTail
+              (br_if $doneTail (i32.ge_u (local.get $pa) (local.get $end)))
+              (local.set $acc0 (f32x4.add (local.get $acc0)
+                (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $b0)))))
+              (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+              (local.set $b0 (i32.add (local.get $b0) (i32.const 16)))
+              (br $loopTail)))
+            (f32.store (local.get $out) (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+              (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+            (local.set $out (i32.add (local.get $out) (i32.const 4)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loopI)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $loopR))))
+
+  ;; out[r, t, :] = sum_u w[r, t, u] * m[r, u, :], or out[r, t, :] += that when $accumulate is not 0
+  ;; w [R, To, Tu], m [R, Tu, C], out [R, To, C]. Four vectors (16 columns) per pass: each weight,
+  ;; loaded and splat once, feeds four products; then one vector at a time for the rest of the row.
+  (func (export "mix")
+    (param $w i32) (param $m i32) (param $out i32)
+    (param $R i32) (param $To i32) (param $Tu i32) (param $C i32) (param $accumulate i32)
+    (local $cb i32) (local $r i32) (local $t i32) (local $u i32) (local $col i32)
+    (local $mBlock i32)  ;; m[r, 0, 0]
+    (local $wRow i32)    ;; w[r, t, 0]
+    (local $pm i32) (local $pw i32) (local $wEnd i32) (local $ws v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local.set $cb (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $doneR (loop $loopR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $mBlock (i32.add (local.get $m)
+        (i32.mul (i32.mul (local.get $r) (local.get $Tu)) (local.get $cb))))
+      (local.set $t (i32.const 0))
+      (block $doneT (loop $loopT
+        (br_if $doneT (i32.ge_u (local.get $t) (local.get $To)))
+        (local.set $wRow (i32.add (local.get $w)
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $r) (local.get $To)) (local.get $t)) (local.get $Tu))
+            (i32.const 2))))
+        (local.set $wEnd (i32.add (local.get $wRow) (i32.shl (local.get $Tu) (i32.const 2))))
+        (local.set $col (i32.const 0)) ;; byte offset within the row
+        ;; blocks of four vectors
+        (block $doneWide (loop $loopWide
+          (br_if $doneWide (i32.gt_u (i32.add (local.get $col) (i32.const 64)) (local.get $cb)))
+          (local.set $acc0 (v128.const i32x4 0 0 0 0))
+          (local.set $acc1 (v128.const i32x4 0 0 0 0))
+          (local.set $acc2 (v128.const i32x4 0 0 0 0))
+          (local.set $acc3 (v128.const i32x4 0 0 0 0))
+          (local.set $pw (local.get $wRow))
+          (local.set $pm (i32.add (local.get $mBlock) (local.get $col)))
+          (block $doneU (loop $loopU
+            (br_if $doneU (i32.ge_u (local.get $pw) (local.get $wEnd)))
+            (local.set $ws (v128.load32_splat (local.get $pw)))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $ws) (v128.load (local.get $pm)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $ws) (v128.load offset=16 (local.get $pm)))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $ws) (v128.load offset=32 (local.get $pm)))))
+            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $ws) (v128.load offset=48 (local.get $pm)))))
+            (local.set $pw (i32.add (local.get $pw) (i32.const 4)))
+            (local.set $pm (i32.add (local.get $pm) (local.get $cb)))
+            (br $loopU)))
+          (if (local.get $accumulate)
+            (then
+              (local.set $acc0 (f32x4.add (local.get $acc0) (v128.load (local.get $out))))
+              (local.set $acc1 (f32x4.add (local.get $acc1) (v128.load offset=16 (local.get $out))))
+              (local.set $acc2 (f32x4.add (local.get $acc2) (v128.load offset=32 (local.get $out))))
+              (local.set $acc3 (f32x4.add (local.get $acc3) (v128.load offset=48 (local.get $out))))))
+          (v128.store (local.get $out) (local.get $acc0))
+          (v128.store offset=16 (local.get $out) (local.get $acc1))
+          (v128.store offset=32 (local.get $out) (local.get $acc2))
+          (v128.store offset=48 (local.get $out) (local.get $acc3))
+          (local.set $out (i32.add (local.get $out) (i32.const 64)))
+          (local.set $col (i32.add (local.get $col) (i32.const 64)))
+          (br $loopWide)))
+        ;; the remaining vectors one at a time
+        (block $doneNarrow (loop $loopNarrow
+          (br_if $doneNarrow (i32.ge_u (local.get $col) (local.get $cb)))
+          (local.set $acc0 (v128.const i32x4 0 0 0 0))
+          (local.set $pw (local.get $wRow))
+          (local.set $pm (i32.add (local.get $mBlock) (local.get $col)))
+          (block $doneU1 (loop $loopU1
+            (br_if $doneU1 (i32.ge_u (local.get $pw) (local.get $wEnd)))
+            (local.set $acc0 (f32x4.add (local.get $acc0)
+              (f32x4.mul (v128.load32_splat (local.get $pw)) (v128.load (local.get $pm)))))
+            (local.set $pw (i32.add (local.get $pw) (i32.const 4)))
+            (local.set $pm (i32.add (local.get $pm) (local.get $cb)))
+            (br $loopU1)))
+          (if (local.get $accumulate)
+            (then (local.set $acc0 (f32x4.add (local.get $acc0) (v128.load (local.get $out))))))
+          (v128.store (local.get $out) (local.get $acc0))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (local.set $col (i32.add (local.get $col) (i32.const 16)))
+          (br $loopNarrow)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $loopT)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $loopR))))
+
+)

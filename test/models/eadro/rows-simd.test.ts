@@ -1,0 +1,72 @@
+import { strict as assert } from 'node:assert';
+import { createRng } from '../../../src/core/rng.js';
+import { attentionBackwardRowsScalar, softmaxMeanRowsScalar } from '../../../src/models/eadro/layers/time-attention.js';
+import { simdAttentionBackwardRows, simdRowsAvailable, simdSoftmaxMeanRows } from '../../../src/models/eadro/layers/simd/rows-simd.js';
+import { buildWasmModule, wasmSources } from '../../../scripts/build-wasm.js';
+import { maxRelDiff } from './helpers.js';
+import * as fs from 'node:fs';
+
+function randn(seed: number, label: string, n: number, std: number): Float32Array {
+  const rng = createRng(seed).fork(label);
+  return Float32Array.from({ length: n }, () => rng.normal(0, std));
+}
+
+describe('models/eadro/layers/simd/rows-simd', () => {
+  it('the committed module is the build of its .wat (scripts/build-wasm.ts)', async function () {
+    this.timeout(20000);
+    for (const { wat, out } of wasmSources) assert.equal(fs.readFileSync(out, 'utf8'), await buildWasmModule(wat), `${out} is stale: run npx tsx scripts/build-wasm.ts`);
+  });
+
+  it('runs on this Node (WebAssembly SIMD) for C a multiple of 4 only', () => {
+    assert.equal(simdRowsAvailable(64), true);
+    assert.equal(simdRowsAvailable(5), false);
+    assert.throws(() => simdSoftmaxMeanRows(new Float32Array(10), new Float32Array(10), 1, 2, 5, 1, new Float32Array(5), null), /C = 5/);
+  });
+
+  // T odd and even (the scores' pair loop and its tail); C = 64 (four-vector blocks only), 20 (one block
+  // and a single vector), 8 and 4 (single vectors only); T = 1 (a softmax of 1)
+  const cases = [
+    { R: 9, T: 10, C: 64, std: 1 },
+    { R: 6, T: 7, C: 20, std: 2 },
+    { R: 5, T: 3, C: 8, std: 3 },
+    { R: 4, T: 1, C: 4, std: 1 },
+  ];
+  for (const { R, T, C, std } of cases) {
+    it(`equals the JavaScript rows in the forward and the backward (R=${R}, T=${T}, C=${C})`, () => {
+      const y = randn(2, 'y', R * T * C, std);
+      const x = randn(2, 'x', R * T * C, std);
+      const dxbar = randn(2, 'g', R * C, 1);
+      const scale = 1 / Math.sqrt(C);
+      const xbarJs = new Float32Array(R * C);
+      const attnJs = new Float32Array(R * T * T);
+      const xbarSimd = new Float32Array(R * C);
+      const attnSimd = new Float32Array(R * T * T);
+      softmaxMeanRowsScalar(y, x, R, T, C, scale, xbarJs, attnJs);
+      simdSoftmaxMeanRows(y, x, R, T, C, scale, xbarSimd, attnSimd);
+      assert.ok(maxRelDiff(xbarSimd, xbarJs) < 1e-5, `xbar differs by ${maxRelDiff(xbarSimd, xbarJs)}`);
+      assert.ok(maxRelDiff(attnSimd, attnJs) < 1e-5, `attention differs by ${maxRelDiff(attnSimd, attnJs)}`);
+      const js = attentionBackwardRowsScalar(y, x, attnJs, dxbar, R, T, C, scale);
+      const simd = simdAttentionBackwardRows(y, x, attnJs, dxbar, R, T, C, scale);
+      assert.ok(maxRelDiff(simd.dx, js.dx) < 1e-5, `dx differs by ${maxRelDiff(simd.dx, js.dx)}`);
+      assert.ok(maxRelDiff(simd.dy, js.dy) < 1e-5, `dy differs by ${maxRelDiff(simd.dy, js.dy)}`);
+      if (T > 1) assert.ok(js.dy.some((v) => Math.abs(v) > 1e-3), 'the gradient is not trivially zero');
+    });
+  }
+
+  it('grows its memory for a larger batch and gives the same rows as before for the first windows', () => {
+    const T = 10;
+    const C = 64;
+    const small = 3;
+    const large = 3000; // 3000 x 10 x 64 floats: 7.7 MB per matrix, past the module's first 64 KiB
+    const y = randn(4, 'y', large * T * C, 1);
+    const x = randn(4, 'x', large * T * C, 1);
+    const first = new Float32Array(small * C);
+    simdSoftmaxMeanRows(y, x, small, T, C, 0.125, first, null);
+    const all = new Float32Array(large * C);
+    simdSoftmaxMeanRows(y, x, large, T, C, 0.125, all, null);
+    assert.deepEqual(all.subarray(0, small * C), first);
+    const js = new Float32Array(large * C);
+    softmaxMeanRowsScalar(y, x, large, T, C, 0.125, js, null);
+    assert.ok(maxRelDiff(all, js) < 1e-5);
+  });
+});
