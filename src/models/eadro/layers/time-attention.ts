@@ -261,6 +261,21 @@ export function attentionForwardRows(y: Float32Array, x: Float32Array, R: number
 }
 
 /**
+ * The backward of the rows (attentionBackwardRows, its JavaScript and SIMD implementations): y, x
+ * [R, T, C], the attention A [R, T, T] and dxbar [R, C] in; dx, dy [R, T, C] out.
+ */
+export type AttentionBackwardRows = (
+  y: Float32Array,
+  x: Float32Array,
+  attn: Float32Array,
+  dxbar: Float32Array,
+  R: number,
+  T: number,
+  C: number,
+  scale: number,
+) => { dx: Float32Array; dy: Float32Array };
+
+/**
  * Backward of attentionForwardRows given dxbar [R, C]: dX (the direct part: through xbar and through
  * S's X_u factor) and dY, both [R, T, C] flat. With abar_u = mean_t A_tu:
  *   dabar_u = dxbar . X_u;  dS_tu = A_tu (dabar_u - sum_w A_tw dabar_w) / T;
@@ -268,31 +283,13 @@ export function attentionForwardRows(y: Float32Array, x: Float32Array, R: number
  * In WebAssembly SIMD where it can (as softmaxMeanRows), when dx and dy are views of that module's
  * memory, valid until the next call of either function: copy what must be kept.
  */
-export function attentionBackwardRows(
-  y: Float32Array,
-  x: Float32Array,
-  attn: Float32Array,
-  dxbar: Float32Array,
-  R: number,
-  T: number,
-  C: number,
-  scale: number,
-): { dx: Float32Array; dy: Float32Array } {
+export const attentionBackwardRows: AttentionBackwardRows = (y, x, attn, dxbar, R, T, C, scale) => {
   if (timeAttentionSettings.simdRows && simdRowsAvailable(C)) return simdAttentionBackwardRows(y, x, attn, dxbar, R, T, C, scale);
   return attentionBackwardRowsScalar(y, x, attn, dxbar, R, T, C, scale);
-}
+};
 
 /** attentionBackwardRows in JavaScript (fresh arrays), sums in float64. */
-export function attentionBackwardRowsScalar(
-  y: Float32Array,
-  x: Float32Array,
-  attn: Float32Array,
-  dxbar: Float32Array,
-  R: number,
-  T: number,
-  C: number,
-  scale: number,
-): { dx: Float32Array; dy: Float32Array } {
+export function attentionBackwardRowsScalar(...[y, x, attn, dxbar, R, T, C, scale]: Parameters<AttentionBackwardRows>): ReturnType<AttentionBackwardRows> {
   const dx = new Float32Array(R * T * C);
   const dy = new Float32Array(R * T * C);
   const abar = new Float64Array(T);

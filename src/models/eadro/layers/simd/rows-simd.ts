@@ -10,6 +10,7 @@
  * thread (each worker of the data-parallel trainer loads its own), made on first use.
  */
 import { wasmBase64 } from './rows-wasm.js';
+import type { AttentionBackwardRows } from '../time-attention.js';
 
 // Node's WebAssembly API, as much as is used here (the project's lib, ES2023 without DOM, has no types for it)
 declare const WebAssembly: {
@@ -57,7 +58,14 @@ function regions(k: RowsExports, lengths: readonly number[]): number[] {
     end += Math.ceil((n * 4) / 16) * 16;
   }
   const have = k.memory.buffer.byteLength;
-  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+  if (end > have) {
+    try {
+      k.memory.grow(Math.ceil((end - have) / 65536));
+    } catch (err) {
+      // past WebAssembly's 4 GiB: a batch far larger than training uses
+      throw new Error(`SIMD attention rows: cannot grow the module's memory to ${(end / 2 ** 20).toFixed(0)} MiB (${err instanceof Error ? err.message : String(err)}); use a smaller batch or set timeAttentionSettings.simdRows = false`);
+    }
+  }
   return offsets;
 }
 
@@ -77,9 +85,7 @@ function requireKernels(C: number): RowsExports {
 
 /**
  * Row r of the scores S [R, T, T]: A_t = softmax_u(scale S_t) into attn (when given), abar_u = mean_t
- * A_tu into abarOut [R, T]; row and abar are scratch of T. A function per row, not a loop inside the
- * caller: the caller runs once per batch and V8 left such a loop unoptimised (measured: the backward's
- * row loop took 126 ms per call at R = 6,912 inline, against a few ms as a function).
+ * A_tu into abarOut [R, T]; row and abar are scratch of T.
  */
 function softmaxRow(S: Float32Array, r: number, T: number, scale: number, attn: Float32Array | null, abarOut: Float32Array, row: Float64Array, abar: Float64Array): void {
   abar.fill(0);
@@ -135,7 +141,7 @@ function gradientRow(attn: Float32Array, dabar: Float32Array, r: number, T: numb
  */
 export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
   const k = requireKernels(C);
-  const [yP, xP, sP, abarP, xbarP] = regions(k, [R * T * C, R * T * C, R * T * T, R * T, R * C]) as [number, number, number, number, number];
+  const [yP, xP, sP, abarP, xbarP] = regions(k, [R * T * C, R * T * C, R * T * T, R * T, R * C]);
   put(k, yP, y.subarray(0, R * T * C));
   put(k, xP, x.subarray(0, R * T * C));
   k.scores(yP, xP, sP, R, T, T, C);
@@ -157,21 +163,10 @@ export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number,
  * what must be kept. (Copying them out measured 120 ms per call at N = 27, batch 256: two fresh
  * 17.7 MB arrays, against 13 ms for the products.)
  */
-export function simdAttentionBackwardRows(
-  y: Float32Array,
-  x: Float32Array,
-  attn: Float32Array,
-  dxbar: Float32Array,
-  R: number,
-  T: number,
-  C: number,
-  scale: number,
-): { dx: Float32Array; dy: Float32Array } {
+export function simdAttentionBackwardRows(...[y, x, attn, dxbar, R, T, C, scale]: Parameters<AttentionBackwardRows>): ReturnType<AttentionBackwardRows> {
   const k = requireKernels(C);
   const RTC = R * T * C;
-  const [xP, yP, gP, dabarP, dsP, dsTP, wP, dyP, dxP] = regions(k, [RTC, RTC, R * C, R * T, R * T * T, R * T * T, R * T, RTC, RTC]) as number[] as [
-    number, number, number, number, number, number, number, number, number,
-  ];
+  const [xP, yP, gP, dabarP, dsP, dsTP, wP, dyP, dxP] = regions(k, [RTC, RTC, R * C, R * T, R * T * T, R * T * T, R * T, RTC, RTC]);
   put(k, xP, x.subarray(0, RTC));
   put(k, yP, y.subarray(0, RTC));
   put(k, gP, dxbar.subarray(0, R * C));
