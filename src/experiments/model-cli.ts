@@ -129,6 +129,8 @@ export interface ModelCliMetadata {
   epochsRun: number;
   /** The epoch whose training loss was not finite (training stopped there), or null (models/eadro/train.ts). */
   divergedAtEpoch?: number | null;
+  /** Whether the attention rows ran in WebAssembly SIMD (models/eadro/train.ts TrainResult); absent in older files. */
+  simdTimeAttention?: boolean | null;
   /** The node names the model was trained with (order = node index). */
   nodes: string[];
 }
@@ -174,6 +176,8 @@ export interface TrainCliResult {
   config: EadroConfig;
   modelDir: string;
   fastWasmKernels: boolean;
+  /** TrainResult.simdTimeAttention. */
+  simdTimeAttention: boolean | null;
   /** How many epochs this call trained (0 when a finished run was resumed). */
   epochsThisCall: number;
 }
@@ -222,11 +226,12 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
     bestEpoch: trained.bestEpoch,
     epochsRun: trained.history.length,
     divergedAtEpoch: trained.divergedAtEpoch,
+    simdTimeAttention: trained.simdTimeAttention,
     nodes: ds.nodes,
   };
   writeJsonAtomic(path.join(modelDir, 'model-cli.json'), meta);
   writeJsonAtomic(path.join(opts.out, 'history.json'), trained.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'number' ? finiteOrNull(v) : v]))));
-  return { split, history: trained.history, bestEpoch: trained.bestEpoch, divergedAtEpoch: trained.divergedAtEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, epochsThisCall };
+  return { split, history: trained.history, bestEpoch: trained.bestEpoch, divergedAtEpoch: trained.divergedAtEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, simdTimeAttention: trained.simdTimeAttention, epochsThisCall };
 }
 
 /**

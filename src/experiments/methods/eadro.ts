@@ -125,6 +125,7 @@ export const eadroMethod: Method = {
         selectedOn: split.modelSelection,
         fastWasmKernels: trained.fastWasmKernels,
         step: trained.step, // hand-written ('manual') or tfjs autodiff gradients
+        simdTimeAttention: trained.simdTimeAttention, // attention rows in WebAssembly SIMD (float32 sums) or JavaScript
         trainWindowsPerSecond: last?.windowsPerSecond ?? null,
         // the selected epoch's validation figures (what picked it; lets configurations be compared on
         // validation, never on test), and what small-loss selection left out in the last epoch

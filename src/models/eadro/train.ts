@@ -41,6 +41,7 @@ import { selectionMetrics } from './selection-metrics.js';
 import { chooseStep, trainStep, type StepKind, type StepLosses } from './step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
+import { simdTimeAttentionUsed } from './layers/time-attention.js';
 import { ParallelTrainer, resolveTrainThreads } from './parallel/trainer.js';
 
 export interface EpochLog {
@@ -90,6 +91,8 @@ export interface TrainResult {
   fastWasmKernels: boolean;
   /** Which training step ran (step.ts). */
   step: StepKind;
+  /** Whether the softmax-QKV attention rows ran in WebAssembly SIMD (layers/time-attention.ts simdTimeAttentionUsed); null for tanh-score. */
+  simdTimeAttention: boolean | null;
   /** Training threads (parallel/trainer.ts). */
   threads: number;
   /**
@@ -331,7 +334,7 @@ export async function trainEadro(
     }
     for (const [k, t] of best) if (k.startsWith('param/')) t.dispose();
   }
-  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, threads, divergedAtEpoch: state.divergedAtEpoch ?? null };
+  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, simdTimeAttention: simdTimeAttentionUsed(config, step), threads, divergedAtEpoch: state.divergedAtEpoch ?? null };
 }
 
 function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EadroError } from '../../../src/core/errors.js';
 import { createEadro, disposeEadro, loadCheckpoint, predict, saveCheckpoint, trainEadro, type EpochLog } from '../../../src/models/eadro/index.js';
 import { smallLossTrainSet } from '../../../src/models/eadro/train.js';
+import { timeAttentionSettings } from '../../../src/models/eadro/layers/time-attention.js';
 import { datasetDims } from '../../../src/models/eadro/data.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
 import { flatParams, quietTraining, tinyDataset, useTestBackend, values } from './helpers.js';
@@ -73,6 +74,24 @@ describe('models/eadro/train', function () {
       trainEadro(ds, split, { variant: 'paper', ...small, batchSize: 8, maxEpochs: 6, learningRate: 1e30 }, { seed: 3 }),
       (err: EadroError) => err instanceof EadroError && /diverged in its first epoch/.test(err.message),
     );
+  });
+
+  it('records whether the attention rows ran in WebAssembly SIMD: paper yes, switched off no, reference (tanh-score) null', async () => {
+    const ds = tinyDataset({ W: 20 });
+    const split = { train: Array.from({ length: 16 }, (_, i) => i), val: [], test: [] };
+    const run = async (variant: 'paper' | 'reference'): Promise<boolean | null> => {
+      const r = await trainEadro(ds, split, { variant, ...small, batchSize: 16, maxEpochs: 1 }, { seed: 1, step: 'manual' });
+      disposeEadro(r.model);
+      return r.simdTimeAttention;
+    };
+    assert.equal(await run('paper'), true);
+    timeAttentionSettings.simdRows = false;
+    try {
+      assert.equal(await run('paper'), false);
+    } finally {
+      timeAttentionSettings.simdRows = true;
+    }
+    assert.equal(await run('reference'), null);
   });
 
   it("selectBy 'loss' picks the epoch with the lowest validation loss", async () => {

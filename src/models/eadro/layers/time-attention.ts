@@ -328,6 +328,17 @@ type Grad = Parameters<typeof tf.customGrad>[0];
  * Which implementation the model uses; only the speed differs (equal up to float32 rounding, tested).
  * Benchmarks and tests switch them to compare.
  */
+/**
+ * Whether the softmax-QKV attention rows of a model run in WebAssembly SIMD, for the record (run info):
+ * null for the tanh-score attention; false where the plain formula runs (autodiff step without the
+ * fused op) or a branch's width is not a multiple of 4 or the runtime lacks SIMD.
+ */
+export function simdTimeAttentionUsed(config: { timeAttention: string; kpiFilters: number; traceFilters: number }, step: 'manual' | 'autodiff'): boolean | null {
+  if (config.timeAttention !== 'softmax-qkv') return null;
+  if (step === 'autodiff' && !timeAttentionSettings.fusedSoftmaxQkv) return false;
+  return timeAttentionSettings.simdRows && simdRowsAvailable(config.kpiFilters) && simdRowsAvailable(config.traceFilters);
+}
+
 export const timeAttentionSettings = {
   // ours: the fused op (module comment) instead of the plain formula
   fusedSoftmaxQkv: true,

@@ -15,6 +15,8 @@ export interface WorkerSetup {
   backend: BackendName;
   /** Whether the main thread runs the replacement wasm kernels (../wasm-kernels.ts). */
   fastWasmKernels: boolean;
+  /** The main thread's timeAttentionSettings.simdRows (../layers/time-attention.ts): every replica computes alike. */
+  simdTimeAttention: boolean;
   data: BatchSource;
   state: ReplicaState;
   /** Tests only: throw inside this replica's step with this 1-based number (counted over the run). */

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../../../core/backend.js';
 import type { WindowDataset } from '../../../windows/types.js';
 import { ensureFastWasmKernels, uninstallFastWasmKernels } from '../wasm-kernels.js';
+import { timeAttentionSettings } from '../layers/time-attention.js';
 import { SharedSumReducer } from './reducer.js';
 import { replicaStep } from './replica-step.js';
 import { restoreState, weightsFingerprint } from './state.js';
@@ -35,6 +36,7 @@ try {
   await initBackend(setup.backend);
   if (setup.fastWasmKernels) ensureFastWasmKernels();
   else uninstallFastWasmKernels();
+  timeAttentionSettings.simdRows = setup.simdTimeAttention;
   const { model, adam } = restoreState(setup.state);
   let steps = 0;
   port.on('message', (msg: ToWorker) => {
