@@ -28,6 +28,8 @@ import { allAnomalousLevels, randomHitRate } from '../../src/evaluation/trivial.
 import { detectabilityCeiling, flaggedByContext, flaggedByEvidence, normalWindowContext, windowEvidence } from '../../src/evaluation/detectability.js';
 import { testbedDistractors, testbedFaults } from '../../src/experiments/datasets.js';
 import { loadWindows } from '../../src/experiments/model-cli.js';
+import { windowConfigHashOf } from '../../src/windows/cache.js';
+import type { WindowConfig } from '../../src/windows/build.js';
 import { listFinishedRuns, storedDatasetChecksum, type StoredRun } from '../../src/experiments/store.js';
 import { resolveEadroConfig, type EadroConfig } from '../../src/models/eadro/config.js';
 import { ablationToModel, eadroMethodDefaults } from '../../src/experiments/methods/eadro.js';
@@ -146,6 +148,18 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
   };
   for (const store of values.store ?? []) {
     for (const run of storeRuns(store, checksum)) {
+      // the same telemetry cut into other windows (another stride...) would put the run's window
+      // indices on the wrong windows: refuse, naming what differs
+      const pipeline = run.metrics.spec.pipeline as Partial<WindowConfig>;
+      if (loaded.windowConfigHash !== null && windowConfigHashOf(pipeline) !== loaded.windowConfigHash) {
+        throw new EadroError('A grid run was built from other windows than --data and --stride give.', {
+          file: path.join(run.dir, 'metrics.json'),
+          field: 'spec.pipeline',
+          expected: JSON.stringify(stride === null ? {} : { stride }),
+          found: JSON.stringify(pipeline),
+          hint: 'pass the pipeline the grid used (e.g. --stride 2 for the quick testbed)',
+        });
+      }
       const method = run.metrics.spec.method;
       // As methods/eadro.ts builds it: params, variant, and the ablation as the model's `without` list.
       const config = resolveEadroConfig({

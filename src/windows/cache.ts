@@ -54,6 +54,11 @@ export function resolvedWindowConfig(partial: Partial<WindowConfig> = {}): Windo
   return { ...cfg, raw: normalizeRawConfig(cfg.raw) };
 }
 
+/** The hash of a window config as the cache and manifests record it (windowConfigHash). */
+export function windowConfigHashOf(partial: Partial<WindowConfig> = {}): string {
+  return configHash({ builder: WINDOW_BUILDER_VERSION, config: resolvedWindowConfig(partial) });
+}
+
 /** The cache key of a config and a raw root checksum. */
 export function windowCacheKey(config: WindowConfig, checksum: DatasetChecksum): string {
   return `${configHash({ builder: WINDOW_BUILDER_VERSION, config })}-${checksum.sha256.slice(0, 12)}`;
@@ -66,7 +71,7 @@ export async function buildWindowDatasetCached(
   options: CachedBuildOptions = {},
 ): Promise<CachedBuild> {
   const config = resolvedWindowConfig(partial);
-  const hash = configHash({ builder: WINDOW_BUILDER_VERSION, config });
+  const hash = windowConfigHashOf(config);
   const checksum = checksumPath(path.resolve(rawRoot));
   if (options.noCache === true) {
     const { dataset, report, counts } = await buildWindowDataset(rawRoot, config, options.onProgress);

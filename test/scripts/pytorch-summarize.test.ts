@@ -13,6 +13,7 @@ import { createRng } from '../../src/core/rng.js';
 import { EadroError } from '../../src/core/errors.js';
 import { loadWindows } from '../../src/experiments/model-cli.js';
 import { main as summarize, type GroupSummary } from '../../scripts/pytorch/summarize.js';
+import { tinyData } from '../testbed/fixtures.js';
 
 describe('scripts/pytorch/summarize.ts', () => {
   let dir = '';
@@ -130,4 +131,41 @@ describe('scripts/pytorch/summarize.ts', () => {
     fs.writeFileSync(noPredictions, JSON.stringify(old));
     await assert.rejects(summarize(['--data', path.join(dir, 'windows'), noPredictions], () => {}), /no per-window predictions/);
   });
+
+  it('refuses grid runs built with another window pipeline than --stride gives (their indices would name other windows)', async function () {
+    this.timeout(120000);
+    const raw = (await tinyData('sn')).root;
+    const savedCache = process.env['EADRO_CACHE_DIR'];
+    process.env['EADRO_CACHE_DIR'] = path.join(dir, 'cache'); // not the project's results/cache
+    try {
+      await checkPipelineRefusal(raw);
+    } finally {
+      if (savedCache === undefined) delete process.env['EADRO_CACHE_DIR'];
+      else process.env['EADRO_CACHE_DIR'] = savedCache;
+    }
+  });
+
+  async function checkPipelineRefusal(raw: string): Promise<void> {
+    const loaded = await loadWindows(raw, { stride: 2 });
+    const checksum = loaded.info.checksum?.sha256 ?? '';
+    const store = path.join(dir, 'store-raw');
+    const windows = Array.from({ length: Math.min(10, loaded.dataset.W) }, (_, i) => i);
+    const runDir = path.join(store, 'runs', 'dddd', '0');
+    fs.mkdirSync(runDir, { recursive: true });
+    const spec = { dataset: { kind: 'testbed', system: 'SN', profile: 'tiny', seed: 0 }, pipeline: { stride: 2 }, method: { name: 'eadro', variant: 'paper', params: {} }, protocol: { name: 'temporal' } };
+    fs.writeFileSync(path.join(runDir, 'manifest.json'), JSON.stringify({ datasets: [{ checksum: { sha256: checksum } }] }));
+    fs.writeFileSync(path.join(runDir, 'predictions.json'), JSON.stringify({ storeVersion: 1, nodeCount: loaded.dataset.nodes.length, windows, labels: windows.map((w) => loaded.dataset.labels[w]!), episodes: windows.map(() => 'r/0'), folds: windows.map(() => 0), anomalyScore: windows.map(() => 0.9), predictedAnomalous: windows.map(() => true), ranking: windows.map(() => loaded.dataset.nodes.map((_, n) => n)) }));
+    fs.writeFileSync(path.join(runDir, 'metrics.json'), JSON.stringify({ storeVersion: 1, configHash: 'dddd', seed: 0, spec, metrics: {}, perFold: [], splits: [], info: [{ bestEpoch: 1, epochsRun: 1, step: 'manual' }], coverage: null, warnings: [] }));
+    await assert.rejects(summarize(['--data', raw, '--store', store], () => {}), (err: EadroError) => {
+      assert.match(err.message, /other windows than --data and --stride/);
+      assert.equal(err.details.file, path.join(runDir, 'metrics.json'));
+      assert.equal(err.details.field, 'spec.pipeline');
+      assert.match(String(err.details.found), /"stride":2/);
+      return true;
+    });
+    const out = path.join(dir, 'summary-raw.json');
+    await summarize(['--data', raw, '--stride', '2', '--store', store, '--out', out], () => {});
+    const summary = JSON.parse(fs.readFileSync(out, 'utf8')) as { groups: GroupSummary[] };
+    assert.equal(summary.groups.reduce((a, g) => a + g.runs.length, 0), 1, 'with the grid\'s stride the run is scored');
+  }
 });
