@@ -325,10 +325,6 @@ export function attentionBackwardRowsScalar(...[y, x, attn, dxbar, R, T, C, scal
 type Grad = Parameters<typeof tf.customGrad>[0];
 
 /**
- * Which implementation the model uses; only the speed differs (equal up to float32 rounding, tested).
- * Benchmarks and tests switch them to compare.
- */
-/**
  * Whether the softmax-QKV attention rows of a model run in WebAssembly SIMD, for the record (run info):
  * null for the tanh-score attention; false where the plain formula runs (autodiff step without the
  * fused op) or a branch's width is not a multiple of 4 or the runtime lacks SIMD.
@@ -339,6 +335,10 @@ export function simdTimeAttentionUsed(config: { timeAttention: string; kpiFilter
   return timeAttentionSettings.simdRows && simdRowsAvailable(config.kpiFilters) && simdRowsAvailable(config.traceFilters);
 }
 
+/**
+ * Which implementation the model uses; only the speed differs (equal up to float32 rounding, tested).
+ * Benchmarks and tests switch them to compare.
+ */
 export const timeAttentionSettings = {
   // ours: the fused op (module comment) instead of the plain formula
   fusedSoftmaxQkv: true,
