@@ -1,7 +1,7 @@
 /**
  * Compiles the project's WebAssembly text files into TypeScript modules holding their bytes, so that
  * the library needs no compiler at run time (wabt is a devDependency). Run after editing a .wat:
- *   npx tsx scripts/build-wasm.ts          writes src/models/eadro/layers/simd/rows-wasm.ts
+ *   npx tsx scripts/build-wasm.ts          writes src/models/eadro/layers/simd/*-wasm.ts
  *   npx tsx scripts/build-wasm.ts --check  exits 1 when a committed module is not its .wat's build
  * test/models/eadro/rows-simd.test.ts runs the check.
  */
@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Each text file and the module its bytes go to. */
-export const wasmSources = [{ wat: 'src/models/eadro/layers/simd/rows.wat', out: 'src/models/eadro/layers/simd/rows-wasm.ts' }];
+export const wasmSources = [
+  { wat: 'src/models/eadro/layers/simd/rows.wat', out: 'src/models/eadro/layers/simd/rows-wasm.ts' },
+  { wat: 'src/models/eadro/layers/simd/gat.wat', out: 'src/models/eadro/layers/simd/gat-wasm.ts' },
+];
 
 /** The .wat at `watPath` compiled (SIMD on), as the TypeScript module text that holds its bytes. */
 export async function buildWasmModule(watPath: string): Promise<string> {

@@ -9,8 +9,9 @@
  *                           backward (manual/) and tfjs autodiff; each row says which ran, and predict
  *                           takes the matching inference path
  *     [--plain-attention]   also time the paper variant with the plain softmax-QKV formula (autodiff)
- *     [--scalar-rows]       also time the paper variant's manual step with the attention rows in
- *                           JavaScript instead of WebAssembly SIMD (layers/simd/), for the A/B in one run
+ *     [--scalar]            also time the paper variant's manual step with its SIMD kernels off (the
+ *                           attention rows and the GAT backward's edge loops in JavaScript,
+ *                           layers/simd/), for the A/B in one run
  *                           instead of the fused op (layers/time-attention.ts), in the same run
  *     [--threads 1,2]       training threads to time (src/models/eadro/parallel/): rows with 2 are the
  *                           data-parallel trainer (main thread + one worker, manual step, wasm only)
@@ -52,8 +53,8 @@ import {
 import { Adam } from '../../src/models/eadro/adam.js';
 import { trainStep, type StepKind } from '../../src/models/eadro/step.js';
 import { ParallelTrainer } from '../../src/models/eadro/parallel/trainer.js';
-import { timeAttentionSettings } from '../../src/models/eadro/layers/time-attention.js';
-import { simdRowsAvailable } from '../../src/models/eadro/layers/simd/rows-simd.js';
+import { simdTimeAttentionUsed, timeAttentionSettings } from '../../src/models/eadro/layers/time-attention.js';
+import { gatBackwardSettings, simdGatEdgesUsed } from '../../src/models/eadro/manual/gatv2.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 
 const benchDefaults = {
@@ -124,6 +125,8 @@ interface Row {
   fusedTimeAttention: boolean | null;
   /** softmax-qkv: whether the attention rows ran in WebAssembly SIMD (layers/simd/rows-simd.ts); else null. */
   simdTimeAttention: boolean | null;
+  /** Whether the GAT backward's edge loops ran in WebAssembly SIMD (manual/gatv2.ts simdGatEdgesUsed); null without the GAT. */
+  simdGatEdges: boolean | null;
   /** Which training step ran (step.ts): hand-written forward/backward or tfjs autodiff; predict took the matching path. */
   step: StepKind;
   /** Threads the step ran on. */
@@ -171,6 +174,7 @@ async function benchOne(
     variant,
     fusedTimeAttention: null,
     simdTimeAttention: null,
+    simdGatEdges: null,
     step,
     threads,
     parameters: 0,
@@ -191,7 +195,8 @@ async function benchOne(
   const model = createEadro({ variant }, datasetDims(ds), 1);
   row.parameters = parameterCount(model);
   if (model.config.timeAttention === 'softmax-qkv' && step === 'autodiff') row.fusedTimeAttention = timeAttentionSettings.fusedSoftmaxQkv;
-  if (model.config.timeAttention === 'softmax-qkv') row.simdTimeAttention = timeAttentionSettings.simdRows && simdRowsAvailable(model.config.kpiFilters) && simdRowsAvailable(model.config.traceFilters);
+  row.simdTimeAttention = simdTimeAttentionUsed(model.config, step);
+  row.simdGatEdges = simdGatEdgesUsed(model.config, step);
   const c = model.config;
   const adam = new Adam({ learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon });
   let parallel: ParallelTrainer | null = null;
@@ -271,7 +276,7 @@ async function main(): Promise<void> {
   // strict: an unknown or value-less flag is refused by name (a mistyped --out once overwrote the kept figures)
   const { values: flags } = parseArgs({
     args: process.argv.slice(2),
-    options: { backends: { type: 'string' }, windows: { type: 'string' }, steps: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' }, 'no-export': { type: 'boolean' }, 'stock-kernels': { type: 'boolean' }, 'plain-attention': { type: 'boolean' }, 'scalar-rows': { type: 'boolean' } },
+    options: { backends: { type: 'string' }, windows: { type: 'string' }, steps: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' }, 'no-export': { type: 'boolean' }, 'stock-kernels': { type: 'boolean' }, 'plain-attention': { type: 'boolean' }, scalar: { type: 'boolean' } },
     strict: true,
   });
   const arg = (name: 'backends' | 'windows' | 'steps' | 'threads' | 'out'): string | undefined => flags[name];
@@ -280,7 +285,7 @@ async function main(): Promise<void> {
   const windows = Number(arg('windows') ?? benchDefaults.windows);
   const stockToo = flags['stock-kernels'] === true;
   const plainToo = flags['plain-attention'] === true;
-  const scalarRowsToo = flags['scalar-rows'] === true;
+  const scalarToo = flags['scalar'] === true;
   const steps = (arg('steps') ?? benchDefaults.steps.join(',')).split(',') as StepKind[];
   const threadCounts = (arg('threads') ?? benchDefaults.threads.join(',')).split(',').map(Number);
   for (const t of threadCounts) if (!Number.isInteger(t) || t < 1) throw new Error(`--threads: "${t}" is not a positive integer`);
@@ -313,7 +318,7 @@ async function main(): Promise<void> {
       for (const shape of benchDefaults.shapes) {
         const runs = benchDefaults.variants.flatMap((variant) => steps.map((step) => ({ variant, fused: true, simd: true, step, threads: 1 })));
         if (plainToo && steps.includes('autodiff')) runs.push({ variant: 'paper', fused: false, simd: true, step: 'autodiff', threads: 1 });
-        if (scalarRowsToo && steps.includes('manual')) runs.push({ variant: 'paper', fused: true, simd: false, step: 'manual', threads: 1 });
+        if (scalarToo && steps.includes('manual')) runs.push({ variant: 'paper', fused: true, simd: false, step: 'manual', threads: 1 });
         // the data-parallel trainer: manual step, wasm (the cpu backend is too slow to be worth it)
         const parallelRuns = info.name === 'wasm' && steps.includes('manual') ? threadCounts.filter((t) => t > 1) : [];
         for (const t of parallelRuns) for (const variant of benchDefaults.variants) runs.push({ variant, fused: true, simd: true, step: 'manual', threads: t });
@@ -321,13 +326,15 @@ async function main(): Promise<void> {
           if (threads === 1 && !threadCounts.includes(1)) continue;
           timeAttentionSettings.fusedSoftmaxQkv = fused;
           timeAttentionSettings.simdRows = simd;
+          gatBackwardSettings.simdEdges = simd;
           const n = info.name === 'cpu' ? Math.min(windows, benchDefaults.cpuWindows) : windows;
           const row = await benchOne(info, fast && info.name === 'wasm', shape, variant, datasets.get(shape.name)!, n, step, threads);
           timeAttentionSettings.fusedSoftmaxQkv = true;
           timeAttentionSettings.simdRows = true;
+          gatBackwardSettings.simdEdges = true;
           rows.push(row);
           process.stderr.write(
-            `${row.backend}${info.name === 'wasm' ? (fast ? ' (fast kernels)' : ' (stock kernels)') : ''} ${row.shape} N=${row.N} ${row.variant} ${row.step} step${row.fusedTimeAttention === false ? ' (plain attention)' : ''}${row.simdTimeAttention === false ? ' (scalar rows)' : ''}${threads > 1 ? `, ${threads} threads` : ''}: ` +
+            `${row.backend}${info.name === 'wasm' ? (fast ? ' (fast kernels)' : ' (stock kernels)') : ''} ${row.shape} N=${row.N} ${row.variant} ${row.step} step${row.fusedTimeAttention === false ? ' (plain attention)' : ''}${row.simdTimeAttention === false ? ' (JavaScript loops)' : ''}${threads > 1 ? `, ${threads} threads` : ''}: ` +
               (row.error
                 ? `error: ${row.error}`
                 : `train ${row.trainWindowsPerSecond.toFixed(0)} windows/s wall (fastest step ${row.trainWindowsPerSecondFastestStep.toFixed(0)}), ${row.trainWindowsPerCpuSecond.toFixed(0)} per CPU-second (${row.trainSecondsPerEpoch.toFixed(2)} s / ${n} windows); ` +
@@ -345,7 +352,7 @@ async function main(): Promise<void> {
     endedAt: new Date().toISOString(),
     loadAverage1mStartEnd: [loadStart[0], os.loadavg()[0]],
     note: 'Single process; wasm runs one thread per thread of the process: rows with threads = 2 are the data-parallel trainer (main thread + one worker thread, src/models/eadro/parallel/), their CPU figures count both threads. The load average shows how much other work shared the 2 cores: read figures taken at high load as lower bounds of speed. trainWindowsPerSecondFastestStep is the least disturbed of the timed steps.',
-    settings: { ...benchDefaults, out, windows, steps, threads: threadCounts, stockKernelsToo: stockToo, plainAttentionToo: plainToo, scalarRowsToo },
+    settings: { ...benchDefaults, out, windows, steps, threads: threadCounts, stockKernelsToo: stockToo, plainAttentionToo: plainToo, scalarToo },
     targets: {
       source: 'issue 5 (PyTorch 1.13 CPU, reference variant, this 2-core machine)',
       trainWindowsPerSecondOneThread: { N12: 1200, N27: 610 },

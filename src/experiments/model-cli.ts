@@ -131,6 +131,8 @@ export interface ModelCliMetadata {
   divergedAtEpoch?: number | null;
   /** Whether the attention rows ran in WebAssembly SIMD (models/eadro/train.ts TrainResult); absent in older files. */
   simdTimeAttention?: boolean | null;
+  /** Whether the GAT backward's edge loops ran in WebAssembly SIMD; absent in older files. */
+  simdGatEdges?: boolean | null;
   /** The node names the model was trained with (order = node index). */
   nodes: string[];
 }
@@ -176,8 +178,9 @@ export interface TrainCliResult {
   config: EadroConfig;
   modelDir: string;
   fastWasmKernels: boolean;
-  /** TrainResult.simdTimeAttention. */
+  /** TrainResult.simdTimeAttention and simdGatEdges. */
   simdTimeAttention: boolean | null;
+  simdGatEdges: boolean | null;
   /** How many epochs this call trained (0 when a finished run was resumed). */
   epochsThisCall: number;
 }
@@ -227,11 +230,12 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
     epochsRun: trained.history.length,
     divergedAtEpoch: trained.divergedAtEpoch,
     simdTimeAttention: trained.simdTimeAttention,
+    simdGatEdges: trained.simdGatEdges,
     nodes: ds.nodes,
   };
   writeJsonAtomic(path.join(modelDir, 'model-cli.json'), meta);
   writeJsonAtomic(path.join(opts.out, 'history.json'), trained.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'number' ? finiteOrNull(v) : v]))));
-  return { split, history: trained.history, bestEpoch: trained.bestEpoch, divergedAtEpoch: trained.divergedAtEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, simdTimeAttention: trained.simdTimeAttention, epochsThisCall };
+  return { split, history: trained.history, bestEpoch: trained.bestEpoch, divergedAtEpoch: trained.divergedAtEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, simdTimeAttention: trained.simdTimeAttention, simdGatEdges: trained.simdGatEdges, epochsThisCall };
 }
 
 /**

@@ -128,7 +128,7 @@ export const command: CommandModule<object, TrainArgs> = {
     const fmt = (x: number | undefined, d = 4): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
     console.log(`data: ${windows.path} (${windows.kind}${windows.kind === 'raw' ? (windows.fromCache ? ', windows from cache' : ', windows built') : ''}): ` +
       `${windows.dataset.W} windows, ${windows.dataset.nodes.length} services`);
-    console.log(`backend: ${backend.name}${result.fastWasmKernels ? ' (fast wasm kernels)' : ''}${result.simdTimeAttention === null ? '' : result.simdTimeAttention ? ' (SIMD attention rows)' : ' (JavaScript attention rows)'}, variant ${result.config.variant}` +
+    console.log(`backend: ${backend.name}${result.fastWasmKernels ? ' (fast wasm kernels)' : ''}${result.simdTimeAttention === null ? '' : result.simdTimeAttention ? ' (SIMD attention rows)' : ' (JavaScript attention rows)'}${result.simdGatEdges === true ? ' (SIMD GAT backward)' : ''}, variant ${result.config.variant}` +
       `${without.length > 0 ? `, without ${without.join(',')}` : ''}, seed ${args.seed}`);
     console.log(`protocol: ${s.protocol}${s.fold === null ? '' : ` fold ${s.fold.index + 1}/${s.fold.count}`}: train ${s.train.length}, validation ${s.val.length}, test ${s.test.length}, purged ${s.purged}` +
       `${s.modelSelection === 'test' ? ' (checkpoint selected on the TEST part, as the official code does)' : ''}`);

@@ -126,6 +126,7 @@ export const eadroMethod: Method = {
         fastWasmKernels: trained.fastWasmKernels,
         step: trained.step, // hand-written ('manual') or tfjs autodiff gradients
         simdTimeAttention: trained.simdTimeAttention, // attention rows in WebAssembly SIMD (float32 sums) or JavaScript
+        simdGatEdges: trained.simdGatEdges, // the GAT backward's edge loops likewise
         trainWindowsPerSecond: last?.windowsPerSecond ?? null,
         // the selected epoch's validation figures (what picked it; lets configurations be compared on
         // validation, never on test), and what small-loss selection left out in the last epoch

@@ -42,6 +42,7 @@ import { chooseStep, trainStep, type StepKind, type StepLosses } from './step.js
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
 import { simdTimeAttentionUsed } from './layers/time-attention.js';
+import { simdGatEdgesUsed } from './manual/gatv2.js';
 import { ParallelTrainer, resolveTrainThreads } from './parallel/trainer.js';
 
 export interface EpochLog {
@@ -93,6 +94,8 @@ export interface TrainResult {
   step: StepKind;
   /** Whether the softmax-QKV attention rows ran in WebAssembly SIMD (layers/time-attention.ts simdTimeAttentionUsed); null for tanh-score. */
   simdTimeAttention: boolean | null;
+  /** Whether the GAT backward's edge loops ran in WebAssembly SIMD (manual/gatv2.ts simdGatEdgesUsed); null without the GAT. */
+  simdGatEdges: boolean | null;
   /** Training threads (parallel/trainer.ts). */
   threads: number;
   /**
@@ -334,7 +337,7 @@ export async function trainEadro(
     }
     for (const [k, t] of best) if (k.startsWith('param/')) t.dispose();
   }
-  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, simdTimeAttention: simdTimeAttentionUsed(config, step), threads, divergedAtEpoch: state.divergedAtEpoch ?? null };
+  return { model, history: state.history, bestEpoch: state.bestEpoch, fastWasmKernels, step, simdTimeAttention: simdTimeAttentionUsed(config, step), simdGatEdges: simdGatEdgesUsed(config, step), threads, divergedAtEpoch: state.divergedAtEpoch ?? null };
 }
 
 function adamOptions(c: EadroConfig): { learningRate: number; beta1: number; beta2: number; epsilon: number } {

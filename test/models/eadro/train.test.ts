@@ -7,6 +7,7 @@ import { EadroError } from '../../../src/core/errors.js';
 import { createEadro, disposeEadro, loadCheckpoint, predict, saveCheckpoint, trainEadro, type EpochLog } from '../../../src/models/eadro/index.js';
 import { smallLossTrainSet } from '../../../src/models/eadro/train.js';
 import { timeAttentionSettings } from '../../../src/models/eadro/layers/time-attention.js';
+import { gatBackwardSettings } from '../../../src/models/eadro/manual/gatv2.js';
 import { datasetDims } from '../../../src/models/eadro/data.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
 import { flatParams, quietTraining, tinyDataset, useTestBackend, values } from './helpers.js';
@@ -76,22 +77,25 @@ describe('models/eadro/train', function () {
     );
   });
 
-  it('records whether the attention rows ran in WebAssembly SIMD: paper yes, switched off no, reference (tanh-score) null', async () => {
+  it('records which SIMD kernels ran: paper both, switched off neither, reference only the GAT, without graph no GAT', async () => {
     const ds = tinyDataset({ W: 20 });
     const split = { train: Array.from({ length: 16 }, (_, i) => i), val: [], test: [] };
-    const run = async (variant: 'paper' | 'reference'): Promise<boolean | null> => {
-      const r = await trainEadro(ds, split, { variant, ...small, batchSize: 16, maxEpochs: 1 }, { seed: 1, step: 'manual' });
+    const run = async (variant: 'paper' | 'reference', without: ('graph')[] = []): Promise<[boolean | null, boolean | null]> => {
+      const r = await trainEadro(ds, split, { variant, ...small, without, batchSize: 16, maxEpochs: 1 }, { seed: 1, step: 'manual' });
       disposeEadro(r.model);
-      return r.simdTimeAttention;
+      return [r.simdTimeAttention, r.simdGatEdges];
     };
-    assert.equal(await run('paper'), true);
+    assert.deepEqual(await run('paper'), [true, true]);
     timeAttentionSettings.simdRows = false;
+    gatBackwardSettings.simdEdges = false;
     try {
-      assert.equal(await run('paper'), false);
+      assert.deepEqual(await run('paper'), [false, false]);
     } finally {
       timeAttentionSettings.simdRows = true;
+      gatBackwardSettings.simdEdges = true;
     }
-    assert.equal(await run('reference'), null);
+    assert.deepEqual(await run('reference'), [null, true]); // tanh-score attention has no rows kernel
+    assert.deepEqual(await run('paper', ['graph']), [true, null]);
   });
 
   it("selectBy 'loss' picks the epoch with the lowest validation loss", async () => {

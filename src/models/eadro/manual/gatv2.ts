@@ -11,8 +11,12 @@
  *   dz = dscore_e a_h * LeakyReLU'(z); dS_jbh += alpha_e dOut_ibh + dz; dD_ibh += dz;
  *   da_h += dscore_e LeakyReLU(z).
  * With max over heads, the gradient goes to the first maximal head only (PyTorch MaxPool1d).
+ * The backward's loops over the edges are layers/simd/gat-simd.ts (their per-feature work in
+ * WebAssembly SIMD where it runs).
  */
 import type * as tf from '@tensorflow/tfjs';
+import { gatEdgeGradients, simdGatAvailable, type GatEdgeInput } from '../layers/simd/gat-simd.js';
+import { uses, type EadroConfig } from '../config.js';
 import { columnSums, hostMatrix, matMul, softmaxInPlace, transposeMatrix, weightGradient, type HostMatrix, type Workspace } from './host.js';
 
 export interface GatGraphLists {
@@ -133,6 +137,22 @@ export function gatForward(x: HostMatrix, B: number, g: GatGraphLists, p: GatWei
   return training ? { out, saved: { B, R, H, D, x, sd, alpha, winner, out } } : { out };
 }
 
+/**
+ * Which implementation gatBackward's edge loops use; only the speed differs (equal up to float32
+ * rounding, tested). ours: SIMD (layers/simd/gat-simd.ts) where the runtime has it and D % 4 == 0.
+ */
+export const gatBackwardSettings = { simdEdges: true };
+
+/**
+ * Whether a model's GAT backward runs its edge loops in WebAssembly SIMD, for the record (run info):
+ * null without the GAT; false with the autodiff step (tfjs computes the gradient) or where switched off
+ * or unavailable.
+ */
+export function simdGatEdgesUsed(config: EadroConfig, step: 'manual' | 'autodiff'): boolean | null {
+  if (!uses(config, 'graph')) return null;
+  return step === 'manual' && gatBackwardSettings.simdEdges && simdGatAvailable(config.gatHidden);
+}
+
 export interface GatGradients {
   /** [Din, 2HD] */
   w: Float32Array;
@@ -148,72 +168,15 @@ export function gatBackward(s: GatSaved, g: GatGraphLists, p: GatWeights, o: Gat
   const { B, R, H, D, sd, alpha, winner } = s;
   const HD = H * D;
   const W2 = 2 * HD;
-  const slope = o.negativeSlope;
-  const up = (1 + slope) / 2;
-  const down = (1 - slope) / 2;
   const attn = p.attn;
   let dOut = dOutIn;
   if (o.activation === 'relu') {
     dOut = ws.take('gat/dOut', dOutIn.length);
     for (let k = 0; k < dOut.length; k++) dOut[k] = s.out[k]! > 0 ? dOutIn[k]! : 0;
   }
-  const dsd = ws.zeroed('gat/dsd', R * W2);
-  const dAttn = new Float64Array(HD);
-  const dHead = new Float64Array(D); // this head's share of dOut
-  let dAlpha = new Float64Array(64);
-  for (let i = 0; i < g.N; i++) {
-    const edges = g.inEdges[i]!;
-    const nIn = edges.length;
-    if (nIn === 0) continue;
-    if (dAlpha.length < nIn) dAlpha = new Float64Array(nIn);
-    for (let b = 0; b < B; b++) {
-      const ri = i * B + b;
-      const dBase = ri * W2 + HD;
-      const oBase = ri * D;
-      for (let h = 0; h < H; h++) {
-        const hd = h * D;
-        let any = false;
-        for (let d = 0; d < D; d++) {
-          const v = o.headCombine === 'max' ? (winner[oBase + d] === h ? dOut[oBase + d]! : 0) : dOut[oBase + d]! / H;
-          dHead[d] = v;
-          if (v !== 0) any = true;
-        }
-        // dalpha and the message path dS += alpha dOut
-        let rho = 0;
-        for (let k = 0; k < nIn; k++) {
-          const e = edges[k]!;
-          const sBase = (g.src[e]! * B + b) * W2 + hd;
-          const a = alpha[(e * B + b) * H + h]!;
-          let acc = 0;
-          if (any) {
-            for (let d = 0; d < D; d++) {
-              acc += dHead[d]! * sd[sBase + d]!;
-              dsd[sBase + d] = dsd[sBase + d]! + a * dHead[d]!;
-            }
-          }
-          dAlpha[k] = acc;
-          rho += a * acc;
-        }
-        if (!any) continue;
-        for (let k = 0; k < nIn; k++) {
-          const e = edges[k]!;
-          const sBase = (g.src[e]! * B + b) * W2 + hd;
-          const a = alpha[(e * B + b) * H + h]!;
-          const dScore = a * (dAlpha[k]! - rho);
-          if (dScore === 0) continue;
-          for (let d = 0; d < D; d++) {
-            const z = sd[sBase + d]! + sd[dBase + hd + d]!;
-            const act = z * up + Math.abs(z) * down; // LeakyReLU without a branch (see gatForward)
-            dAttn[hd + d]! += dScore * act;
-            // its slope act / z (1 or `slope`) without an unpredictable branch; z = 0 is rare and predictable
-            const dz = dScore * attn[hd + d]! * (z !== 0 ? act / z : slope);
-            dsd[sBase + d] = dsd[sBase + d]! + dz;
-            dsd[dBase + hd + d] = dsd[dBase + hd + d]! + dz;
-          }
-        }
-      }
-    }
-  }
+  const dsd = ws.take('gat/dsd', R * W2); // overwritten by gatEdgeGradients
+  const edgeInput: GatEdgeInput = { B, R, H, D, sd, alpha, winner, dOut, attn, inEdges: g.inEdges, src: g.src, N: g.N, headCombine: o.headCombine, negativeSlope: o.negativeSlope };
+  const dAttn = gatEdgeGradients(edgeInput, dsd, gatBackwardSettings.simdEdges && simdGatAvailable(D));
   const dsdm = hostMatrix(dsd, R, W2);
   const Din = p.w.shape[0];
   const dW = weightGradient(s.x, dsdm); // [Din, 2HD]

@@ -17,6 +17,8 @@ export interface WorkerSetup {
   fastWasmKernels: boolean;
   /** The main thread's timeAttentionSettings.simdRows (../layers/time-attention.ts): every replica computes alike. */
   simdTimeAttention: boolean;
+  /** The main thread's gatBackwardSettings.simdEdges (../manual/gatv2.ts). */
+  simdGatEdges: boolean;
   data: BatchSource;
   state: ReplicaState;
   /** Tests only: throw inside this replica's step with this 1-based number (counted over the run). */

@@ -10,6 +10,7 @@ import { initBackend } from '../../../core/backend.js';
 import type { WindowDataset } from '../../../windows/types.js';
 import { ensureFastWasmKernels, uninstallFastWasmKernels } from '../wasm-kernels.js';
 import { timeAttentionSettings } from '../layers/time-attention.js';
+import { gatBackwardSettings } from '../manual/gatv2.js';
 import { SharedSumReducer } from './reducer.js';
 import { replicaStep } from './replica-step.js';
 import { restoreState, weightsFingerprint } from './state.js';
@@ -37,6 +38,7 @@ try {
   if (setup.fastWasmKernels) ensureFastWasmKernels();
   else uninstallFastWasmKernels();
   timeAttentionSettings.simdRows = setup.simdTimeAttention;
+  gatBackwardSettings.simdEdges = setup.simdGatEdges;
   const { model, adam } = restoreState(setup.state);
   let steps = 0;
   port.on('message', (msg: ToWorker) => {

@@ -5,76 +5,30 @@
  * in JavaScript (float64; WebAssembly has no exp). Same contracts as the JavaScript functions, equal up
  * to float32 rounding (tested): the products sum in float32 here, in float64 there.
  *
- * The module has its own memory: inputs are copied in and results out (TypedArray.set, a memcpy; at
- * N = 27, batch 256, about 70 MB per backward call, small against the products). One instance per
- * thread (each worker of the data-parallel trainer loads its own), made on first use.
+ * The module has its own memory (module.ts): inputs are copied in and results out (TypedArray.set, a
+ * memcpy; at N = 27, batch 256, about 70 MB per backward call, small against the products).
  */
 import { wasmBase64 } from './rows-wasm.js';
+import { lazyInstance, put, regions, runsFor, view, type SimdExports } from './module.js';
 import type { AttentionBackwardRows } from '../time-attention.js';
 
-// Node's WebAssembly API, as much as is used here (the project's lib, ES2023 without DOM, has no types for it)
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-};
-
-interface RowsExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+interface RowsExports extends SimdExports {
   /** out[r, i, j] = sum_c a[r, i, c] b[r, j, c]; byte offsets; C % 4 == 0. */
   scores(a: number, b: number, out: number, R: number, Ta: number, Tb: number, C: number): void;
   /** out[r, t, :] (+)= sum_u w[r, t, u] m[r, u, :]; byte offsets; C % 4 == 0. */
   mix(w: number, m: number, out: number, R: number, To: number, Tu: number, C: number, accumulate: number): void;
 }
 
-/** undefined: not tried yet; null: this runtime cannot run it (no WebAssembly SIMD). */
-let kernels: RowsExports | null | undefined;
-
-function load(): RowsExports | null {
-  if (kernels !== undefined) return kernels;
-  const bytes = Buffer.from(wasmBase64, 'base64');
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) {
-    kernels = null;
-    return kernels;
-  }
-  kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as RowsExports;
-  return kernels;
-}
+const load = lazyInstance<RowsExports>(wasmBase64);
 
 /** Whether the SIMD rows can run for vector rows of C values (this runtime has WebAssembly SIMD, C % 4 == 0). */
 export function simdRowsAvailable(C: number): boolean {
-  return C % 4 === 0 && C > 0 && load() !== null;
+  return runsFor(C, load);
 }
 
-/**
- * Byte offsets of consecutive float32 regions of the given lengths (16-byte aligned), the memory grown
- * to hold them all. Regions are valid until the next call (one caller at a time: JavaScript is single-threaded).
- */
-function regions(k: RowsExports, lengths: readonly number[]): number[] {
-  const offsets: number[] = [];
-  let end = 0;
-  for (const n of lengths) {
-    offsets.push(end);
-    end += Math.ceil((n * 4) / 16) * 16;
-  }
-  const have = k.memory.buffer.byteLength;
-  if (end > have) {
-    try {
-      k.memory.grow(Math.ceil((end - have) / 65536));
-    } catch (err) {
-      // past WebAssembly's 4 GiB: a batch far larger than training uses
-      throw new Error(`SIMD attention rows: cannot grow the module's memory to ${(end / 2 ** 20).toFixed(0)} MiB (${err instanceof Error ? err.message : String(err)}); use a smaller batch or set timeAttentionSettings.simdRows = false`);
-    }
-  }
-  return offsets;
-}
-
-function put(k: RowsExports, offset: number, data: Float32Array): void {
-  new Float32Array(k.memory.buffer, offset, data.length).set(data);
-}
-
-function view(k: RowsExports, offset: number, length: number): Float32Array {
-  return new Float32Array(k.memory.buffer, offset, length);
+/** Float32 regions of the given lengths (module.ts regions). */
+function floatRegions(k: RowsExports, lengths: readonly number[]): number[] {
+  return regions(k, lengths.map((n) => n * 4), 'SIMD attention rows');
 }
 
 function requireKernels(C: number): RowsExports {
@@ -141,7 +95,7 @@ function gradientRow(attn: Float32Array, dabar: Float32Array, r: number, T: numb
  */
 export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
   const k = requireKernels(C);
-  const [yP, xP, sP, abarP, xbarP] = regions(k, [R * T * C, R * T * C, R * T * T, R * T, R * C]);
+  const [yP, xP, sP, abarP, xbarP] = floatRegions(k, [R * T * C, R * T * C, R * T * T, R * T, R * C]);
   put(k, yP, y.subarray(0, R * T * C));
   put(k, xP, x.subarray(0, R * T * C));
   k.scores(yP, xP, sP, R, T, T, C);
@@ -166,7 +120,7 @@ export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number,
 export function simdAttentionBackwardRows(...[y, x, attn, dxbar, R, T, C, scale]: Parameters<AttentionBackwardRows>): ReturnType<AttentionBackwardRows> {
   const k = requireKernels(C);
   const RTC = R * T * C;
-  const [xP, yP, gP, dabarP, dsP, dsTP, wP, dyP, dxP] = regions(k, [RTC, RTC, R * C, R * T, R * T * T, R * T * T, R * T, RTC, RTC]);
+  const [xP, yP, gP, dabarP, dsP, dsTP, wP, dyP, dxP] = floatRegions(k, [RTC, RTC, R * C, R * T, R * T * T, R * T * T, R * T, RTC, RTC]);
   put(k, xP, x.subarray(0, RTC));
   put(k, yP, y.subarray(0, RTC));
   put(k, gP, dxbar.subarray(0, R * C));
