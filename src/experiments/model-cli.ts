@@ -34,6 +34,7 @@ import {
   type EadroModel,
   type EpochLog,
   type Prediction,
+  type TrainResult,
 } from '../models/eadro/index.js';
 import { buildWindowDatasetCached, type CachedBuildOptions } from '../windows/cache.js';
 import type { WindowConfig } from '../windows/build.js';
@@ -169,18 +170,13 @@ export interface TrainCliOptions {
   onEpoch?: (e: EpochLog) => void;
 }
 
-export interface TrainCliResult {
+/** What trainModel passes on from models/eadro/train.ts's TrainResult, as it is there. */
+type PassedOn = 'history' | 'bestEpoch' | 'divergedAtEpoch' | 'fastWasmKernels' | 'simdTimeAttention' | 'simdGatEdges';
+
+export interface TrainCliResult extends Pick<TrainResult, PassedOn> {
   split: ProtocolSplit;
-  history: EpochLog[];
-  bestEpoch: number;
-  /** TrainResult.divergedAtEpoch. */
-  divergedAtEpoch: number | null;
   config: EadroConfig;
   modelDir: string;
-  fastWasmKernels: boolean;
-  /** TrainResult.simdTimeAttention and simdGatEdges. */
-  simdTimeAttention: boolean | null;
-  simdGatEdges: boolean | null;
   /** How many epochs this call trained (0 when a finished run was resumed). */
   epochsThisCall: number;
 }
@@ -235,7 +231,8 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
   };
   writeJsonAtomic(path.join(modelDir, 'model-cli.json'), meta);
   writeJsonAtomic(path.join(opts.out, 'history.json'), trained.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'number' ? finiteOrNull(v) : v]))));
-  return { split, history: trained.history, bestEpoch: trained.bestEpoch, divergedAtEpoch: trained.divergedAtEpoch, config, modelDir, fastWasmKernels: trained.fastWasmKernels, simdTimeAttention: trained.simdTimeAttention, simdGatEdges: trained.simdGatEdges, epochsThisCall };
+  const { history, bestEpoch, divergedAtEpoch, fastWasmKernels, simdTimeAttention, simdGatEdges } = trained;
+  return { split, history, bestEpoch, divergedAtEpoch, fastWasmKernels, simdTimeAttention, simdGatEdges, config, modelDir, epochsThisCall };
 }
 
 /**
