@@ -107,8 +107,8 @@ let scalar: EdgeKernels | undefined;
  * (check simdGatAvailable first), else in JavaScript.
  */
 export function gatEdgeGradients(p: GatEdgeInput, dsdOut: Float32Array, simd: boolean): Float64Array {
-  const k: EdgeKernels | null = simd ? load() : (scalar ??= scalarKernels());
-  if (k === null || (simd && p.D % 4 !== 0)) throw new Error(`SIMD GAT edge loops: unavailable for D = ${p.D} (needs WebAssembly SIMD and D a multiple of 4)`);
+  if (simd && !simdGatAvailable(p.D)) throw new Error(`SIMD GAT edge loops: unavailable for D = ${p.D} (needs WebAssembly SIMD and D a multiple of 4)`);
+  const k: EdgeKernels = simd ? load()! : (scalar ??= scalarKernels());
   const { B, R, H, D, sd, alpha, winner, dOut, attn } = p;
   const HD = H * D;
   const W2 = 2 * HD;

@@ -32,9 +32,8 @@ function floatRegions(k: RowsExports, lengths: readonly number[]): number[] {
 }
 
 function requireKernels(C: number): RowsExports {
-  const k = load();
-  if (k === null || C % 4 !== 0) throw new Error(`SIMD attention rows: unavailable for C = ${C} (needs WebAssembly SIMD and C a multiple of 4)`);
-  return k;
+  if (!simdRowsAvailable(C)) throw new Error(`SIMD attention rows: unavailable for C = ${C} (needs WebAssembly SIMD and C a multiple of 4)`);
+  return load()!;
 }
 
 /**
