@@ -54,7 +54,8 @@ import { Adam } from '../../src/models/eadro/adam.js';
 import { trainStep, type StepKind } from '../../src/models/eadro/step.js';
 import { ParallelTrainer } from '../../src/models/eadro/parallel/trainer.js';
 import { simdTimeAttentionUsed, timeAttentionSettings } from '../../src/models/eadro/layers/time-attention.js';
-import { gatBackwardSettings, simdGatEdgesUsed } from '../../src/models/eadro/manual/gatv2.js';
+import { simdGatEdgesUsed } from '../../src/models/eadro/manual/gatv2.js';
+import { simdSettings } from '../../src/models/eadro/layers/simd/module.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 
 const benchDefaults = {
@@ -325,13 +326,11 @@ async function main(): Promise<void> {
         for (const { variant, fused, simd, step, threads } of runs) {
           if (threads === 1 && !threadCounts.includes(1)) continue;
           timeAttentionSettings.fusedSoftmaxQkv = fused;
-          timeAttentionSettings.simdRows = simd;
-          gatBackwardSettings.simdEdges = simd;
+          Object.assign(simdSettings, { attentionRows: simd, gatEdges: simd });
           const n = info.name === 'cpu' ? Math.min(windows, benchDefaults.cpuWindows) : windows;
           const row = await benchOne(info, fast && info.name === 'wasm', shape, variant, datasets.get(shape.name)!, n, step, threads);
           timeAttentionSettings.fusedSoftmaxQkv = true;
-          timeAttentionSettings.simdRows = true;
-          gatBackwardSettings.simdEdges = true;
+          Object.assign(simdSettings, { attentionRows: true, gatEdges: true });
           rows.push(row);
           process.stderr.write(
             `${row.backend}${info.name === 'wasm' ? (fast ? ' (fast kernels)' : ' (stock kernels)') : ''} ${row.shape} N=${row.N} ${row.variant} ${row.step} step${row.fusedTimeAttention === false ? ' (plain attention)' : ''}${row.simdTimeAttention === false ? ' (JavaScript loops)' : ''}${threads > 1 ? `, ${threads} threads` : ''}: ` +

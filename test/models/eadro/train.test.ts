@@ -6,8 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EadroError } from '../../../src/core/errors.js';
 import { createEadro, disposeEadro, loadCheckpoint, predict, saveCheckpoint, trainEadro, type EpochLog } from '../../../src/models/eadro/index.js';
 import { smallLossTrainSet } from '../../../src/models/eadro/train.js';
-import { timeAttentionSettings } from '../../../src/models/eadro/layers/time-attention.js';
-import { gatBackwardSettings } from '../../../src/models/eadro/manual/gatv2.js';
+import { simdSettings } from '../../../src/models/eadro/layers/simd/module.js';
 import { datasetDims } from '../../../src/models/eadro/data.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
 import { flatParams, quietTraining, tinyDataset, useTestBackend, values } from './helpers.js';
@@ -86,13 +85,11 @@ describe('models/eadro/train', function () {
       return [r.simdTimeAttention, r.simdGatEdges];
     };
     assert.deepEqual(await run('paper'), [true, true]);
-    timeAttentionSettings.simdRows = false;
-    gatBackwardSettings.simdEdges = false;
+    Object.assign(simdSettings, { attentionRows: false, gatEdges: false });
     try {
       assert.deepEqual(await run('paper'), [false, false]);
     } finally {
-      timeAttentionSettings.simdRows = true;
-      gatBackwardSettings.simdEdges = true;
+      Object.assign(simdSettings, { attentionRows: true, gatEdges: true });
     }
     assert.deepEqual(await run('reference'), [null, true]); // tanh-score attention has no rows kernel
     assert.deepEqual(await run('paper', ['graph']), [true, null]);

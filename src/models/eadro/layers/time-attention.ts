@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { meanAxis, sumAxis } from './reduce.js';
 import { readValues } from './row-gather.js';
 import { simdAttentionBackwardRows, simdRowsAvailable, simdSoftmaxMeanRows } from './simd/rows-simd.js';
+import { simdSettings } from './simd/module.js';
 
 export interface TanhScoreParams {
   /** [T, C] per-time-step scoring weights. */
@@ -211,10 +212,10 @@ function mixRows(W: Float64Array, m: Float32Array, base: number, T: number, C: n
  * it; inference, manual/eval-forward.ts, passes null). Scores in register blocks (rowScores); softmax
  * and abar in float64. (The T x T products as one batched tfjs matMul, [R, T, C] x [R, C, T], measured
  * slower than these loops in a one-off scratch timing.) Runs in WebAssembly SIMD (simd/rows-simd.ts)
- * where it can (timeAttentionSettings.simdRows), else in JavaScript (softmaxMeanRowsScalar).
+ * where it can (simd/module.ts simdSettings.attentionRows), else in JavaScript (softmaxMeanRowsScalar).
  */
 export function softmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
-  if (timeAttentionSettings.simdRows && simdRowsAvailable(C)) simdSoftmaxMeanRows(y, x, R, T, C, scale, xbar, attn);
+  if (simdSettings.attentionRows && simdRowsAvailable(C)) simdSoftmaxMeanRows(y, x, R, T, C, scale, xbar, attn);
   else softmaxMeanRowsScalar(y, x, R, T, C, scale, xbar, attn);
 }
 
@@ -284,7 +285,7 @@ export type AttentionBackwardRows = (
  * memory, valid until the next call of either function: copy what must be kept.
  */
 export const attentionBackwardRows: AttentionBackwardRows = (y, x, attn, dxbar, R, T, C, scale) => {
-  if (timeAttentionSettings.simdRows && simdRowsAvailable(C)) return simdAttentionBackwardRows(y, x, attn, dxbar, R, T, C, scale);
+  if (simdSettings.attentionRows && simdRowsAvailable(C)) return simdAttentionBackwardRows(y, x, attn, dxbar, R, T, C, scale);
   return attentionBackwardRowsScalar(y, x, attn, dxbar, R, T, C, scale);
 };
 
@@ -332,7 +333,7 @@ type Grad = Parameters<typeof tf.customGrad>[0];
 export function simdTimeAttentionUsed(config: { timeAttention: string; kpiFilters: number; traceFilters: number }, step: 'manual' | 'autodiff'): boolean | null {
   if (config.timeAttention !== 'softmax-qkv') return null;
   if (step === 'autodiff' && !timeAttentionSettings.fusedSoftmaxQkv) return false;
-  return timeAttentionSettings.simdRows && simdRowsAvailable(config.kpiFilters) && simdRowsAvailable(config.traceFilters);
+  return simdSettings.attentionRows && simdRowsAvailable(config.kpiFilters) && simdRowsAvailable(config.traceFilters);
 }
 
 /**
@@ -342,10 +343,6 @@ export function simdTimeAttentionUsed(config: { timeAttention: string; kpiFilter
 export const timeAttentionSettings = {
   // ours: the fused op (module comment) instead of the plain formula
   fusedSoftmaxQkv: true,
-  // ours: the fused op's per-row products in WebAssembly SIMD (simd/rows-simd.ts) where the runtime
-  // has it and C % 4 == 0. Measured (results/tmp scratch, one thread, R = 6,912, T = 10, C = 64):
-  // forward rows 44 -> 22 ms, backward rows 244 -> 15 ms
-  simdRows: true,
 };
 
 /**

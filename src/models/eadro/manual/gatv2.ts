@@ -16,6 +16,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { gatEdgeGradients, simdGatAvailable, type GatEdgeInput } from '../layers/simd/gat-simd.js';
+import { simdSettings } from '../layers/simd/module.js';
 import { uses, type EadroConfig } from '../config.js';
 import { columnSums, hostMatrix, matMul, softmaxInPlace, transposeMatrix, weightGradient, type HostMatrix, type Workspace } from './host.js';
 
@@ -138,19 +139,13 @@ export function gatForward(x: HostMatrix, B: number, g: GatGraphLists, p: GatWei
 }
 
 /**
- * Which implementation gatBackward's edge loops use; only the speed differs (equal up to float32
- * rounding, tested). ours: SIMD (layers/simd/gat-simd.ts) where the runtime has it and D % 4 == 0.
- */
-export const gatBackwardSettings = { simdEdges: true };
-
-/**
  * Whether a model's GAT backward runs its edge loops in WebAssembly SIMD, for the record (run info):
  * null without the GAT; false with the autodiff step (tfjs computes the gradient) or where switched off
  * or unavailable.
  */
 export function simdGatEdgesUsed(config: EadroConfig, step: 'manual' | 'autodiff'): boolean | null {
   if (!uses(config, 'graph')) return null;
-  return step === 'manual' && gatBackwardSettings.simdEdges && simdGatAvailable(config.gatHidden);
+  return step === 'manual' && simdSettings.gatEdges && simdGatAvailable(config.gatHidden);
 }
 
 export interface GatGradients {
@@ -176,7 +171,7 @@ export function gatBackward(s: GatSaved, g: GatGraphLists, p: GatWeights, o: Gat
   }
   const dsd = ws.take('gat/dsd', R * W2); // overwritten by gatEdgeGradients
   const edgeInput: GatEdgeInput = { B, R, H, D, sd, alpha, winner, dOut, attn, inEdges: g.inEdges, src: g.src, N: g.N, headCombine: o.headCombine, negativeSlope: o.negativeSlope };
-  const dAttn = gatEdgeGradients(edgeInput, dsd, gatBackwardSettings.simdEdges && simdGatAvailable(D));
+  const dAttn = gatEdgeGradients(edgeInput, dsd, simdSettings.gatEdges && simdGatAvailable(D));
   const dsdm = hostMatrix(dsd, R, W2);
   const Din = p.w.shape[0];
   const dW = weightGradient(s.x, dsdm); // [Din, 2HD]

@@ -2,6 +2,7 @@
 import type { BackendName } from '../../../core/backend.js';
 import type { WindowDataset } from '../../../windows/types.js';
 import type { SharedReductionMemory } from './reducer.js';
+import type { SimdSettings } from '../layers/simd/module.js';
 import type { ReplicaState } from './state.js';
 
 /** The arrays of a WindowDataset that batches are made from (its `meta` stays on the main thread). */
@@ -15,10 +16,8 @@ export interface WorkerSetup {
   backend: BackendName;
   /** Whether the main thread runs the replacement wasm kernels (../wasm-kernels.ts). */
   fastWasmKernels: boolean;
-  /** The main thread's timeAttentionSettings.simdRows (../layers/time-attention.ts): every replica computes alike. */
-  simdTimeAttention: boolean;
-  /** The main thread's gatBackwardSettings.simdEdges (../manual/gatv2.ts). */
-  simdGatEdges: boolean;
+  /** The main thread's SIMD settings (../layers/simd/module.ts): every replica computes alike. */
+  simd: SimdSettings;
   data: BatchSource;
   state: ReplicaState;
   /** Tests only: throw inside this replica's step with this 1-based number (counted over the run). */

@@ -24,8 +24,7 @@ import { createReductionMemory, SharedSumReducer, type SharedReductionMemory } f
 import { replicaStep } from './replica-step.js';
 import { captureState, weightsFingerprint } from './state.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './protocol.js';
-import { timeAttentionSettings } from '../layers/time-attention.js';
-import { gatBackwardSettings } from '../manual/gatv2.js';
+import { simdSettings } from '../layers/simd/module.js';
 
 export const parallelDefaults = {
   // ours: one thread unless asked (TrainOptions.threads or EADRO_TRAIN_THREADS): see the measurements
@@ -101,7 +100,7 @@ export class ParallelTrainer {
     const entry = new URL('./worker.mjs', import.meta.url);
     const handles: WorkerHandle[] = [];
     for (let replica = 1; replica < opts.threads; replica++) {
-      const setup: WorkerSetup = { replica, memory, backend: backend.name, fastWasmKernels: opts.fastWasmKernels, simdTimeAttention: timeAttentionSettings.simdRows, simdGatEdges: gatBackwardSettings.simdEdges, data, state };
+      const setup: WorkerSetup = { replica, memory, backend: backend.name, fastWasmKernels: opts.fastWasmKernels, simd: { ...simdSettings }, data, state };
       if (replica === 1 && opts.failWorkerAtStep !== undefined) setup.failAtStep = opts.failWorkerAtStep;
       const handle: WorkerHandle = { worker: new Worker(entry, { workerData: setup }), exited: false, inbox: [], wake: null, failure: null };
       const notify = (): void => {

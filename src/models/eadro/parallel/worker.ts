@@ -9,8 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../../../core/backend.js';
 import type { WindowDataset } from '../../../windows/types.js';
 import { ensureFastWasmKernels, uninstallFastWasmKernels } from '../wasm-kernels.js';
-import { timeAttentionSettings } from '../layers/time-attention.js';
-import { gatBackwardSettings } from '../manual/gatv2.js';
+import { simdSettings } from '../layers/simd/module.js';
 import { SharedSumReducer } from './reducer.js';
 import { replicaStep } from './replica-step.js';
 import { restoreState, weightsFingerprint } from './state.js';
@@ -37,8 +36,7 @@ try {
   await initBackend(setup.backend);
   if (setup.fastWasmKernels) ensureFastWasmKernels();
   else uninstallFastWasmKernels();
-  timeAttentionSettings.simdRows = setup.simdTimeAttention;
-  gatBackwardSettings.simdEdges = setup.simdGatEdges;
+  Object.assign(simdSettings, setup.simd);
   const { model, adam } = restoreState(setup.state);
   let steps = 0;
   port.on('message', (msg: ToWorker) => {
