@@ -22,6 +22,7 @@ import { meanAxis, sumAxis } from './reduce.js';
 import { readValues } from './row-gather.js';
 import { simdAttentionBackwardRows, simdRowsAvailable, simdSoftmaxMeanRows } from './simd/rows-simd.js';
 import { simdSettings } from './simd/module.js';
+import { softmaxGradientOfRow, softmaxMeanOfRow } from './attention-row.js';
 
 export interface TanhScoreParams {
   /** [T, C] per-time-step scoring weights. */
@@ -225,30 +226,8 @@ export function softmaxMeanRowsScalar(y: Float32Array, x: Float32Array, R: numbe
   const abar = new Float64Array(T);
   for (let r = 0; r < R; r++) {
     const base = r * T * C;
-    abar.fill(0);
     rowScores(y, x, base, T, C, S);
-    for (let t = 0; t < T; t++) {
-      const o = t * T;
-      let max = -Infinity;
-      for (let u = 0; u < T; u++) {
-        const v = S[o + u]! * scale;
-        S[o + u] = v;
-        if (v > max) max = v;
-      }
-      let sum = 0;
-      for (let u = 0; u < T; u++) {
-        const e = Math.exp(S[o + u]! - max);
-        S[o + u] = e;
-        sum += e;
-      }
-      const a0 = (r * T + t) * T;
-      for (let u = 0; u < T; u++) {
-        const a = S[o + u]! / sum;
-        if (attn !== null) attn[a0 + u] = a;
-        abar[u]! += a;
-      }
-    }
-    for (let u = 0; u < T; u++) abar[u] = abar[u]! / T;
+    softmaxMeanOfRow(S, T, scale, attn, r * T * T, abar);
     weightedRows(abar, 0, x, base, T, C, xbar, r * C);
   }
 }
@@ -301,21 +280,15 @@ export function attentionBackwardRowsScalar(...[y, x, attn, dxbar, R, T, C, scal
     const base = r * T * C;
     const a0 = r * T * T;
     const g0 = r * C;
-    abar.fill(0);
-    for (let t = 0; t < T; t++) for (let u = 0; u < T; u++) abar[u]! += attn[a0 + t * T + u]!;
     for (let u = 0; u < T; u++) dabar[u] = dot(dxbar, g0, x, base + u * C, C);
-    for (let t = 0; t < T; t++) {
-      let rho = 0;
-      for (let w = 0; w < T; w++) rho += attn[a0 + t * T + w]! * dabar[w]!;
-      for (let u = 0; u < T; u++) ds[t * T + u] = (attn[a0 + t * T + u]! * (dabar[u]! - rho) * scale) / T;
-    }
+    softmaxGradientOfRow(attn, a0, dabar, T, scale, ds, abar);
     // dY_t = sum_u dS_tu X_u (row t of dS against the T rows of X)
     mixRows(ds, x, base, T, C, dy);
     // dX_u = abar_u dxbar + sum_t dS_tu Y_t (row u of dS^T against the T rows of Y)
     for (let t = 0; t < T; t++) for (let u = 0; u < T; u++) dsT[u * T + t] = ds[t * T + u]!;
     mixRows(dsT, y, base, T, C, dx);
     for (let u = 0; u < T; u++) {
-      const w0 = abar[u]! / T;
+      const w0 = abar[u]!;
       const o = base + u * C;
       for (let c = 0; c < C; c++) dx[o + c] = dx[o + c]! + w0 * dxbar[g0 + c]!;
     }

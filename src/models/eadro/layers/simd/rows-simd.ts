@@ -11,6 +11,7 @@
 import { wasmBase64 } from './rows-wasm.js';
 import { lazyInstance, put, regions, runsFor, view, type SimdExports } from './module.js';
 import type { AttentionBackwardRows } from '../time-attention.js';
+import { softmaxGradientOfRow, softmaxMeanOfRow } from '../attention-row.js';
 
 interface RowsExports extends SimdExports {
   /** out[r, i, j] = sum_c a[r, i, c] b[r, j, c]; byte offsets; C % 4 == 0. */
@@ -37,57 +38,6 @@ function requireKernels(C: number): RowsExports {
 }
 
 /**
- * Row r of the scores S [R, T, T]: A_t = softmax_u(scale S_t) into attn (when given), abar_u = mean_t
- * A_tu into abarOut [R, T]; row and abar are scratch of T.
- */
-function softmaxRow(S: Float32Array, r: number, T: number, scale: number, attn: Float32Array | null, abarOut: Float32Array, row: Float64Array, abar: Float64Array): void {
-  abar.fill(0);
-  for (let t = 0; t < T; t++) {
-    const o = (r * T + t) * T;
-    let max = -Infinity;
-    for (let u = 0; u < T; u++) {
-      const v = S[o + u]! * scale;
-      row[u] = v;
-      if (v > max) max = v;
-    }
-    let sum = 0;
-    for (let u = 0; u < T; u++) {
-      const e = Math.exp(row[u]! - max);
-      row[u] = e;
-      sum += e;
-    }
-    for (let u = 0; u < T; u++) {
-      const a = row[u]! / sum;
-      if (attn !== null) attn[o + u] = a;
-      abar[u]! += a;
-    }
-  }
-  for (let u = 0; u < T; u++) abarOut[r * T + u] = abar[u]! / T;
-}
-
-/**
- * Row r of the backward's T x T algebra: from A (attn [R, T, T]) and dabar [R, T], dS and its
- * transpose into ds, dsT [R, T, T], and abar_u = mean_t A_tu into w [R, T].
- */
-function gradientRow(attn: Float32Array, dabar: Float32Array, r: number, T: number, scale: number, ds: Float32Array, dsT: Float32Array, w: Float32Array): void {
-  const a0 = r * T * T;
-  for (let u = 0; u < T; u++) {
-    let s = 0;
-    for (let t = 0; t < T; t++) s += attn[a0 + t * T + u]!;
-    w[r * T + u] = s / T;
-  }
-  for (let t = 0; t < T; t++) {
-    let rho = 0;
-    for (let v = 0; v < T; v++) rho += attn[a0 + t * T + v]! * dabar[r * T + v]!;
-    for (let u = 0; u < T; u++) {
-      const g = (attn[a0 + t * T + u]! * (dabar[r * T + u]! - rho) * scale) / T;
-      ds[a0 + t * T + u] = g;
-      dsT[a0 + u * T + t] = g;
-    }
-  }
-}
-
-/**
  * As time-attention.ts softmaxMeanRows: per row r, S_tu = scale Y_t . X_u, A_t = softmax_u(S_t),
  * abar_u = mean_t A_tu, xbar = sum_u abar_u X_u; y, x [R, T, C]; writes xbar [R, C] and, when given,
  * A [R, T, T] into `attn`.
@@ -100,9 +50,13 @@ export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number,
   k.scores(yP, xP, sP, R, T, T, C);
   const S = view(k, sP, R * T * T);
   const abarOut = view(k, abarP, R * T);
-  const row = new Float64Array(T);
+  const row = new Float64Array(T * T);
   const abar = new Float64Array(T);
-  for (let r = 0; r < R; r++) softmaxRow(S, r, T, scale, attn, abarOut, row, abar);
+  for (let r = 0; r < R; r++) {
+    for (let i = 0; i < T * T; i++) row[i] = S[r * T * T + i]!;
+    softmaxMeanOfRow(row, T, scale, attn, r * T * T, abar);
+    for (let u = 0; u < T; u++) abarOut[r * T + u] = abar[u]!;
+  }
   k.mix(abarP, xP, xbarP, R, 1, T, C, 0); // xbar_r = abar_r^T X_r
   xbar.set(view(k, xbarP, R * C));
 }
@@ -128,7 +82,21 @@ export function simdAttentionBackwardRows(...[y, x, attn, dxbar, R, T, C, scale]
   const ds = view(k, dsP, R * T * T);
   const dsT = view(k, dsTP, R * T * T);
   const w = view(k, wP, R * T); // abar_u (the mean of A's column u) as the weight of dxbar in dX_u
-  for (let r = 0; r < R; r++) gradientRow(attn, dabar, r, T, scale, ds, dsT, w);
+  const dabarRow = new Float64Array(T);
+  const dsRow = new Float64Array(T * T);
+  const abar = new Float64Array(T);
+  for (let r = 0; r < R; r++) {
+    const a0 = r * T * T;
+    for (let u = 0; u < T; u++) dabarRow[u] = dabar[r * T + u]!;
+    softmaxGradientOfRow(attn, a0, dabarRow, T, scale, dsRow, abar);
+    for (let u = 0; u < T; u++) w[r * T + u] = abar[u]!;
+    for (let t = 0; t < T; t++) {
+      for (let u = 0; u < T; u++) {
+        ds[a0 + t * T + u] = dsRow[t * T + u]!;
+        dsT[a0 + u * T + t] = dsRow[t * T + u]!;
+      }
+    }
+  }
   k.mix(dsP, xP, dyP, R, T, T, C, 0); // dY_t = sum_u dS_tu X_u
   k.mix(dsTP, yP, dxP, R, T, T, C, 0); // dX_u = sum_t dS_tu Y_t ...
   k.mix(wP, gP, dxP, R, T, 1, C, 1); // ... + abar_u dxbar
