@@ -195,8 +195,8 @@ function validateJob(perService: ServiceEvents[], windowStarts: Float64Array, T:
   });
 }
 
-/** First index i with times[i] >= t. */
-function lowerBound(times: Float64Array, t: number): number {
+/** First index i with times[i] >= t (times ascending). */
+export function lowerBound(times: Float64Array, t: number): number {
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {

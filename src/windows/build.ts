@@ -33,6 +33,7 @@ import {
 import type { MetricTable, RawRun, RunRecord, SkipReport } from '../raw/types.js';
 import { EadroError } from '../core/errors.js';
 import { Drain, type DrainOptions } from '../features/drain.js';
+import { countLogEvents } from '../features/log-counts.js';
 import { computeLogFeaturesOfRuns, type LogFeatureOptions, type LogFeatureRun, type ServiceEvents } from '../features/log-features.js';
 import { ServiceIndex, SpanSeriesAccumulator, buildRunSeries, seriesDefaults, type RunSeries } from '../features/series.js';
 import {
@@ -587,6 +588,10 @@ export async function buildWindowDataset(
   }));
   const hawkesOptions: Partial<LogFeatureOptions> = { seed: cfg.seed, ...cfg.hawkes };
   await computeLogFeaturesOfRuns(hawkesRuns, T, E, hawkesOptions, (done, total) => onProgress?.('hawkes', done, total));
+  // The same events as per-second template counts (the derived multi-source baselines' log channels).
+  // The runs with windows are contiguous in plan order, so their windows concatenate to [0, W).
+  const logCounts = countLogEvents(hawkesRuns, T, E);
+  if (logCounts.offsets.length !== W + 1) throw new Error(`buildWindowDataset: log counts cover ${logCounts.offsets.length - 1} windows, expected ${W}`);
   endStage('hawkes');
 
   // ---- 5. graph -----------------------------------------------------------------------------------
@@ -647,6 +652,7 @@ export async function buildWindowDataset(
     labels,
     meta: { start: startCol, runId: runIdCol, episodeId: episodeCol, faultType: faultTypeCol, episodeService: episodeServiceCol },
     normalization: cfg.normalization,
+    logCounts,
   };
   const lackingOf = (mask: Uint8Array): string[] => nodes.filter((_, i) => mask[i] === 0);
   const report: BuildReport = {

@@ -12,6 +12,9 @@
  *               columnar and dictionary-encoded (run and string columns as index + table)
  * requests.npy  float32 [W, N, T, 1] spans served per second (optional, for baselines)
  * errors.npy    float32 [W, N, T, 1] spans with the error flag per second (optional)
+ * log_counts_offsets.npy  int64 [W + 1]  log template counts per second, sparse by window
+ * log_counts_cell.npy     int64 [nnz]    (optional; see LogCounts in types.ts: flat n·T·E + t·E + e)
+ * log_counts_count.npy    float32 [nnz]  lines in that cell
  * ```
  * `split` is null when the dataset has not been split yet (`eadro windows` builds windows; protocols
  * split them and write the split with their own export).
@@ -21,13 +24,16 @@ import * as path from 'node:path';
 import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
 import { readNpy, writeNpyFloat32, writeNpyInt64 } from './npy.js';
-import type { Split, WindowDataset } from './types.js';
+import type { LogCounts, Split, WindowDataset } from './types.js';
 import type { WindowCounts } from './build.js';
 
 /** Bumped when the directory layout changes. */
 export const NPY_EXPORT_VERSION = 1;
 
 export const NPY_FILES = ['meta.json', 'logs.npy', 'metrics.npy', 'traces.npy', 'labels.npy', 'windows.json'] as const;
+
+/** The optional sparse log-count files (LogCounts), in field order offsets, cell, count. */
+export const LOG_COUNT_FILES = ['log_counts_offsets.npy', 'log_counts_cell.npy', 'log_counts_count.npy'] as const;
 
 export interface NpyMeta {
   format_version: number;
@@ -97,6 +103,18 @@ export function exportNpy(ds: WindowDataset, dir: string, extra: Record<string, 
     // A rewrite into an old directory must not leave counts of another dataset beside the new one.
     fs.rmSync(path.join(dir, 'requests.npy'), { force: true });
     fs.rmSync(path.join(dir, 'errors.npy'), { force: true });
+  }
+
+  const [offsetsFile, cellFile, countFile] = LOG_COUNT_FILES.map((f) => path.join(dir, f)) as [string, string, string];
+  if (ds.logCounts !== undefined) {
+    const lc = ds.logCounts;
+    check('log_counts offsets', lc.offsets.length, W + 1);
+    check('log_counts count', lc.count.length, lc.cell.length);
+    writeNpyInt64(offsetsFile, lc.offsets, [W + 1]);
+    writeNpyInt64(cellFile, lc.cell, [lc.cell.length]);
+    writeNpyFloat32(countFile, lc.count, [lc.count.length]);
+  } else {
+    for (const f of [offsetsFile, cellFile, countFile]) fs.rmSync(f, { force: true });
   }
 
   const runs: string[] = [];
@@ -183,6 +201,7 @@ export function loadNpy(dir: string): WindowDataset {
   expectShape('traces', traces.shape, [W, N, T, 1]);
   const asF32 = (a: ReturnType<typeof readNpy>): Float32Array => (a.data instanceof Float32Array ? a.data : Float32Array.from(a.data));
   const win = readJsonFile<WindowsJson>(path.join(dir, 'windows.json'));
+  const logCounts = loadLogCounts(dir, W, N * T * E);
   if (win.start.length !== W) {
     throw new EadroError('windows.json does not match labels.npy.', { file: path.join(dir, 'windows.json'), field: 'start', expected: `${W} windows`, found: `${win.start.length}` });
   }
@@ -206,7 +225,32 @@ export function loadNpy(dir: string): WindowDataset {
       episodeService: win.episodeService.map((i) => win.strings[i]!),
     },
     normalization: meta.normalization ?? 'none',
+    ...(logCounts === null ? {} : { logCounts }),
   };
+}
+
+/** The optional sparse log counts of an exported directory (checked against W, N, T, E), or null. */
+function loadLogCounts(dir: string, W: number, cellsPerWindow: number): LogCounts | null {
+  const files = LOG_COUNT_FILES.map((f) => path.join(dir, f));
+  const present = files.filter((f) => fs.existsSync(f));
+  if (present.length === 0) return null;
+  if (present.length < files.length) {
+    throw new EadroError('Incomplete log counts in the window directory.', { file: files.find((f) => !fs.existsSync(f))!, expected: `all of ${LOG_COUNT_FILES.join(', ')}, or none` });
+  }
+  const [o, c, v] = files.map((f) => readNpy(f)) as [ReturnType<typeof readNpy>, ReturnType<typeof readNpy>, ReturnType<typeof readNpy>];
+  const offsets = o.data instanceof Int32Array ? o.data : Int32Array.from(o.data);
+  const cell = c.data instanceof Int32Array ? c.data : Int32Array.from(c.data);
+  const count = v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
+  const bad = (file: string, field: string, expected: string, found: string): never => {
+    throw new EadroError('Log counts do not match the window set.', { file, field, expected, found });
+  };
+  if (offsets.length !== W + 1) bad(files[0]!, 'shape', `[${W + 1}] (W + 1)`, `[${offsets.length}]`);
+  if (offsets[0] !== 0 || offsets[W] !== cell.length) bad(files[0]!, 'offsets', `0 .. ${cell.length} (the cells)`, `${offsets[0]} .. ${offsets[W]}`);
+  if (count.length !== cell.length) bad(files[2]!, 'shape', `[${cell.length}] (one count per cell)`, `[${count.length}]`);
+  for (let i = 0; i < cell.length; i++) {
+    if ((cell[i] as number) < 0 || (cell[i] as number) >= cellsPerWindow) bad(files[1]!, `cell[${i}]`, `0 <= cell < N·T·E = ${cellsPerWindow}`, String(cell[i]));
+  }
+  return { offsets, cell, count };
 }
 
 /** The optional span counts of an exported directory, or null when it has none. */

@@ -31,6 +31,26 @@ export interface WindowDataset {
   meta: WindowMeta;
   /** Whether metrics/traces are already normalised, and how. */
   normalization: 'none' | 'train-fitted' | 'reference-per-run';
+  /**
+   * Log template counts per second, sparse (src/features/log-counts.ts): what the paper's derived
+   * multi-source baselines read from logs. Absent for window sets built before they were kept, or
+   * made without logs; those methods then run without log channels and say so.
+   */
+  logCounts?: LogCounts;
+}
+
+/**
+ * Lines of each log template per (window, service, second), compressed by window: the non-zero cells of
+ * window w are `cell[offsets[w] .. offsets[w + 1])`, each the flat index n·T·E + t·E + e into the
+ * window's dense [N, T, E] block, with its line count in `count`.
+ */
+export interface LogCounts {
+  /** [W + 1] int32 offsets into `cell` and `count`. */
+  offsets: Int32Array;
+  /** Flat (service, second, template) index of each non-zero cell. */
+  cell: Int32Array;
+  /** Lines logged in that cell (float32, whole numbers). */
+  count: Float32Array;
 }
 
 export interface WindowMeta {
