@@ -7,7 +7,7 @@ import { defineExperiment } from '../src/experiments/config.js';
 
 export const experiment = defineExperiment({
   name: 'main-tables',
-  description: 'Tables II and III: Eadro (paper and reference variants) beside trivial baselines',
+  description: 'Tables II and III: Eadro (paper and reference variants) beside trivial baselines and the derived multi-source baselines',
   datasets: [
     { kind: 'testbed', system: 'TT', profile: 'quick', seed: 0 },
     { kind: 'testbed', system: 'SN', profile: 'quick', seed: 0 },
@@ -17,6 +17,11 @@ export const experiment = defineExperiment({
     { name: 'eadro', variant: 'reference' },
     { name: 'all-anomalous' },
     { name: 'random-guess' },
+    // paper §V-B2: the derived multi-source baselines, at their defaults (Eadro's budget)
+    { name: 'ms-rf' },
+    { name: 'ms-svm' },
+    { name: 'ms-lstm' },
+    { name: 'ms-dcc' },
   ],
   protocols: [
     { name: 'temporal' },

@@ -2,7 +2,9 @@
  * Benchmark of the main job (issue 6): `eadro reproduce --quick` from nothing (fresh data and window
  * cache folders, so simulation and feature building are timed too) to the written report, as a child
  * process exactly as a user runs it. Target: at most 15 minutes on 2 cores.
- * Writes results/bench/reproduce-quick.json. Run: `npx tsx scripts/bench/reproduce.ts [extra reproduce flags]`.
+ * Writes results/bench/reproduce-quick.json, and keeps the paper tables the run wrote (Markdown, both
+ * protocols) under results/bench/reproduce-quick-tables/ so that the README's copies can be checked.
+ * Run: `npx tsx scripts/bench/reproduce.ts [extra reproduce flags]`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,5 +41,16 @@ const result = {
   report,
 };
 writeJsonAtomic(path.resolve('results/bench/reproduce-quick.json'), result);
+const tables = path.join(out, 'runs-store', 'tables');
+if (fs.existsSync(tables)) {
+  const kept = path.resolve('results/bench/reproduce-quick-tables');
+  fs.rmSync(kept, { recursive: true, force: true });
+  for (const protocol of fs.readdirSync(tables)) {
+    const dir = path.join(tables, protocol);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    fs.mkdirSync(path.join(kept, protocol), { recursive: true });
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.md'))) fs.copyFileSync(path.join(dir, f), path.join(kept, protocol, f));
+  }
+}
 console.log(`reproduce --quick: ${wallSeconds.toFixed(0)} s (exit ${r.status}); results/bench/reproduce-quick.json`);
 fs.rmSync(work, { recursive: true, force: true });

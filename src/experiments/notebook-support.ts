@@ -28,6 +28,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
+import { MS_BASELINES } from './reproduce.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
@@ -284,13 +285,17 @@ export function abnormalTestWindows(ds: WindowDataset, split: Pick<ProtocolSplit
 export type TablesPart = 'main' | 'ablation';
 
 /**
- * The notebooks' small grid: Eadro (paper variant), the trivial baselines and N-sigma (Tables I-III) or
+ * The notebooks' small grid: Eadro (paper variant), the trivial baselines, N-sigma and the derived
+ * multi-source baselines (Tables I-III) or
  * Eadro and its ablations (Table IV), on the tiny testbed, under both protocols of the main job.
  * Both parts list the full Eadro with the same spec, so it runs once and serves both.
  */
 export function notebookExperiment(scale: NotebookScale, part: TablesPart | 'all'): ExperimentConfig {
   const eadro = (ablation: Ablation): MethodSpec => ({ name: 'eadro', variant: 'paper', ablation, params: { maxEpochs: scale.gridEpochs, batchSize: notebookSupportDefaults.batchSize } });
-  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }];
+  // The derived multi-source baselines fill Tables II and III beside Eadro (paper §V-B2): the classic
+  // ones fit in seconds on the tiny testbed; the deep ones train as many epochs as Eadro does here.
+  const derived: MethodSpec[] = MS_BASELINES.map((name) => (name === 'ms-lstm' || name === 'ms-dcc' ? { name, params: { maxEpochs: scale.gridEpochs, batchSize: notebookSupportDefaults.batchSize } } : { name }));
+  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }, ...derived];
   const ablation: MethodSpec[] = [eadro('none'), ...scale.gridAblations.map(eadro)];
   const methods = part === 'main' ? main : part === 'ablation' ? ablation : [...main, ...ablation.slice(1)];
   return defineExperiment({

@@ -68,13 +68,26 @@ const ablationRow: Record<Ablation, string> = {
 
 const norm = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
+/**
+ * The paper's derived classifiers are one method each (`ms-rf`, `ms-svm`: a detector and a localizer)
+ * but two rows: `-AD` in Table II, `-RCL` in Table III (paper §V-B2).
+ */
+const TASK_SUFFIXES = ['ad', 'rcl'];
+
+/** The method name a paper row is filled by, normalised (`MS-RF-AD` -> `msrf`). */
+const rowMethod = (row: string): string => {
+  const n = norm(row);
+  const suffix = TASK_SUFFIXES.find((s) => n.startsWith('ms') && n.endsWith(s));
+  return suffix === undefined ? n : n.slice(0, -suffix.length);
+};
+
 /** The paper row a method's runs fill, or null when the paper has no such row. */
 export function paperRowOf(m: MethodSpec, rows: readonly string[]): string | null {
   if (norm(m.name) === 'eadro') {
     const row = ablationRow[m.ablation ?? 'none'];
     return rows.includes(row) ? row : null;
   }
-  return rows.find((r) => norm(r) === norm(m.name)) ?? null;
+  return rows.find((r) => norm(r) === norm(m.name)) ?? rows.find((r) => rowMethod(r) === norm(m.name)) ?? null;
 }
 
 const isEadroAblation = (m: MethodSpec): boolean => norm(m.name) === 'eadro' && (m.ablation ?? 'none') !== 'none';
@@ -248,7 +261,7 @@ export function buildPaperTable(def: TableDef, groups: readonly AggregatedGroup[
       continue;
     }
     const methodName = row.startsWith('Eadro') ? 'eadro' : row;
-    const status = registeredNorm.has(norm(methodName)) ? 'not run' : 'not implemented';
+    const status = registeredNorm.has(norm(methodName)) || registeredNorm.has(rowMethod(row)) ? 'not run' : 'not implemented';
     for (const system of ['TT', 'SN'] as const) {
       rows.push([row, '', '', system, '', '0', ...def.metrics.flatMap((m) => [status, paperCells(row, system, m)])]);
     }

@@ -32,6 +32,22 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
     const [{ baselineMethod }, { OcsvmDetector }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/fe-ocsvm.js')]);
     return baselineMethod('fe-ml', 'FE+ML: per-service latency features into a one-class SVM (paper §III-B, Table I); detector only', () => ({ detector: new OcsvmDetector() }));
   },
+  'ms-rf': async () => {
+    const [{ baselineMethod }, { createMsRf }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/ms-rf.js')]);
+    return baselineMethod('ms-rf', 'MS-RF-AD / MS-RF-RCL (paper §V-B2): random forests on per-channel summaries of KPI, log-count and latency series; detector and localizer', () => {
+      const model = createMsRf();
+      return { detector: model, localizer: model };
+    });
+  },
+  'ms-svm': async () => {
+    const [{ baselineMethod }, { createMsSvm }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/ms-svm.js')]);
+    return baselineMethod('ms-svm', 'MS-SVM-AD / MS-SVM-RCL (paper §V-B2): RBF SVMs with probability estimates on per-channel summaries of KPI, log-count and latency series; detector and localizer', () => {
+      const model = createMsSvm();
+      return { detector: model, localizer: model };
+    });
+  },
+  'ms-lstm': async () => (await import('./methods/ms-deep.js')).msDeepMethod('lstm'),
+  'ms-dcc': async () => (await import('./methods/ms-deep.js')).msDeepMethod('dcc'),
 };
 
 const extensionMethods = new Map<string, Method>();

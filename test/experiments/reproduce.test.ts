@@ -1,20 +1,25 @@
 import { strict as assert } from 'node:assert';
-import { detectabilitySection, falseAlarmSection, marginsOverBaselines, protocolComparison, reproduceExperiment } from '../../src/experiments/reproduce.js';
+import { claimThreeSection, detectabilitySection, falseAlarmSection, marginsOverBaselines, msBudgetNote, protocolComparison, reproduceDefaults, reproduceExperiment } from '../../src/experiments/reproduce.js';
 import { EVIDENCE, NORMAL_CONTEXT } from '../../src/evaluation/detectability.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 describe('experiments/reproduce', () => {
-  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines and 3 Table I detectors, on TT and SN', () => {
+  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, 3 Table I detectors and the 4 derived baselines, on TT and SN', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
     assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    // Per system: full Eadro, the 2 trivial baselines and N-sigma, SPOT, FE+ML under both protocols, the 4 ablations under temporal.
-    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml']);
+    // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML and MS-RF, MS-SVM, MS-LSTM,
+    // MS-DCC under both protocols, the 4 ablations under temporal.
+    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc']);
+    // The deep derived baselines run at the quick budget the report states.
+    assert.deepEqual(e.methods.find((m) => m.name === 'ms-lstm')!.params, reproduceDefaults.quick.msDeepParams);
+    assert.match(msBudgetNote('quick'), /up to 12 epochs, batch 128, patience 4; Eadro: 20, 32, 8/);
+    assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    assert.equal(runs.length, (6 * 2 + 4) * 2 * e.seeds.length);
+    assert.equal(runs.length, (10 * 2 + 4) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
   });
 
@@ -22,7 +27,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
-    assert.equal(expandGrid(e).length, 10 * 2 * 2 * 5, 'every ablation under every protocol');
+    assert.equal(expandGrid(e).length, 14 * 2 * 2 * 5, 'every ablation under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);
@@ -122,5 +127,22 @@ describe('experiments/reproduce', () => {
     // Seeds pooled: the clean window flagged 1 of 2, the job window 1 of 2; no neighbour-only window.
     assert.ok(alarmRows.includes('| TT | 2 | 1 | 1 | 0 | 0.500 | 0.500 | n/a |'), alarms);
     assert.ok(alarmRows.includes('| SN | distractors not recorded | | | | | | |'), alarms);
+  });
+
+  it("checks the paper's claim (3) from stored runs, whichever way it falls", () => {
+    const run = (name: string, system: 'TT' | 'SN', mcc: number): StoredRun =>
+      ({
+        dir: '',
+        predictions: {} as never,
+        metrics: { seed: 0, spec: { dataset: { kind: 'testbed', system, profile: 'quick', seed: 0 }, pipeline: {}, method: { name }, protocol: { name: 'temporal' } }, metrics: { 'det.mcc': mcc } },
+      }) as unknown as StoredRun;
+    const runs = [run('eadro', 'TT', 0.5), run('ms-lstm', 'TT', 0.45), run('ms-dcc', 'TT', 0.41), run('ms-rf', 'TT', 0.4), run('ms-svm', 'TT', 0.2),
+      run('eadro', 'SN', 0.5), run('ms-lstm', 'SN', 0.6), run('ms-dcc', 'SN', 0.3), run('ms-rf', 'SN', 0.9)];
+    const table = claimThreeSection(runs);
+    assert.match(table, /\| TT \| MCC \| 0\.500 \| 0\.450 \| 0\.410 \| 0\.400 \| 0\.200 \| yes \|/);
+    assert.match(table, /\| SN \| MCC \| 0\.500 \| 0\.600 \| 0\.300 \| 0\.900 \| not run \| n\/a \(a method did not run\) \|/);
+    assert.doesNotMatch(table, /F1 \(TN counted\)/, 'metrics no run has are left out');
+    const flipped = claimThreeSection([...runs.slice(0, 4), run('ms-svm', 'TT', 0.42)]);
+    assert.match(flipped, /\| TT \| MCC \| 0\.500 \| 0\.450 \| 0\.410 \| 0\.400 \| 0\.420 \| no \|/);
   });
 });

@@ -19,7 +19,7 @@ export const order = 80;
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export const benchNames = ['testbed', 'windows', 'log-features', 'eadro', 'reproduce'] as const;
+export const benchNames = ['testbed', 'windows', 'log-features', 'eadro', 'ms-baselines', 'reproduce'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** Arguments of each script, full and quick (read from each script's header). */
@@ -28,12 +28,14 @@ export const benchDefaults = {
     testbed: [] as string[], // scripts/bench/testbed.ts: TT paper profile generation + naive localizer on quick data
     logFeatures: [] as string[], // scripts/bench/log-features.ts defaults: 1 h of TT-like logs, workers 1,2
     eadro: [] as string[], // scripts/bench/eadro.ts defaults: wasm and cpu, 1,024 windows, paper shapes
+    msBaselines: [] as string[], // scripts/bench/ms-baselines.ts defaults: TT and SN quick windows, the main job's budget
     windowsProfile: 'paper', // issue 4: the TT paper profile is the figure that counts (<= 10 min on 2 cores)
   },
   quick: {
     testbed: ['--skip-paper'], // keeps the previous TT paper figure (testbed.ts)
     logFeatures: ['--hours', '0.1', '--reference-windows', '1'], // ours: about a tenth of the work
     eadro: ['--backends', 'wasm', '--windows', '256', '--no-export'], // ours: one batch per timed epoch, wasm only
+    msBaselines: ['--systems', 'SN'], // ours: the smaller system only
     windowsProfile: 'quick', // every (service, fault) pair once, short faults
   },
   /** The system simulated for the windows benchmark: TT, the larger one (paper §V-A). */
@@ -82,6 +84,10 @@ function plan(name: BenchName, quick: boolean, seed: number, rawDir: string): Pl
     case 'eadro': {
       const output = result(quick ? 'eadro-quick.json' : 'eadro.json');
       return { name, args: [bench('eadro.ts'), ...set.eadro, '--out', output], output };
+    }
+    case 'ms-baselines': {
+      const output = result(quick ? 'ms-baselines-quick.json' : 'ms-baselines.json');
+      return { name, args: [bench('ms-baselines.ts'), ...set.msBaselines, '--out', output], output };
     }
     case 'reproduce':
       // The main job from nothing (fresh data and caches): always the quick form (issue 6 target).

@@ -33,19 +33,20 @@ export function faultyIndicator(labels: Int32Array): Float32Array {
 }
 
 /** Detector margin: > 0 means the window is flagged anomalous. [B] */
-export function detectMargin(config: EadroConfig, detectLogits: tf.Tensor2D): tf.Tensor1D {
+export function detectMargin(config: Pick<EadroConfig, 'detector'>, detectLogits: tf.Tensor2D): tf.Tensor1D {
   if (config.detector === 'sigmoid-bce') return detectLogits.reshape([-1]) as tf.Tensor1D;
   const B = detectLogits.shape[0];
   return tf.sub(tf.slice(detectLogits, [0, 1], [B, 1]), tf.slice(detectLogits, [0, 0], [B, 1])).reshape([B]) as tf.Tensor1D;
 }
 
 /** P(anomalous) per window. [B] */
-export function anomalyProbability(config: EadroConfig, detectLogits: tf.Tensor2D): tf.Tensor1D {
+export function anomalyProbability(config: Pick<EadroConfig, 'detector'>, detectLogits: tf.Tensor2D): tf.Tensor1D {
   // For two logits softmax(l)[1] = sigmoid(l1 - l0): one formula for both detectors.
   return tf.sigmoid(detectMargin(config, detectLogits));
 }
 
-export function eadroLoss(config: EadroConfig, detectLogits: tf.Tensor2D, locateLogits: tf.Tensor2D, labels: Int32Array): LossParts {
+/** The joint loss; `config` needs only the detector, the localizer mask and beta (MS-LSTM / MS-DCC share it). */
+export function eadroLoss(config: Pick<EadroConfig, 'detector' | 'locateMask' | 'beta'>, detectLogits: tf.Tensor2D, locateLogits: tf.Tensor2D, labels: Int32Array): LossParts {
   const [B, N] = locateLogits.shape;
   const y = tf.tensor1d(faultyIndicator(labels));
   let detect: tf.Scalar;

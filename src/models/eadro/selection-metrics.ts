@@ -13,7 +13,7 @@ export interface SelectionMetrics {
   hr3: number;
 }
 
-export function selectionMetrics(pred: Prediction, labels: ArrayLike<number>, N: number): SelectionMetrics {
+export function selectionMetrics(pred: Pick<Prediction, 'anomalyProb' | 'ranking'>, labels: ArrayLike<number>, N: number): SelectionMetrics {
   let tp = 0;
   let fp = 0;
   let fn = 0;
