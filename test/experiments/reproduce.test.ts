@@ -16,7 +16,7 @@ describe('experiments/reproduce', () => {
     assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc']);
     // The deep derived baselines run at the quick budget the report states.
     assert.deepEqual(e.methods.find((m) => m.name === 'ms-lstm')!.params, reproduceDefaults.quick.msDeepParams);
-    assert.match(msBudgetNote('quick'), /up to 12 epochs, batch 128, patience 4; Eadro: 20, 32, 8/);
+    assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
     assert.equal(runs.length, (10 * 2 + 4) * 2 * e.seeds.length);
