@@ -2,58 +2,15 @@
 import { strict as assert } from 'node:assert';
 import { RandomForest, randomForestDefaults } from '../../../src/baselines/classifiers/random-forest.js';
 import type { Matrix } from '../../../src/baselines/classifiers/types.js';
-import { EadroError } from '../../../src/core/errors.js';
 import { createRng } from '../../../src/core/rng.js';
+import { accuracy, argmaxProblem, argmaxRows, expectEadroError } from './helpers.js';
 
-/**
- * `rows` rows: columns 0..2 standard normal, y = the index of the largest; then `noise` standard-normal
- * columns and two constant columns (0 and 7). Labels flipped to a random class with probability `flip`.
- */
-function argmaxProblem(rows: number, seed: number, noise = 7, flip = 0): { X: Matrix; y: Int32Array } {
-  const rng = createRng(seed);
-  const d = 3 + noise + 2;
-  const values = new Float64Array(rows * d);
-  const y = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const o = i * d;
-    for (let j = 0; j < 3 + noise; j++) values[o + j] = rng.normal();
-    values[o + d - 1] = 7;
-    let best = 0;
-    for (let c = 1; c < 3; c++) if ((values[o + c] as number) > (values[o + best] as number)) best = c;
-    y[i] = rng.next() < flip ? rng.int(3) : best;
-  }
-  return { X: { rows, cols: d, values }, y };
-}
-
-/** Row-wise argmax of [rows, K] probabilities. */
-function argmaxRows(P: Float64Array, rows: number, K: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let b = 0;
-    for (let c = 1; c < K; c++) if ((P[r * K + c] as number) > (P[r * K + b] as number)) b = c;
-    out[r] = b;
-  }
-  return out;
-}
-
-function accuracy(pred: Int32Array, y: Int32Array): number {
-  let hit = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) hit++;
-  return hit / y.length;
-}
-
-function expectEadroError(fn: () => unknown, field: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof EadroError, `expected an EadroError, got ${String(err)}`);
-    assert.match(err.details.field ?? '', field);
-    assert.ok((err.details.expected ?? '').length > 0, 'the error says what was expected');
-    return true;
-  });
-}
+/** The rule problem of these tests: 7 noise columns and two constant ones (0 and 7), labels possibly flipped. */
+const problem = (rows: number, seed: number, noise = 7, flip = 0) => argmaxProblem(rows, seed, { noise, constants: [0, 7], flip });
 
 describe('baselines/classifiers: RandomForest', () => {
-  const train = argmaxProblem(1500, 1);
-  const test = argmaxProblem(400, 2);
+  const train = problem(1500, 1);
+  const test = problem(400, 2);
 
   it('defaults follow baselines.md §3.4 (100 trees, √d features per split)', () => {
     assert.equal(randomForestDefaults.trees, 100);
@@ -113,7 +70,7 @@ describe('baselines/classifiers: RandomForest', () => {
   it('one tree without bootstrap, all features per split, fits distinct training rows exactly', () => {
     // noisy labels: only a tree grown to pure leaves gets them all right (32 or 255 quantile bins of the
     // 5 continuous features separate these 300 rows)
-    const noisy = argmaxProblem(300, 4, 2, 0.3);
+    const noisy = problem(300, 4, 2, 0.3);
     for (const maxBins of [32, 255]) {
       const tree = new RandomForest({ seed: 1, trees: 1, bootstrap: false, maxFeatures: noisy.X.cols, maxBins });
       tree.fit(noisy.X, noisy.y, 3);

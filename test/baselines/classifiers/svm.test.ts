@@ -15,54 +15,10 @@ import {
 import type { Matrix } from '../../../src/baselines/classifiers/types.js';
 import { EadroError } from '../../../src/core/errors.js';
 import { createRng } from '../../../src/core/rng.js';
+import { argmaxProblem, argmaxRows, assertRowsSumToOne, expectEadroError } from './helpers.js';
 
-/** `rows` rows: columns 0..2 standard normal, y = the index of the largest; then `noise` normal columns and a constant one (3). */
-function argmaxProblem(rows: number, seed: number, noise = 5): { X: Matrix; y: Int32Array } {
-  const rng = createRng(seed);
-  const d = 3 + noise + 1;
-  const values = new Float64Array(rows * d);
-  const y = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const o = i * d;
-    for (let j = 0; j < 3 + noise; j++) values[o + j] = rng.normal();
-    values[o + d - 1] = 3;
-    let best = 0;
-    for (let c = 1; c < 3; c++) if ((values[o + c] as number) > (values[o + best] as number)) best = c;
-    y[i] = best;
-  }
-  return { X: { rows, cols: d, values }, y };
-}
-
-function argmaxRows(P: Float64Array, rows: number, K: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let b = 0;
-    for (let c = 1; c < K; c++) if ((P[r * K + c] as number) > (P[r * K + b] as number)) b = c;
-    out[r] = b;
-  }
-  return out;
-}
-
-function assertRowsSumToOne(P: Float64Array, K: number): void {
-  for (let r = 0; r < P.length / K; r++) {
-    let s = 0;
-    for (let c = 0; c < K; c++) {
-      const p = P[r * K + c] as number;
-      assert.ok(p >= 0 && p <= 1, `P[${r}, ${c}] = ${p}`);
-      s += p;
-    }
-    assert.ok(Math.abs(s - 1) < 1e-9, `row ${r} sums to ${s}`);
-  }
-}
-
-function expectEadroError(fn: () => unknown, field: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof EadroError, `expected an EadroError, got ${String(err)}`);
-    assert.match(err.details.field ?? '', field);
-    assert.ok((err.details.expected ?? '').length > 0, 'the error says what was expected');
-    return true;
-  });
-}
+/** The rule problem of these tests: 5 noise columns and one constant column (3). */
+const problem = (rows: number, seed: number, noise = 5) => argmaxProblem(rows, seed, { noise, constants: [3] });
 
 /** Two 1-D Gaussian classes N(−1, 1) (class 0) and N(+1, 1) (class 1), alternating: Bayes P(1 | x) = 1 / (1 + e^(−2x)). */
 function twoGaussians(rows: number, seed: number): { X: Matrix; y: Int32Array } {
@@ -165,8 +121,8 @@ describe('baselines/classifiers: RbfSvm', () => {
   });
 
   it('recovers "class = the largest of 3 features" among noise and constant columns (held-out accuracy > 0.9)', () => {
-    const train = argmaxProblem(500, 1);
-    const test = argmaxProblem(400, 2);
+    const train = problem(500, 1);
+    const test = problem(400, 2);
     const svm = new RbfSvm({ seed: 1 });
     svm.fit(train.X, train.y, 3);
     const P = svm.predictProba(test.X);
@@ -215,7 +171,7 @@ describe('baselines/classifiers: RbfSvm', () => {
   });
 
   it('the JavaScript kernel path gives the same probabilities up to float32 rounding', () => {
-    const train = argmaxProblem(150, 3);
+    const train = problem(150, 3);
     const run = (): Float64Array => {
       const svm = new RbfSvm({ seed: 2 });
       svm.fit(train.X, train.y, 3);
@@ -233,8 +189,8 @@ describe('baselines/classifiers: RbfSvm', () => {
   });
 
   it('a class absent from y gets probability 0; one class in y gets probability 1; votes when probability is off', () => {
-    const train = argmaxProblem(150, 3);
-    const test = argmaxProblem(50, 4);
+    const train = problem(150, 3);
+    const test = problem(50, 4);
     const svm = new RbfSvm({ seed: 1 });
     svm.fit(train.X, train.y, 5);
     const P = svm.predictProba(test.X);
@@ -255,7 +211,7 @@ describe('baselines/classifiers: RbfSvm', () => {
   });
 
   it("a column constant in training still counts at prediction; classWeight 'balanced' and a numeric gamma run", () => {
-    const train = argmaxProblem(150, 5);
+    const train = problem(150, 5);
     const svm = new RbfSvm({ gamma: 0.2, classWeight: 'balanced' });
     svm.fit(train.X, train.y, 3);
     assert.equal(svm.fitted()['gamma'], 0.2);
