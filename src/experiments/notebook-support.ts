@@ -28,7 +28,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
-import { MS_BASELINES } from './reproduce.js';
+import { MS_BASELINES, TRACE_LOCALIZERS } from './reproduce.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
@@ -295,7 +295,7 @@ export function notebookExperiment(scale: NotebookScale, part: TablesPart | 'all
   // The derived multi-source baselines fill Tables II and III beside Eadro (paper §V-B2): the classic
   // ones fit in seconds on the tiny testbed; the deep ones train as many epochs as Eadro does here.
   const derived: MethodSpec[] = MS_BASELINES.map((name) => (name === 'ms-lstm' || name === 'ms-dcc' ? { name, params: { maxEpochs: scale.gridEpochs, batchSize: notebookSupportDefaults.batchSize } } : { name }));
-  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }, ...derived];
+  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }, ...derived, ...TRACE_LOCALIZERS.map((name) => ({ name }))];
   const ablation: MethodSpec[] = [eadro('none'), ...scale.gridAblations.map(eadro)];
   const methods = part === 'main' ? main : part === 'ablation' ? ablation : [...main, ...ablation.slice(1)];
   return defineExperiment({

@@ -92,6 +92,13 @@ export function paperRowOf(m: MethodSpec, rows: readonly string[]): string | nul
 
 const isEadroAblation = (m: MethodSpec): boolean => norm(m.name) === 'eadro' && (m.ablation ?? 'none') !== 'none';
 
+/**
+ * Methods that only rank services (the trace-based localizers of Table III, given the true anomaly
+ * existence): their runs flag every test window, so they have no place in the detection tables.
+ */
+export const LOCALIZER_ONLY: ReadonlySet<string> = new Set(['tbac', 'netmedic', 'monitorrank', 'cloudranger', 'dycause']);
+const isLocalizerOnly = (m: MethodSpec): boolean => LOCALIZER_ONLY.has(norm(m.name));
+
 const hrKeys = (prefix: string): Record<string, string> => ({
   'HR@1': `${prefix}hr@1`, 'HR@3': `${prefix}hr@3`, 'HR@5': `${prefix}hr@5`, 'NDCG@3': `${prefix}ndcg@3`, 'NDCG@5': `${prefix}ndcg@5`,
 });
@@ -110,7 +117,7 @@ export const tableDefs: TableDef[] = [
     paperRows: () => Object.keys(paperTables().tableI_detectors),
     paperValue: (row, _system, metric) => paperTables().tableI_detectors[row]?.[metric === PAPER_FDR ? 'FDR' : metric],
     showUnmapped: true,
-    accepts: (m) => !isEadroAblation(m) && norm(m.name) !== 'eadro',
+    accepts: (m) => !isEadroAblation(m) && norm(m.name) !== 'eadro' && !isLocalizerOnly(m),
     trivial: { allAnomalous: { FOR: 'allAnomalous.det.for', [PAPER_FDR]: 'allAnomalous.det.fpr' }, random: {} },
     notes: [
       'The paper\'s "FDR" is FP/(FP+TN), the false-positive rate, so the column is labelled FPR (the true FDR, FP/(FP+TP), is stored as det.fdr). Paper Table I gives one value per detector (not per system); it is repeated for TT and SN.',
@@ -129,7 +136,7 @@ export const tableDefs: TableDef[] = [
     paperRows: () => Object.keys(paperTables().tableII_detection),
     paperValue: (row, system, metric) => paperTables().tableII_detection[row]?.[system]?.[metric],
     showUnmapped: true,
-    accepts: (m) => !isEadroAblation(m),
+    accepts: (m) => !isEadroAblation(m) && !isLocalizerOnly(m),
     trivial: {
       allAnomalous: { F1: 'allAnomalous.det.f1', Rec: 'allAnomalous.det.recall', Pre: 'allAnomalous.det.precision', MCC: 'allAnomalous.det.mcc', 'PR-AUC': 'allAnomalous.det.prAuc' },
       random: {},

@@ -46,6 +46,19 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
       return { detector: model, localizer: model };
     });
   },
+  // paper Table III's trace-based localizers (baselines.md §3.2), given the true anomaly existence
+  tbac: async () => {
+    const [{ baselineMethod }, { seriesLocalizerFromParams }, { tbacRank, tbacDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/tbac.js')]);
+    return baselineMethod('tbac', 'TBAC (Marwede et al. 2009; paper Table III): correlation with the frontend, propagated along the mined call graph; localizer only, given the true anomaly existence', (params) => ({
+      localizer: seriesLocalizerFromParams('TBAC', params, tbacDefaults, (input, options) => tbacRank(input, options)),
+    }));
+  },
+  'monitor-rank': async () => {
+    const [{ baselineMethod }, { seriesLocalizerFromParams }, { monitorRankRank, monitorRankDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/monitor-rank.js')]);
+    return baselineMethod('monitor-rank', 'MonitorRank (Kim et al. 2013; paper Table III): seeded random walk on the mined call graph weighted by correlation with the frontend; localizer only, given the true anomaly existence', (params) => ({
+      localizer: seriesLocalizerFromParams('MonitorRank', params, monitorRankDefaults, (input, options, seed) => monitorRankRank(input, { ...options, seed })),
+    }));
+  },
   'ms-lstm': async () => (await import('./methods/ms-deep.js')).msDeepMethod('lstm'),
   'ms-dcc': async () => (await import('./methods/ms-deep.js')).msDeepMethod('dcc'),
 };
