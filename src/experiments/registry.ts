@@ -53,6 +53,12 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
       localizer: seriesLocalizerFromParams('TBAC', params, tbacDefaults, (input, options) => tbacRank(input, options)),
     }));
   },
+  netmedic: async () => {
+    const [{ baselineMethod }, { seriesLocalizerFromParams }, { netmedicRank, netmedicDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/netmedic.js')]);
+    return baselineMethod('netmedic', 'NetMedic (Kandula et al. 2009; paper Table III): abnormality against history, edge weights from co-occurring states, path impact on the frontend; localizer only, given the true anomaly existence', (params) => ({
+      localizer: seriesLocalizerFromParams('NetMedic', params, netmedicDefaults, (input, options) => netmedicRank(input, options)),
+    }));
+  },
   'monitor-rank': async () => {
     const [{ baselineMethod }, { seriesLocalizerFromParams }, { monitorRankRank, monitorRankDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/monitor-rank.js')]);
     return baselineMethod('monitor-rank', 'MonitorRank (Kim et al. 2013; paper Table III): seeded random walk on the mined call graph weighted by correlation with the frontend; localizer only, given the true anomaly existence', (params) => ({

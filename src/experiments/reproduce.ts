@@ -26,7 +26,7 @@ export type ReproduceForm = 'quick' | 'full';
 export const MS_BASELINES = ['ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc'] as const;
 
 /** The trace-based localizers of Table III that exist (baselines.md §3.2), in the paper's row order. */
-export const TRACE_LOCALIZERS = ['tbac', 'monitor-rank'] as const;
+export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank'] as const;
 
 /** The two forms of the main job. */
 export const reproduceDefaults = {
@@ -130,7 +130,7 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
   ];
   return defineExperiment({
     name: `reproduce-${form}`,
-    description: 'Eadro and its ablations (Table IV), with trivial baselines, the Table I detectors (N-sigma, SPOT, FE+ML) and the derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC) and the trace localizers TBAC and MonitorRank, on TT and SN, under two protocols',
+    description: 'Eadro and its ablations (Table IV), with trivial baselines, the Table I detectors (N-sigma, SPOT, FE+ML) and the derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC) and the trace localizers TBAC, NetMedic and MonitorRank, on TT and SN, under two protocols',
     datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile, seed: reproduceDefaults.testbedSeed })),
     pipeline: d.pipeline,
     methods,

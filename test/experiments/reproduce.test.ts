@@ -12,14 +12,14 @@ describe('experiments/reproduce', () => {
     assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
     // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML, MS-RF, MS-SVM, MS-LSTM,
-    // MS-DCC, TBAC and MonitorRank under both protocols, the 4 ablations under temporal.
-    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'monitor-rank']);
+    // MS-DCC, TBAC, NetMedic and MonitorRank under both protocols, the 4 ablations under temporal.
+    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank']);
     // The deep derived baselines run at the quick budget the report states.
     assert.deepEqual(e.methods.find((m) => m.name === 'ms-lstm')!.params, reproduceDefaults.quick.msDeepParams);
     assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    assert.equal(runs.length, (12 * 2 + 4) * 2 * e.seeds.length);
+    assert.equal(runs.length, (13 * 2 + 4) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
   });
 
@@ -27,7 +27,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
-    assert.equal(expandGrid(e).length, 16 * 2 * 2 * 5, 'every ablation under every protocol');
+    assert.equal(expandGrid(e).length, 17 * 2 * 2 * 5, 'every ablation under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);

@@ -1,5 +1,5 @@
 /**
- * TBAC and MonitorRank (paper Table III) as methods of the harness: every test window of tiny SN is
+ * TBAC, NetMedic and MonitorRank (paper Table III) as methods of the harness: every test window of tiny SN is
  * ranked (given the true anomaly existence), from the mined graph's entry, reproducibly for a seed; they
  * stay out of the detection tables and fill their Table III rows.
  */
@@ -15,7 +15,7 @@ import { simulate } from '../../src/testbed/index.js';
 import { buildWindowDatasetCached } from '../../src/windows/cache.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 
-describe('experiments: TBAC and MonitorRank (paper Table III)', function () {
+describe('experiments: TBAC, NetMedic and MonitorRank (paper Table III)', function () {
   this.timeout(120_000);
   let root: string;
   let ds: WindowDataset;
@@ -32,7 +32,7 @@ describe('experiments: TBAC and MonitorRank (paper Table III)', function () {
   const run = async (name: string, seed: number, params: Record<string, unknown> = {}): Promise<RunResult> =>
     (await getMethod(name)).fitAndEvaluate(ds, split, { seed, workDir: path.join(root, name), method: { name, params }, progress: () => undefined });
 
-  for (const name of ['tbac', 'monitor-rank']) {
+  for (const name of ['tbac', 'netmedic', 'monitor-rank']) {
     it(`${name}: ranks every test window from the graph's entry, flags every window, records its settings`, async () => {
       const r = await run(name, 0);
       assert.equal(r.ranking!.length, split.test.length);
@@ -56,6 +56,7 @@ describe('experiments: TBAC and MonitorRank (paper Table III)', function () {
     const t3 = Object.keys(paperTables().tableIII_localization);
     assert.equal(paperRowOf({ name: 'tbac' }, t3), 'TBAC');
     assert.equal(paperRowOf({ name: 'monitor-rank' }, t3), 'MonitorRank');
+    assert.equal(paperRowOf({ name: 'netmedic' }, t3), 'NetMedic');
     const accepts = (id: string, name: string) => tableDefs.find((d) => d.id === id)!.accepts({ name });
     assert.deepEqual(['table1', 'table2', 'table3'].map((id) => accepts(id, 'monitor-rank')), [false, false, true]);
     assert.deepEqual(['table1', 'table2', 'table3'].map((id) => accepts(id, 'n-sigma')), [true, true, true]);
