@@ -28,8 +28,11 @@
 const fs = require('node:fs');
 const Module = require('node:module');
 
+// resolve() too, so that a module using import.meta.resolve (src/experiments/runner.ts) loads if a
+// notebook ever imports it: resolved with CommonJS rules from the module's own path.
 const IMPORT_META_SHIM =
-  '({ url: require("node:url").pathToFileURL(__filename).href, filename: __filename, dirname: __dirname })';
+  '({ url: require("node:url").pathToFileURL(__filename).href, filename: __filename, dirname: __dirname, ' +
+  'resolve: (specifier) => require("node:url").pathToFileURL(require.resolve(specifier)).href })';
 
 const TSLAB_TYPESCRIPT = '@tslab/typescript-for-tslab';
 /** tslab's lib names look like 'lib.es2020.d.ts'; the project's tsconfig uses ES2023. */

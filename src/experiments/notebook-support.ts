@@ -28,7 +28,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
-import { MS_BASELINES, TRACE_LOCALIZERS } from './reproduce.js';
+import { MS_BASELINES, TRACE_LOCALIZERS } from './method-sets.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns, type StoredRun } from './store.js';

@@ -19,14 +19,11 @@ import { compareRuns, type AggregateOptions } from './aggregate.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
+import { MS_BASELINES, TRACE_LOCALIZERS } from './method-sets.js';
 
 export type ReproduceForm = 'quick' | 'full';
 
-/** The paper's derived multi-source baselines (§V-B2; Tables II and III), in the paper's row order. */
-export const MS_BASELINES = ['ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc'] as const;
-
-/** The trace-based localizers of Table III that exist (baselines.md §3.2), in the paper's row order. */
-export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank'] as const;
+export { MS_BASELINES, TRACE_LOCALIZERS };
 
 /** The two forms of the main job. */
 export const reproduceDefaults = {

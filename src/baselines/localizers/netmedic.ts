@@ -40,6 +40,8 @@
  *    service the operator sees misbehave (the reference's `affected_node`, its entry service 14 on
  *    real_micro_service). Ties by the lower index (the reference's stable sort of services in order).
  */
+// tslab type-checks notebook imports without our tsconfig's include list, so the typing is referenced here.
+/// <reference path="../../types/jstat.d.ts" />
 import jstatPkg from 'jstat';
 import { EadroError } from '../../core/errors.js';
 import { rankDescending, validateLocalizerInput, type LocalizerInput, type LocalizerResult } from './types.js';

@@ -1,0 +1,11 @@
+/**
+ * Named sets of methods shared by the main job (reproduce.ts) and the notebooks' grid
+ * (notebook-support.ts). Kept apart from reproduce.ts because notebook support is compiled by tslab to
+ * CommonJS, where the grid runner that reproduce.ts imports (runner.ts, `import.meta.resolve`) cannot load.
+ */
+
+/** The paper's derived multi-source baselines (§V-B2; Tables II and III), in the paper's row order. */
+export const MS_BASELINES = ['ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc'] as const;
+
+/** The trace-based localizers of Table III that exist (baselines.md §3.2), in the paper's row order. */
+export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank'] as const;
