@@ -46,24 +46,24 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
       return { detector: model, localizer: model };
     });
   },
-  // paper Table III's trace-based localizers (baselines.md §3.2), given the true anomaly existence
+  // paper Table III's trace-based localizers (baselines.md §3.2), given the true anomaly existence unless params.detection says otherwise
   tbac: async () => {
-    const [{ baselineMethod }, { seriesLocalizerFromParams }, { tbacRank, tbacDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/tbac.js')]);
-    return baselineMethod('tbac', 'TBAC (Marwede et al. 2009; paper Table III): correlation with the frontend, propagated along the mined call graph; localizer only, given the true anomaly existence', (params) => ({
-      localizer: seriesLocalizerFromParams('TBAC', params, tbacDefaults, (input, options) => tbacRank(input, options)),
-    }));
+    const [{ traceLocalizerMethod }, { seriesLocalizerFromParams }, { tbacRank, tbacDefaults }] = await Promise.all([import('./methods/trace-localizer.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/tbac.js')]);
+    return traceLocalizerMethod('tbac', 'TBAC (Marwede et al. 2009; paper Table III): correlation with the frontend, propagated along the mined call graph; localizer, given the true anomaly existence', (params) =>
+      seriesLocalizerFromParams('TBAC', params, tbacDefaults, (input, options) => tbacRank(input, options)),
+    );
   },
   netmedic: async () => {
-    const [{ baselineMethod }, { seriesLocalizerFromParams }, { netmedicRank, netmedicDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/netmedic.js')]);
-    return baselineMethod('netmedic', 'NetMedic (Kandula et al. 2009; paper Table III): abnormality against history, edge weights from co-occurring states, path impact on the frontend; localizer only, given the true anomaly existence', (params) => ({
-      localizer: seriesLocalizerFromParams('NetMedic', params, netmedicDefaults, (input, options) => netmedicRank(input, options)),
-    }));
+    const [{ traceLocalizerMethod }, { seriesLocalizerFromParams }, { netmedicRank, netmedicDefaults }] = await Promise.all([import('./methods/trace-localizer.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/netmedic.js')]);
+    return traceLocalizerMethod('netmedic', 'NetMedic (Kandula et al. 2009; paper Table III): abnormality against history, edge weights from co-occurring states, path impact on the frontend; localizer, given the true anomaly existence', (params) =>
+      seriesLocalizerFromParams('NetMedic', params, netmedicDefaults, (input, options) => netmedicRank(input, options)),
+    );
   },
   'monitor-rank': async () => {
-    const [{ baselineMethod }, { seriesLocalizerFromParams }, { monitorRankRank, monitorRankDefaults }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/monitor-rank.js')]);
-    return baselineMethod('monitor-rank', 'MonitorRank (Kim et al. 2013; paper Table III): seeded random walk on the mined call graph weighted by correlation with the frontend; localizer only, given the true anomaly existence', (params) => ({
-      localizer: seriesLocalizerFromParams('MonitorRank', params, monitorRankDefaults, (input, options, seed) => monitorRankRank(input, { ...options, seed })),
-    }));
+    const [{ traceLocalizerMethod }, { seriesLocalizerFromParams }, { monitorRankRank, monitorRankDefaults }] = await Promise.all([import('./methods/trace-localizer.js'), import('../baselines/localizers/series-localizer.js'), import('../baselines/localizers/monitor-rank.js')]);
+    return traceLocalizerMethod('monitor-rank', 'MonitorRank (Kim et al. 2013; paper Table III): seeded random walk on the mined call graph weighted by correlation with the frontend; localizer, given the true anomaly existence', (params) =>
+      seriesLocalizerFromParams('MonitorRank', params, monitorRankDefaults, (input, options, seed) => monitorRankRank(input, { ...options, seed })),
+    );
   },
   'ms-lstm': async () => (await import('./methods/ms-deep.js')).msDeepMethod('lstm'),
   'ms-dcc': async () => (await import('./methods/ms-deep.js')).msDeepMethod('dcc'),
