@@ -7,5 +7,5 @@
 /** The paper's derived multi-source baselines (§V-B2; Tables II and III), in the paper's row order. */
 export const MS_BASELINES = ['ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc'] as const;
 
-/** The trace-based localizers of Table III that exist (baselines.md §3.2), in the paper's row order. */
-export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank'] as const;
+/** The trace-based localizers of Table III (baselines.md §3.2), in the paper's row order. */
+export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause'] as const;

@@ -16,7 +16,7 @@ import { simulate } from '../../src/testbed/index.js';
 import { buildWindowDatasetCached } from '../../src/windows/cache.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 
-describe('experiments: TBAC, NetMedic and MonitorRank (paper Table III)', function () {
+describe('experiments: the trace-based localizers TBAC, NetMedic, MonitorRank, CloudRanger, DyCause (paper Table III)', function () {
   this.timeout(120_000);
   let root: string;
   let ds: WindowDataset;
@@ -33,7 +33,7 @@ describe('experiments: TBAC, NetMedic and MonitorRank (paper Table III)', functi
   const run = async (name: string, seed: number, params: Record<string, unknown> = {}): Promise<RunResult> =>
     (await getMethod(name)).fitAndEvaluate(ds, split, { seed, workDir: path.join(root, name), method: { name, params }, progress: () => undefined });
 
-  for (const name of ['tbac', 'netmedic', 'monitor-rank']) {
+  for (const name of ['tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']) {
     it(`${name}: ranks every faulty test window from the graph's entry, flags every window, records its settings`, async () => {
       const r = await run(name, 0);
       assert.equal(r.ranking!.length, split.test.length);
@@ -44,7 +44,10 @@ describe('experiments: TBAC, NetMedic and MonitorRank (paper Table III)', functi
       assert.deepEqual(info['series'], { historySeconds: 300, fill: 'previous', channel: 'latency' });
       const faulty = split.test.filter((w) => ds.labels[w]! >= 0);
       assert.ok(faulty.length > 0 && faulty.length < split.test.length, 'the tiny test split has both kinds of window');
-      assert.equal(info['rankCalls'], faulty.length, 'one call per faulty window; normal windows are not localized');
+      const perFaultCase = name === 'cloud-ranger' || name === 'dycause';
+      assert.equal(info['scope'], perFaultCase ? 'fault-case' : 'window');
+      const expectedCalls = perFaultCase ? new Set(faulty.map((w) => ds.meta.episodeId[w]!)).size : faulty.length;
+      assert.equal(info['rankCalls'], expectedCalls, 'one call per faulty window (or fault case); normal windows are not localized');
       split.test.forEach((w, i) => {
         if (ds.labels[w]! < 0) assert.deepEqual(r.ranking![i], ds.nodes.map((_, n) => n), 'a normal window keeps the index order');
       });
@@ -95,8 +98,10 @@ describe('experiments: TBAC, NetMedic and MonitorRank (paper Table III)', functi
     assert.equal(paperRowOf({ name: 'tbac' }, t3), 'TBAC');
     assert.equal(paperRowOf({ name: 'monitor-rank' }, t3), 'MonitorRank');
     assert.equal(paperRowOf({ name: 'netmedic' }, t3), 'NetMedic');
+    assert.equal(paperRowOf({ name: 'cloud-ranger' }, t3), 'CloudRanger');
+    assert.equal(paperRowOf({ name: 'dycause' }, t3), 'DyCause');
     const accepts = (id: string, name: string) => tableDefs.find((d) => d.id === id)!.accepts({ name });
-    assert.deepEqual(['table1', 'table2', 'table3'].map((id) => accepts(id, 'monitor-rank')), [false, false, true]);
+    for (const name of ['monitor-rank', 'cloud-ranger', 'dycause']) assert.deepEqual(['table1', 'table2', 'table3'].map((id) => accepts(id, name)), [false, false, true]);
     assert.deepEqual(['table1', 'table2', 'table3'].map((id) => accepts(id, 'n-sigma')), [true, true, true]);
   });
 });
