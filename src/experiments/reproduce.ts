@@ -127,7 +127,7 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
   ];
   return defineExperiment({
     name: `reproduce-${form}`,
-    description: 'Eadro and its ablations (Table IV), with trivial baselines, the Table I detectors (N-sigma, SPOT, FE+ML) and the derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC) and the trace localizers TBAC, NetMedic and MonitorRank, on TT and SN, under two protocols',
+    description: 'Eadro and its ablations (Table IV), with trivial baselines, the Table I detectors (N-sigma, SPOT, FE+ML) and the derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC) and the trace localizers TBAC, NetMedic, MonitorRank, CloudRanger and DyCause, on TT and SN, under two protocols',
     datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile, seed: reproduceDefaults.testbedSeed })),
     pipeline: d.pipeline,
     methods,

@@ -44,7 +44,7 @@ describe('experiments: the trace-based localizers TBAC, NetMedic, MonitorRank, C
       assert.deepEqual(info['series'], { historySeconds: 300, fill: 'previous', channel: 'latency' });
       const faulty = split.test.filter((w) => ds.labels[w]! >= 0);
       assert.ok(faulty.length > 0 && faulty.length < split.test.length, 'the tiny test split has both kinds of window');
-      const perFaultCase = name === 'cloud-ranger' || name === 'dycause';
+      const perFaultCase = name === 'dycause';
       assert.equal(info['scope'], perFaultCase ? 'fault-case' : 'window');
       const expectedCalls = perFaultCase ? new Set(faulty.map((w) => ds.meta.episodeId[w]!)).size : faulty.length;
       assert.equal(info['rankCalls'], expectedCalls, 'one call per faulty window (or fault case); normal windows are not localized');

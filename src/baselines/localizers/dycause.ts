@@ -117,14 +117,13 @@ export type DycauseOptions = typeof dycauseDefaults;
 
 const MEAN_METHODS: readonly DycauseMeanMethod[] = ['arithmetic', 'geometric', 'harmonic'];
 
-function checkOptions(o: DycauseOptions & { seed?: number }, L: number): void {
+function checkOptions(o: DycauseOptions & { seed?: number }): void {
   const bad = (field: string, expected: string, found: unknown): EadroError => new EadroError('DyCause: bad option.', { field, expected, found: String(found) });
   if (!(Number.isInteger(o.lag) && o.lag >= 1)) throw bad('lag', 'an integer >= 1', o.lag);
   if (!Number.isInteger(o.step)) throw bad('step', 'an integer', o.step);
   if (!(o.step > 3 * o.lag + 1)) {
     throw bad('step', `an integer > 3·lag + 1 = ${3 * o.lag + 1} (a Granger test with ${o.lag} lags needs more than ${3 * o.lag + 1} points; reference: "step > 3 * lag + 1")`, o.step);
   }
-  if (!(o.step <= L)) throw bad('step', `at most the series length L = ${L} (no segment to test otherwise)`, o.step);
   if (!(Number.isFinite(o.thres) && o.thres > 0 && o.thres <= 1)) throw bad('thres', 'a number in (0, 1]', o.thres);
   if (!(Number.isFinite(o.edgeThres) && o.edgeThres >= 0 && o.edgeThres <= 1)) throw bad('edgeThres', 'a number in [0, 1]', o.edgeThres);
   if (!MEAN_METHODS.includes(o.meanMethod)) throw bad('meanMethod', `one of ${MEAN_METHODS.join(', ')}`, o.meanMethod);
@@ -224,12 +223,15 @@ export function dycauseBacktrackPaths(T: ArrayLike<number>[], entry: number, max
 export function dycauseRank(input: LocalizerInput, options: Partial<DycauseOptions> & { seed?: number } = {}): LocalizerResult {
   const { N, L } = validateLocalizerInput(input, 'DyCause');
   const o = { ...dycauseDefaults, ...options };
-  checkOptions(o, L);
+  checkOptions(o);
   const entry = input.frontend;
   const series = input.series.map((s) => Float64Array.from(s));
 
   // Steps 2-4: Granger tests over every segment, causal intervals, edge weights.
-  const splits = dycauseSegmentSplit(L, o.step);
+  // ours: a series shorter than `step` (a window near its run's start, where fewer than H seconds exist)
+  // is one segment; the reference's split would leave no segment to test. Recorded in info.shortSeries.
+  const shortSeries = L < o.step;
+  const splits = shortSeries ? [0, L] : dycauseSegmentSplit(L, o.step);
   const segments: [number, number][] = [];
   for (let i = 0; i < splits.length; i++) for (let j = i + 1; j < splits.length; j++) segments.push([splits[i] as number, splits[j] as number]);
   const tester = new GrangerSegmentTester(series, o.lag);
@@ -333,6 +335,7 @@ export function dycauseRank(input: LocalizerInput, options: Partial<DycauseOptio
     scores,
     info: {
       method: 'dycause',
+      shortSeries,
       splits,
       segments: segments.length,
       grangerTests,
