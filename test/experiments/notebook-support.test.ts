@@ -66,7 +66,7 @@ describe('experiments/notebook-support', () => {
     const main = notebookExperiment(scale, 'main');
     const ablation = notebookExperiment(scale, 'ablation');
     assert.deepEqual(main.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    assert.deepEqual(main.methods.map((m) => m.name), ['eadro', 'all-anomalous', 'random-guess', 'n-sigma', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank']);
+    assert.deepEqual(main.methods.map((m) => m.name), ['eadro', 'all-anomalous', 'random-guess', 'n-sigma', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
     assert.deepEqual(ablation.methods.map((m) => m.ablation), ['none', ...scale.gridAblations]);
     assert.ok(main.datasets.every((d) => d.kind === 'testbed' && d.profile === 'tiny' && d.system === 'SN'));
     const fullEadro = (e: typeof main) => new Set(expandGrid(e).filter((r) => r.spec.method.name === 'eadro' && r.spec.method.ablation === 'none').map((r) => r.configHash));

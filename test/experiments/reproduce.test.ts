@@ -5,21 +5,21 @@ import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 describe('experiments/reproduce', () => {
-  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, 3 Table I detectors and the 4 derived baselines, on TT and SN', () => {
+  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, 3 Table I detectors, the 4 derived baselines and the 5 trace localizers, on TT and SN', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
     assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
     // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML, MS-RF, MS-SVM, MS-LSTM,
-    // MS-DCC, TBAC, NetMedic and MonitorRank under both protocols, the 4 ablations under temporal.
-    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank']);
+    // MS-DCC, TBAC, NetMedic, MonitorRank, CloudRanger and DyCause under both protocols, the 4 ablations under temporal.
+    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
     // The deep derived baselines run at the quick budget the report states.
     assert.deepEqual(e.methods.find((m) => m.name === 'ms-lstm')!.params, reproduceDefaults.quick.msDeepParams);
     assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    assert.equal(runs.length, (13 * 2 + 4) * 2 * e.seeds.length);
+    assert.equal(runs.length, (15 * 2 + 4) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
   });
 
