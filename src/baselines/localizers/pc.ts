@@ -308,18 +308,25 @@ export function pcGraph(data: ArrayLike<number>[], options: Partial<PcOptions> =
     (marked[a] as number[])[b] = 1;
     (marked[b] as number[])[a] = 1;
   };
-  for (let c = 0; c < N; c++) {
+  // Every unshielded triple a – c – b (a, b neighbours of c, not adjacent), a < b in neighbour order.
+  const unshieldedPairs = (c: number): [number, number][] => {
     const nb = neighbours(c);
+    const out: [number, number][] = [];
     for (let i = 0; i < nb.length; i++) {
       for (let j = i + 1; j < nb.length; j++) {
         const a = nb[i] as number;
         const b = nb[j] as number;
-        if (adjacent(a, b)) continue;
-        const sep = sepsets[`${Math.min(a, b)},${Math.max(a, b)}`] ?? [];
-        if (!sep.includes(c)) {
-          setHead(a, c);
-          setHead(b, c);
-        }
+        if (!adjacent(a, b)) out.push([a, b]);
+      }
+    }
+    return out;
+  };
+  for (let c = 0; c < N; c++) {
+    for (const [a, b] of unshieldedPairs(c)) {
+      const sep = sepsets[`${Math.min(a, b)},${Math.max(a, b)}`] ?? [];
+      if (!sep.includes(c)) {
+        setHead(a, c);
+        setHead(b, c);
       }
     }
   }
@@ -353,15 +360,9 @@ export function pcGraph(data: ArrayLike<number>[], options: Partial<PcOptions> =
   for (let changed = true; changed; ) {
     changed = false;
     for (let c = 0; c < N; c++) {
-      const nb = neighbours(c);
-      for (let i = 0; i < nb.length; i++) {
-        for (let j = i + 1; j < nb.length; j++) {
-          const a = nb[i] as number;
-          const b = nb[j] as number;
-          if (adjacent(a, b)) continue;
-          if (rule1(a, c, b)) changed = true;
-          if (rule1(b, c, a)) changed = true;
-        }
+      for (const [a, b] of unshieldedPairs(c)) {
+        if (rule1(a, c, b)) changed = true;
+        if (rule1(b, c, a)) changed = true;
       }
     }
     for (let a = 0; a < N; a++) {

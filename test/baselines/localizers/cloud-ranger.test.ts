@@ -4,41 +4,13 @@ import { cloudRangerDefaults, cloudRangerRank, cloudRangerTransitions } from '..
 import type { LocalizerInput } from '../../../src/baselines/localizers/types.js';
 import { EadroError } from '../../../src/core/errors.js';
 import { createRng } from '../../../src/core/rng.js';
+import { accessOf, close, stepFaultChain } from './helpers.js';
 
-const close = (actual: number, expected: number, tol = 1e-12): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
 const closeRow = (actual: number[], expected: number[], tol = 1e-12): void => {
   assert.equal(actual.length, expected.length);
   actual.forEach((v, j) => close(v, expected[j] as number, tol));
 };
 const sum = (xs: ArrayLike<number>): number => Array.from(xs).reduce((s, x) => s + x, 0);
-
-/** N x N access matrix (access[i][j] = 1 when i calls j) from caller -> callee pairs. */
-function accessOf(N: number, calls: [number, number][]): number[][] {
-  const a = Array.from({ length: N }, () => new Array<number>(N).fill(0));
-  for (const [i, j] of calls) (a[i] as number[])[j] = 1;
-  return a;
-}
-
-/**
- * Latency (ms per second, 300 s) of the call tree 0 -> 1 -> 2 -> 3, 0 -> 4, every service with the same
- * 1 ms noise, and a fault at the root 3: from second 150 its latency rises sharply by 8 ms; each caller
- * up the chain sees the rise 1 s later and 0.8 times smaller per hop; service 4 only has its noise.
- * (monitor-rank.test.ts's case.)
- */
-function faultyChain(seed: number): LocalizerInput {
-  const rng = createRng(seed);
-  const base = [20, 15, 10, 5, 8];
-  const hopsFromRoot: (number | null)[] = [3, 2, 1, 0, null];
-  const series = base.map((b, k) => {
-    const hops = hopsFromRoot[k] as number | null;
-    return Float64Array.from({ length: 300 }, (_, t) => {
-      let v = b + rng.normal();
-      if (hops !== null && t - hops >= 150) v += Math.pow(0.8, hops) * 8;
-      return v;
-    });
-  });
-  return { series, access: accessOf(5, [[0, 1], [1, 2], [2, 3], [0, 4]]), frontend: 0 };
-}
 
 const ref = { beta: 0.3, rho: 0.2, referenceBackwardNormalization: true, signedSelfLoop: true };
 
@@ -87,7 +59,7 @@ describe('localizers/cloud-ranger', () => {
 
   it('ranks the root first when ρ weighs the backward edges (given and PC graphs, three data seeds)', () => {
     for (const seed of [1, 2, 3]) {
-      const input = faultyChain(seed);
+      const input = stepFaultChain(seed);
       for (const graph of ['given', 'pc'] as const) {
         const { ranking, scores, info } = cloudRangerRank(input, { seed: 7, graph, referenceBackwardNormalization: false });
         assert.equal(ranking[0], 3, `data seed ${seed}, ${graph}: ranking ${ranking.join(',')}, counts ${Array.from(scores).join(',')}`);
@@ -99,7 +71,7 @@ describe('localizers/cloud-ranger', () => {
 
   it('reference semantics: on the given chain ρ cancels and visits follow the walk degree; on PC the root is second to the frontend', () => {
     for (const seed of [1, 2, 3]) {
-      const input = faultyChain(seed);
+      const input = stepFaultChain(seed);
       // No self-loops survive (every S_i < the largest entry 1 of a row), so the walk on 0 – 1 – 2 – 3 is a
       // reflecting walk: the inner services 1 and 2 are visited about twice as often as the ends 0 and 3.
       const given = cloudRangerRank(input, { seed: 7, graph: 'given' }).scores;
@@ -114,7 +86,7 @@ describe('localizers/cloud-ranger', () => {
   });
 
   it('is reproducible for a seed and changes with the seed', () => {
-    const input = faultyChain(4);
+    const input = stepFaultChain(4);
     const a = cloudRangerRank(input, { seed: 123 });
     const b = cloudRangerRank(input, { seed: 123 });
     const c = cloudRangerRank(input, { seed: 124 });
@@ -125,7 +97,7 @@ describe('localizers/cloud-ranger', () => {
   });
 
   it('reports the PC graph and the walk graph in info', () => {
-    const input = faultyChain(5);
+    const input = stepFaultChain(5);
     const pc = cloudRangerRank(input, { seed: 1 });
     assert.equal(typeof pc.info['pcEdges'], 'number');
     assert.ok((pc.info['pcTests'] as number) > 0);

@@ -2,8 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { frontendCorrelations, pearson } from '../../../src/baselines/localizers/correlation.js';
 import { EadroError } from '../../../src/core/errors.js';
-
-const close = (actual: number, expected: number, tol = 1e-12): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
+import { close } from './helpers.js';
 
 describe('localizers/correlation', () => {
   it('matches hand-computed and numpy values', () => {

@@ -3,36 +3,7 @@ import { strict as assert } from 'node:assert';
 import { monitorRankDefaults, monitorRankRank, monitorRankTransitions } from '../../../src/baselines/localizers/monitor-rank.js';
 import type { LocalizerInput } from '../../../src/baselines/localizers/types.js';
 import { EadroError } from '../../../src/core/errors.js';
-import { createRng } from '../../../src/core/rng.js';
-
-const close = (actual: number, expected: number, tol = 1e-12): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
-
-/** N x N access matrix (access[i][j] = 1 when i calls j) from caller -> callee pairs. */
-function accessOf(N: number, calls: [number, number][]): number[][] {
-  const a = Array.from({ length: N }, () => new Array<number>(N).fill(0));
-  for (const [i, j] of calls) (a[i] as number[])[j] = 1;
-  return a;
-}
-
-/**
- * Latency (ms per second, 300 s) of the call tree 0 -> 1 -> 2 -> 3, 0 -> 4, every service with the same
- * 1 ms noise, and a fault at the root 3: from second 150 its latency rises sharply by 8 ms; each caller
- * up the chain sees the rise 1 s later and 0.8 times smaller per hop; service 4 only has its noise.
- */
-function faultyChain(seed: number): LocalizerInput {
-  const rng = createRng(seed);
-  const base = [20, 15, 10, 5, 8];
-  const hopsFromRoot: (number | null)[] = [3, 2, 1, 0, null];
-  const series = base.map((b, k) => {
-    const hops = hopsFromRoot[k] as number | null;
-    return Float64Array.from({ length: 300 }, (_, t) => {
-      let v = b + rng.normal();
-      if (hops !== null && t - hops >= 150) v += Math.pow(0.8, hops) * 8;
-      return v;
-    });
-  });
-  return { series, access: accessOf(5, [[0, 1], [1, 2], [2, 3], [0, 4]]), frontend: 0 };
-}
+import { accessOf, close, stepFaultChain } from './helpers.js';
 
 describe('localizers/monitor-rank', () => {
   it('defaults carry the reference values', () => {
@@ -56,7 +27,7 @@ describe('localizers/monitor-rank', () => {
 
   it('ranks the root first on a generated fault (three data seeds)', () => {
     for (const seed of [1, 2, 3]) {
-      const { ranking, scores, info } = monitorRankRank(faultyChain(seed), { seed: 7 });
+      const { ranking, scores, info } = monitorRankRank(stepFaultChain(seed), { seed: 7 });
       assert.equal(ranking[0], 3, `data seed ${seed}: ranking ${ranking.join(',')}, counts ${Array.from(scores).join(',')}`);
       let total = 0;
       for (const c of scores) total += c;
@@ -66,7 +37,7 @@ describe('localizers/monitor-rank', () => {
   });
 
   it('is reproducible for a seed and changes with the seed', () => {
-    const input = faultyChain(4);
+    const input = stepFaultChain(4);
     const a = monitorRankRank(input, { seed: 123 });
     const b = monitorRankRank(input, { seed: 123 });
     const c = monitorRankRank(input, { seed: 124 });

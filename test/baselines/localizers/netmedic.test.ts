@@ -4,15 +4,9 @@ import { netmedicAbnormality, netmedicDefaults, netmedicEdgeWeight, netmedicRank
 import type { LocalizerInput } from '../../../src/baselines/localizers/types.js';
 import { EadroError } from '../../../src/core/errors.js';
 import { createRng } from '../../../src/core/rng.js';
+import { accessOf } from './helpers.js';
 
 const close = (actual: number, expected: number, tol = 1e-9): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
-
-/** N x N access matrix (access[i][j] = 1 when i calls j) from caller -> callee pairs. */
-function accessOf(N: number, calls: [number, number][]): number[][] {
-  const a = Array.from({ length: N }, () => new Array<number>(N).fill(0));
-  for (const [i, j] of calls) (a[i] as number[])[j] = 1;
-  return a;
-}
 
 /**
  * Latency of the call tree 0 -> 1 -> 2 -> 3, 0 -> 4 with a fault at 3 from second t0 (inside the

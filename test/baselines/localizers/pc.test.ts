@@ -3,8 +3,8 @@ import { strict as assert } from 'node:assert';
 import { correlationMatrix, fisherZTest, partialCorrelation, pcDefaults, pcGraph } from '../../../src/baselines/localizers/pc.js';
 import { EadroError } from '../../../src/core/errors.js';
 import { createRng } from '../../../src/core/rng.js';
+import { close } from './helpers.js';
 
-const close = (actual: number, expected: number, tol = 1e-12): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
 const field = (f: string) => (e: unknown): boolean => e instanceof EadroError && e.details.field === f;
 
 /** n samples of independent standard normals per named root, combined by `make` into the variables. */
