@@ -44,7 +44,7 @@
  */
 import { createRng, type Rng } from '../../core/rng.js';
 import { EadroError } from '../../core/errors.js';
-import { instantiate, regions, type SimdExports } from '../../models/eadro/layers/simd/module.js';
+import { instantiate, regions, type SimdExports } from '../../core/wasm-simd.js';
 import { checkLabels, checkMatrix, classCounts, classWeights, type Matrix, type ProbabilisticClassifier } from './types.js';
 
 export const svmDefaults = {
