@@ -9,3 +9,6 @@ export const MS_BASELINES = ['ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc'] as const;
 
 /** The trace-based localizers of Table III (baselines.md §3.2), in the paper's row order. */
 export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause'] as const;
+
+/** The trace anomaly detectors of Table II (baselines.md §3.3), in the paper's row order. */
+export const TRACE_DETECTORS = ['trace-anomaly', 'multimodal-trace'] as const;

@@ -79,6 +79,9 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
       seriesLocalizerFromParams('DyCause', params, dycauseDefaults, (input, options, seed) => dycauseRank(input, { ...options, seed }), 'fault-case'),
     );
   },
+  // paper Table II's trace anomaly detectors (baselines.md §3.3): per-trace models, windows scored by their traces
+  'trace-anomaly': async () => (await import('./methods/trace-detector.js')).traceDetectorMethod('trace-anomaly'),
+  'multimodal-trace': async () => (await import('./methods/trace-detector.js')).traceDetectorMethod('multimodal-trace'),
   'ms-lstm': async () => (await import('./methods/ms-deep.js')).msDeepMethod('lstm'),
   'ms-dcc': async () => (await import('./methods/ms-deep.js')).msDeepMethod('dcc'),
 };

@@ -36,6 +36,7 @@ import { Drain, type DrainOptions } from '../features/drain.js';
 import { countLogEvents } from '../features/log-counts.js';
 import { computeLogFeaturesOfRuns, type LogFeatureOptions, type LogFeatureRun, type ServiceEvents } from '../features/log-features.js';
 import { ServiceIndex, SpanSeriesAccumulator, buildRunSeries, seriesDefaults, type RunSeries } from '../features/series.js';
+import { TraceCollector, TraceVocabularies, assembleTraceSet } from '../features/trace-records.js';
 import {
   CallCounter,
   detectSystem,
@@ -207,6 +208,12 @@ export interface BuildReport {
   modalityMask: { metrics: number[]; traces: number[]; logs: number[] };
   /** KPI values filled (missing second or non-finite) on the window grid. */
   filledMetricValues: number;
+  /**
+   * Whole traces kept for the trace detectors: those starting in a window of their run (traces of
+   * runs without windows, or outside every window, are counted in `outsideWindows`), their spans, and
+   * the vocabularies of span labels and call paths. Absent in reports of builds before builder v4.
+   */
+  traces?: { kept: number; spans: number; outsideWindows: number; labels: number; callPaths: number };
   templates: { source: 'normal-runs' | 'all-runs'; eventNum: number; linesLearned: number; linesMatched: number; unseenLines: number };
   graph: {
     source: 'mined' | 'official';
@@ -272,6 +279,8 @@ interface RunState {
   run: RawRun;
   spans: SpanSeriesAccumulator;
   calls: CallCounter;
+  /** Whole traces in compact form, for the trace detectors (src/features/trace-records.ts). */
+  traces: TraceCollector;
   /** By ServiceIndex index. */
   logs: (EventBuffer | undefined)[];
   logLines: number;
@@ -329,6 +338,7 @@ export async function buildWindowDataset(
   let linesLearned = 0;
   let linesMatched = 0;
   let unseenLines = 0;
+  const traceVocab = new TraceVocabularies();
   const states: RunState[] = [];
   for (let r = 0; r < runs.length; r++) {
     const run = runs[r]!;
@@ -337,6 +347,7 @@ export async function buildWindowDataset(
       run,
       spans: new SpanSeriesAccumulator(),
       calls: new CallCounter(),
+      traces: new TraceCollector(traceVocab),
       logs: [],
       logLines: 0,
       logMin: NaN,
@@ -350,6 +361,7 @@ export async function buildWindowDataset(
     if (spanFile !== null) {
       for await (const trace of readTraces(spanFile, rawCfg, skips)) {
         st.calls.addTrace(trace);
+        st.traces.addTrace(trace);
         for (const s of trace) {
           st.spans.addSpan(services.intern(s.service), s.startUs / 1e6, s.durationUs / seriesDefaults.microsecondsPerLatencyUnit, s.error);
         }
@@ -594,6 +606,18 @@ export async function buildWindowDataset(
   if (logCounts.offsets.length !== W + 1) throw new Error(`buildWindowDataset: log counts cover ${logCounts.offsets.length - 1} windows, expected ${W}`);
   endStage('hawkes');
 
+  // ---- 4b. whole traces of the windowed runs (the trace detectors' input), in the same run order ----
+  const { traceSet, outsideWindows: tracesOutsideWindows } = assembleTraceSet(
+    hawkesPlans.map(({ plan }) => ({ traces: plan.st.traces.traces, windowStarts: plan.starts })),
+    T,
+    traceVocab,
+  );
+  if (traceSet.windowOffsets.length !== W + 1) throw new Error(`buildWindowDataset: traces cover ${traceSet.windowOffsets.length - 1} windows, expected ${W}`);
+  const windowedStates = new Set(hawkesPlans.map(({ plan }) => plan.st));
+  const tracesOfUnwindowedRuns = states.filter((st) => !windowedStates.has(st)).reduce((a, st) => a + st.traces.traces.length, 0);
+  for (const st of states) st.traces.traces.length = 0; // the compact copies are in traceSet now
+  endStage('traces');
+
   // ---- 5. graph -----------------------------------------------------------------------------------
   const direction = resolvedDirection(cfg);
   const graphOptions = { direction, selfLoops: cfg.graph.selfLoops, minCalls: cfg.graph.minCalls };
@@ -653,6 +677,7 @@ export async function buildWindowDataset(
     meta: { start: startCol, runId: runIdCol, episodeId: episodeCol, faultType: faultTypeCol, episodeService: episodeServiceCol },
     normalization: cfg.normalization,
     logCounts,
+    traceSet,
   };
   const lackingOf = (mask: Uint8Array): string[] => nodes.filter((_, i) => mask[i] === 0);
   const report: BuildReport = {
@@ -668,6 +693,13 @@ export async function buildWindowDataset(
     lacking: { metrics: lackingOf(hasMetrics), traces: lackingOf(hasTraces), logs: lackingOf(hasLogs) },
     modalityMask: { metrics: Array.from(hasMetrics), traces: Array.from(hasTraces), logs: Array.from(hasLogs) },
     filledMetricValues,
+    traces: {
+      kept: traceSet.start.length,
+      spans: traceSet.spanLabel.length,
+      outsideWindows: tracesOutsideWindows + tracesOfUnwindowedRuns,
+      labels: traceSet.labels.length,
+      callPaths: traceSet.callPaths.length,
+    },
     templates: { source: cfg.templates, eventNum: E, linesLearned, linesMatched, unseenLines },
     graph: {
       source: cfg.graph.source,
@@ -751,6 +783,10 @@ export function formatBuildReport(report: BuildReport): string[] {
     if (report.lacking[m].length > 0) lines.push(`lacking ${m} (zeros, masked): ${report.lacking[m].join(', ')}`);
   }
   if (report.filledMetricValues > 0) lines.push(`KPI values filled on the window grid: ${report.filledMetricValues}`);
+  if (report.traces !== undefined) {
+    const t = report.traces;
+    lines.push(`traces: ${t.kept} kept (${t.spans} spans, ${t.labels} span labels, ${t.callPaths} call paths), ${t.outsideWindows} outside every window (not used)`);
+  }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push(`skipped items: ${report.skippedTotal}`);
   for (const s of report.skipped) lines.push(`  ${s.count} x ${s.reason} (${s.file})${s.example === undefined ? '' : `: ${s.example}`}`);

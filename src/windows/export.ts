@@ -15,6 +15,16 @@
  * log_counts_offsets.npy  int64 [W + 1]  log template counts per second, sparse by window
  * log_counts_cell.npy     int64 [nnz]    (optional; see LogCounts in types.ts: flat n·T·E + t·E + e)
  * log_counts_count.npy    float32 [nnz]  lines in that cell
+ * trace_vocab.json        whole traces (optional; TraceSet in src/features/trace-records.ts): span
+ *                         label and call-path vocabularies
+ * trace_start.npy         float64 [nTraces]      trace start, unix seconds
+ * trace_span_offsets.npy  int64 [nTraces + 1]    spans of each trace (rows of the trace_span_* files)
+ * trace_span_label.npy    int64 [nSpans]         label id (service:operation), spans by start time
+ * trace_span_path.npy     int64 [nSpans]         call-path id
+ * trace_span_duration_us.npy float32 [nSpans]    duration, microseconds
+ * trace_span_error.npy    int64 [nSpans]         1 = error tag or HTTP status >= 500
+ * trace_window_offsets.npy int64 [W + 1]         traces of each window (rows of trace_window_traces)
+ * trace_window_traces.npy int64 [nMembers]       trace ids
  * ```
  * `split` is null when the dataset has not been split yet (`eadro windows` builds windows; protocols
  * split them and write the split with their own export).
@@ -23,8 +33,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
-import { readNpy, writeNpyFloat32, writeNpyInt64 } from './npy.js';
+import { readNpy, writeNpyFloat32, writeNpyFloat64, writeNpyInt64 } from './npy.js';
 import type { LogCounts, Split, WindowDataset } from './types.js';
+import type { TraceSet } from '../features/trace-records.js';
 import type { WindowCounts } from './build.js';
 
 /** Bumped when the directory layout changes. */
@@ -34,6 +45,19 @@ export const NPY_FILES = ['meta.json', 'logs.npy', 'metrics.npy', 'traces.npy', 
 
 /** The optional sparse log-count files (LogCounts), in field order offsets, cell, count. */
 export const LOG_COUNT_FILES = ['log_counts_offsets.npy', 'log_counts_cell.npy', 'log_counts_count.npy'] as const;
+
+/** The optional whole-trace files (TraceSet), vocabulary last. */
+export const TRACE_FILES = [
+  'trace_start.npy',
+  'trace_span_offsets.npy',
+  'trace_span_label.npy',
+  'trace_span_path.npy',
+  'trace_span_duration_us.npy',
+  'trace_span_error.npy',
+  'trace_window_offsets.npy',
+  'trace_window_traces.npy',
+  'trace_vocab.json',
+] as const;
 
 export interface NpyMeta {
   format_version: number;
@@ -116,6 +140,10 @@ export function exportNpy(ds: WindowDataset, dir: string, extra: Record<string, 
   } else {
     for (const f of [offsetsFile, cellFile, countFile]) fs.rmSync(f, { force: true });
   }
+
+  const traceFiles = TRACE_FILES.map((f) => path.join(dir, f));
+  if (ds.traceSet !== undefined) writeTraceSet(ds.traceSet, dir, W);
+  else for (const f of traceFiles) fs.rmSync(f, { force: true });
 
   const runs: string[] = [];
   const strings: string[] = [];
@@ -202,6 +230,7 @@ export function loadNpy(dir: string): WindowDataset {
   const asF32 = (a: ReturnType<typeof readNpy>): Float32Array => (a.data instanceof Float32Array ? a.data : Float32Array.from(a.data));
   const win = readJsonFile<WindowsJson>(path.join(dir, 'windows.json'));
   const logCounts = loadLogCounts(dir, W, N * T * E);
+  const traceSet = loadTraceSet(dir, W);
   if (win.start.length !== W) {
     throw new EadroError('windows.json does not match labels.npy.', { file: path.join(dir, 'windows.json'), field: 'start', expected: `${W} windows`, found: `${win.start.length}` });
   }
@@ -226,7 +255,79 @@ export function loadNpy(dir: string): WindowDataset {
     },
     normalization: meta.normalization ?? 'none',
     ...(logCounts === null ? {} : { logCounts }),
+    ...(traceSet === null ? {} : { traceSet }),
   };
+}
+
+function writeTraceSet(ts: TraceSet, dir: string, W: number): void {
+  const nT = ts.start.length;
+  const nS = ts.spanLabel.length;
+  const check = (name: string, got: number, want: number): void => {
+    if (got !== want) throw new Error(`exportNpy: traceSet.${name} has ${got} values, expected ${want}`);
+  };
+  check('spanOffsets', ts.spanOffsets.length, nT + 1);
+  check('spanPath', ts.spanPath.length, nS);
+  check('spanDurationUs', ts.spanDurationUs.length, nS);
+  check('spanError', ts.spanError.length, nS);
+  check('windowOffsets', ts.windowOffsets.length, W + 1);
+  const [start, spanOffsets, label, pathIds, duration, error, windowOffsets, windowTraces, vocab] = TRACE_FILES.map((f) => path.join(dir, f)) as string[];
+  writeNpyFloat64(start!, ts.start, [nT]);
+  writeNpyInt64(spanOffsets!, ts.spanOffsets, [nT + 1]);
+  writeNpyInt64(label!, ts.spanLabel, [nS]);
+  writeNpyInt64(pathIds!, ts.spanPath, [nS]);
+  writeNpyFloat32(duration!, ts.spanDurationUs, [nS]);
+  writeNpyInt64(error!, Int32Array.from(ts.spanError), [nS]);
+  writeNpyInt64(windowOffsets!, ts.windowOffsets, [W + 1]);
+  writeNpyInt64(windowTraces!, ts.windowTraces, [ts.windowTraces.length]);
+  // The vocabulary last: its presence marks a complete set.
+  writeJsonAtomic(vocab!, { labels: ts.labels, callPaths: ts.callPaths });
+}
+
+/** The optional whole traces of an exported directory (checked against W and their own sizes), or null. */
+function loadTraceSet(dir: string, W: number): TraceSet | null {
+  const files = TRACE_FILES.map((f) => path.join(dir, f));
+  const present = files.filter((f) => fs.existsSync(f));
+  if (present.length === 0) return null;
+  if (present.length < files.length) {
+    throw new EadroError('Incomplete trace files in the window directory.', { file: files.find((f) => !fs.existsSync(f))!, expected: `all of ${TRACE_FILES.join(', ')}, or none` });
+  }
+  const ints = (f: string): Int32Array => {
+    const a = readNpy(f);
+    return a.data instanceof Int32Array ? a.data : Int32Array.from(a.data);
+  };
+  const [startFile, spanOffsetsFile, labelFile, pathFile, durationFile, errorFile, windowOffsetsFile, windowTracesFile, vocabFile] = files as [string, string, string, string, string, string, string, string, string];
+  const startNpy = readNpy(startFile);
+  const start = startNpy.data instanceof Float64Array ? startNpy.data : Float64Array.from(startNpy.data);
+  const spanOffsets = ints(spanOffsetsFile);
+  const spanLabel = ints(labelFile);
+  const spanPath = ints(pathFile);
+  const durationNpy = readNpy(durationFile);
+  const spanDurationUs = durationNpy.data instanceof Float32Array ? durationNpy.data : Float32Array.from(durationNpy.data);
+  const spanError = Uint8Array.from(ints(errorFile));
+  const windowOffsets = ints(windowOffsetsFile);
+  const windowTraces = ints(windowTracesFile);
+  const vocab = readJsonFile<{ labels: string[]; callPaths: string[] }>(vocabFile);
+  const bad = (file: string, field: string, expected: string, found: string): never => {
+    throw new EadroError('Trace files do not match the window set.', { file, field, expected, found });
+  };
+  const nT = start.length;
+  const nS = spanLabel.length;
+  if (!Array.isArray(vocab.labels) || !Array.isArray(vocab.callPaths)) bad(vocabFile, 'labels, callPaths', 'two lists of strings', JSON.stringify(Object.keys(vocab)));
+  if (spanOffsets.length !== nT + 1 || spanOffsets[0] !== 0 || spanOffsets[nT] !== nS) bad(spanOffsetsFile, 'offsets', `[${nT + 1}] from 0 to ${nS}`, `[${spanOffsets.length}] from ${spanOffsets[0]} to ${spanOffsets[spanOffsets.length - 1]}`);
+  for (const [file, len] of [[pathFile, spanPath.length], [durationFile, spanDurationUs.length], [errorFile, spanError.length]] as const) {
+    if (len !== nS) bad(file, 'shape', `[${nS}] (one value per span)`, `[${len}]`);
+  }
+  if (windowOffsets.length !== W + 1 || windowOffsets[0] !== 0 || windowOffsets[W] !== windowTraces.length) {
+    bad(windowOffsetsFile, 'offsets', `[${W + 1}] (W + 1) from 0 to ${windowTraces.length}`, `[${windowOffsets.length}]`);
+  }
+  for (let i = 0; i < nS; i++) {
+    if (spanLabel[i]! < 0 || spanLabel[i]! >= vocab.labels.length) bad(labelFile, `[${i}]`, `0 <= id < ${vocab.labels.length} (trace_vocab.json labels)`, String(spanLabel[i]));
+    if (spanPath[i]! < 0 || spanPath[i]! >= vocab.callPaths.length) bad(pathFile, `[${i}]`, `0 <= id < ${vocab.callPaths.length} (trace_vocab.json callPaths)`, String(spanPath[i]));
+  }
+  for (let i = 0; i < windowTraces.length; i++) {
+    if (windowTraces[i]! < 0 || windowTraces[i]! >= nT) bad(windowTracesFile, `[${i}]`, `0 <= trace id < ${nT}`, String(windowTraces[i]));
+  }
+  return { labels: vocab.labels, callPaths: vocab.callPaths, start, spanOffsets, spanLabel, spanPath, spanDurationUs, spanError, windowOffsets, windowTraces };
 }
 
 /** The optional sparse log counts of an exported directory (checked against W, N, T, E), or null. */

@@ -71,6 +71,13 @@ export function writeNpyFloat32(target: string, data: Float32Array, shape: numbe
   writeChunksAtomic(target, [npyHeader('<f4', shape), bytesOf(data)]);
 }
 
+/** Write a float64 array of `shape` as `<f8` (unix-second timestamps need its precision). */
+export function writeNpyFloat64(target: string, data: Float64Array, shape: number[]): void {
+  checkShape(data.length, shape, target);
+  assertLittleEndian();
+  writeChunksAtomic(target, [npyHeader('<f8', shape), bytesOf(data)]);
+}
+
 /** Write integer labels as `<i8` (int64, what PyTorch/NumPy label code expects). */
 export function writeNpyInt64(target: string, data: Int32Array | number[], shape: number[]): void {
   checkShape(data.length, shape, target);

@@ -3,6 +3,7 @@
  * Layout matches the `.npy` export (`../shared/specs/data-formats.md` §2). Tensors are flat, C-order,
  * float32 unless said otherwise.
  */
+import type { TraceSet } from '../features/trace-records.js';
 
 export interface WindowDataset {
   /** Service names; node index i is nodes[i]. */
@@ -37,6 +38,12 @@ export interface WindowDataset {
    * made without logs; those methods then run without log channels and say so.
    */
   logCounts?: LogCounts;
+  /**
+   * Whole traces with the traces of each window (src/features/trace-records.ts): what the trace
+   * detectors of paper Table II read. Absent for window sets built before builder v4 or from data
+   * without spans; those detectors then refuse with a message.
+   */
+  traceSet?: TraceSet;
 }
 
 /**
