@@ -7,7 +7,7 @@ import { defineExperiment } from '../src/experiments/config.js';
 
 export const experiment = defineExperiment({
   name: 'main-tables',
-  description: 'Tables II and III: Eadro (paper and reference variants) beside trivial baselines and the derived multi-source baselines',
+  description: 'Tables II and III: Eadro (paper and reference variants) beside trivial baselines, the trace detectors, the derived multi-source baselines and the trace localizers',
   datasets: [
     { kind: 'testbed', system: 'TT', profile: 'quick', seed: 0 },
     { kind: 'testbed', system: 'SN', profile: 'quick', seed: 0 },
@@ -22,6 +22,16 @@ export const experiment = defineExperiment({
     { name: 'ms-svm' },
     { name: 'ms-lstm' },
     { name: 'ms-dcc' },
+    // paper Table II: the trace anomaly detectors at their authors' budgets (TraceAnomaly with its
+    // posterior flow, up to 2,000 epochs, 500 z samples per score: results/bench/trace-detectors-authors.json)
+    { name: 'trace-anomaly' },
+    { name: 'multimodal-trace' },
+    // paper Table III: the trace-based localizers, given the true anomaly existence
+    { name: 'tbac' },
+    { name: 'netmedic' },
+    { name: 'monitor-rank' },
+    { name: 'cloud-ranger' },
+    { name: 'dycause' },
   ],
   protocols: [
     { name: 'temporal' },

@@ -3,7 +3,9 @@
  * cache folders, so simulation and feature building are timed too) to the written report, as a child
  * process exactly as a user runs it. Target: at most 15 minutes on 2 cores.
  * Writes results/bench/reproduce-quick.json, and keeps the paper tables the run wrote (Markdown, both
- * protocols) under results/bench/reproduce-quick-tables/ so that the README's copies can be checked.
+ * protocols) under results/bench/reproduce-quick-tables/ so that the README's copies can be checked,
+ * and each run's wall seconds (from its manifest) with the CPU-seconds per method, to see where the
+ * time goes.
  * Run: `npx tsx scripts/bench/reproduce.ts [extra reproduce flags]`.
  */
 import * as fs from 'node:fs';
@@ -26,6 +28,27 @@ const r = spawnSync(process.execPath, [path.resolve('bin/eadro.js'), 'reproduce'
 const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const timing = fs.existsSync(path.join(out, 'timing.json')) ? JSON.parse(fs.readFileSync(path.join(out, 'timing.json'), 'utf8')) : null;
 const report = fs.existsSync(path.join(out, 'report.md')) ? fs.readFileSync(path.join(out, 'report.md'), 'utf8') : null;
+/** Each finished run's method, system, protocol and wall seconds, from the store's manifests. */
+function runDurations(): { method: string; system: string; protocol: string; seconds: number; startedAt: string }[] {
+  const runsDir = path.join(out, 'runs-store', 'runs');
+  if (!fs.existsSync(runsDir)) return [];
+  const rows: { method: string; system: string; protocol: string; seconds: number; startedAt: string }[] = [];
+  for (const hash of fs.readdirSync(runsDir)) {
+    for (const seed of fs.readdirSync(path.join(runsDir, hash))) {
+      const manifestFile = path.join(runsDir, hash, seed, 'manifest.json');
+      const metricsFile = path.join(runsDir, hash, seed, 'metrics.json');
+      if (!fs.existsSync(manifestFile) || !fs.existsSync(metricsFile)) continue;
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { durationSeconds: number; protocol: string; startedAt: string };
+      const spec = (JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { spec: { method: { name: string; ablation?: string }; dataset: { system?: string } } }).spec;
+      const ablation = spec.method.ablation !== undefined && spec.method.ablation !== 'none' ? `/${spec.method.ablation}` : '';
+      rows.push({ method: `${spec.method.name}${ablation}`, system: spec.dataset.system ?? '', protocol: manifest.protocol, seconds: manifest.durationSeconds, startedAt: manifest.startedAt });
+    }
+  }
+  return rows.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+const runs = runDurations();
+const perMethod: Record<string, number> = {};
+for (const r of runs) perMethod[r.method] = (perMethod[r.method] ?? 0) + r.seconds;
 const result = {
   benchmark: 'reproduce-quick',
   command: `eadro reproduce --quick ${extra.join(' ')}`.trim(),
@@ -38,6 +61,9 @@ const result = {
   code: codeVersion(),
   machine: machineInfo(),
   startedAt: started.toISOString(),
+  /** Wall seconds of each method's runs summed (both systems and protocols), largest first. */
+  secondsPerMethod: Object.fromEntries(Object.entries(perMethod).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+  runs,
   report,
 };
 writeJsonAtomic(path.resolve('results/bench/reproduce-quick.json'), result);

@@ -28,7 +28,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
-import { MS_BASELINES, TRACE_LOCALIZERS } from './method-sets.js';
+import { MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
@@ -104,6 +104,14 @@ export const notebookSupportDefaults = {
   gridPool: 2,
   /** The variants of the paper's Fig. 7, in its order. */
   fig7Ablations: ['none', 'without-logs', 'without-kpis'] as Ablation[],
+  /**
+   * ours: the trace detectors in the small grid, sized for the tiny testbed (a few hundred training
+   * traces; a few seconds each): TraceAnomaly a plain VAE, MultimodalTrace 16 units and 3 epochs.
+   */
+  traceDetectorParams: {
+    'trace-anomaly': { posteriorFlow: false, hidden: 64, maxEpochs: 20, evalEvery: 5, scoreSamples: 16 },
+    'multimodal-trace': { hidden: 16, maxEpochs: 3, maxTrainTraces: 400 },
+  } as Record<string, Record<string, unknown>>,
 };
 
 /** Readable names of the ablations (paper Table IV rows). */
@@ -285,8 +293,8 @@ export function abnormalTestWindows(ds: WindowDataset, split: Pick<ProtocolSplit
 export type TablesPart = 'main' | 'ablation';
 
 /**
- * The notebooks' small grid: Eadro (paper variant), the trivial baselines, N-sigma and the derived
- * multi-source baselines (Tables I-III) or
+ * The notebooks' small grid: Eadro (paper variant), the trivial baselines, N-sigma, the trace detectors,
+ * the derived multi-source baselines and the trace localizers (Tables I-III) or
  * Eadro and its ablations (Table IV), on the tiny testbed, under both protocols of the main job.
  * Both parts list the full Eadro with the same spec, so it runs once and serves both.
  */
@@ -295,7 +303,9 @@ export function notebookExperiment(scale: NotebookScale, part: TablesPart | 'all
   // The derived multi-source baselines fill Tables II and III beside Eadro (paper §V-B2): the classic
   // ones fit in seconds on the tiny testbed; the deep ones train as many epochs as Eadro does here.
   const derived: MethodSpec[] = MS_BASELINES.map((name) => (name === 'ms-lstm' || name === 'ms-dcc' ? { name, params: { maxEpochs: scale.gridEpochs, batchSize: notebookSupportDefaults.batchSize } } : { name }));
-  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }, ...derived, ...TRACE_LOCALIZERS.map((name) => ({ name }))];
+  // The trace detectors (Table II) at a budget that fits the tiny testbed's few hundred training traces.
+  const traceDetectors: MethodSpec[] = TRACE_DETECTORS.map((name) => ({ name, params: notebookSupportDefaults.traceDetectorParams[name] ?? {} }));
+  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }, ...traceDetectors, ...derived, ...TRACE_LOCALIZERS.map((name) => ({ name }))];
   const ablation: MethodSpec[] = [eadro('none'), ...scale.gridAblations.map(eadro)];
   const methods = part === 'main' ? main : part === 'ablation' ? ablation : [...main, ...ablation.slice(1)];
   return defineExperiment({
@@ -458,3 +468,35 @@ export async function fig7Representations(
   }
   return { sets, sources };
 }
+
+/**
+ * What the trace detectors' runs in a store say at the trace level (each run keeps `trace-scores.json`,
+ * src/experiments/methods/trace-detector.ts): per run, the traces judged, the share judged anomalous
+ * among traces of normal windows and among traces of faulty windows, and the median score of each.
+ * A detector whose verdicts do not differ between the two has nothing for the window rule to use.
+ */
+export function traceScoreSummary(storeDir: string): string {
+  const rows: string[][] = [];
+  for (const run of listFinishedRuns(storeDir)) {
+    const name = run.metrics.spec.method.name;
+    if (!(TRACE_DETECTORS as readonly string[]).includes(name)) continue;
+    const file = path.join(run.dir, 'work', 'fold-0', 'trace-scores.json');
+    if (!fs.existsSync(file)) continue;
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { score: number[]; anomalous: number[]; inFaultyWindow?: number[] };
+    if (kept.inFaultyWindow === undefined) continue; // written before the flag was kept
+    const part = (faulty: number): { n: number; share: number; median: number } => {
+      const idx = kept.score.map((_, i) => i).filter((i) => kept.inFaultyWindow![i] === faulty);
+      const scores = idx.map((i) => kept.score[i]!).sort((a, b) => a - b);
+      return { n: idx.length, share: idx.length === 0 ? Number.NaN : idx.filter((i) => kept.anomalous[i] === 1).length / idx.length, median: scores.length === 0 ? Number.NaN : scores[Math.floor(scores.length / 2)]! };
+    };
+    const normal = part(0);
+    const faulty = part(1);
+    const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+    rows.push([name, run.metrics.spec.dataset.system ?? '', run.metrics.spec.protocol.name, String(run.metrics.seed), String(kept.score.length),
+      `${normal.n} / ${faulty.n}`, `${f(normal.share)} / ${f(faulty.share)}`, `${f(normal.median)} / ${f(faulty.median)}`]);
+  }
+  if (rows.length === 0) return '(no trace detector run with trace scores in this store)';
+  rows.sort((a, b) => a.join('\u0000').localeCompare(b.join('\u0000')));
+  return markdownTable(['method', 'system', 'protocol', 'seed', 'traces judged', 'traces in normal / faulty windows', 'judged anomalous: normal / faulty', 'median score: normal / faulty'], rows);
+}
+

@@ -180,7 +180,7 @@ describe('cli bench', () => {
   });
 
   it('--only picks benchmarks in pipeline order and refuses an unknown name', () => {
-    assert.deepEqual(parseOnly(undefined), ['testbed', 'windows', 'log-features', 'eadro', 'ms-baselines', 'localizers', 'reproduce']);
+    assert.deepEqual(parseOnly(undefined), ['testbed', 'windows', 'log-features', 'eadro', 'ms-baselines', 'trace-detectors', 'localizers', 'reproduce']);
     assert.deepEqual(parseOnly('ms-baselines,eadro'), ['eadro', 'ms-baselines']);
     assert.deepEqual(parseOnly('reproduce,windows'), ['windows', 'reproduce']);
     assert.deepEqual(parseOnly('eadro,testbed'), ['testbed', 'eadro']);

@@ -1,25 +1,31 @@
 import { strict as assert } from 'node:assert';
-import { claimThreeSection, detectabilitySection, falseAlarmSection, marginsOverBaselines, msBudgetNote, protocolComparison, reproduceDefaults, reproduceExperiment } from '../../src/experiments/reproduce.js';
+import { claimOneSection, claimThreeSection, detectabilitySection, falseAlarmSection, marginsOverBaselines, msBudgetNote, protocolComparison, reproduceDefaults, reproduceExperiment, traceDetectorBudgetNote } from '../../src/experiments/reproduce.js';
 import { EVIDENCE, NORMAL_CONTEXT } from '../../src/evaluation/detectability.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 describe('experiments/reproduce', () => {
-  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, 3 Table I detectors, the 4 derived baselines and the 5 trace localizers, on TT and SN', () => {
+  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, 3 Table I detectors, the 2 trace detectors, the 4 derived baselines and the 5 trace localizers, on TT and SN', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
     assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML, MS-RF, MS-SVM, MS-LSTM,
-    // MS-DCC, TBAC, NetMedic, MonitorRank, CloudRanger and DyCause under both protocols, the 4 ablations under temporal.
-    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
+    // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML, TraceAnomaly, MultimodalTrace,
+    // MS-RF, MS-SVM, MS-LSTM, MS-DCC, TBAC, NetMedic, MonitorRank, CloudRanger and DyCause under both
+    // protocols, the 4 ablations under temporal.
+    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'trace-anomaly', 'multimodal-trace', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
+    // The trace detectors run at the quick budget the report states.
+    assert.deepEqual(e.methods.find((m) => m.name === 'trace-anomaly')!.params, reproduceDefaults.quick.traceDetectorParams['trace-anomaly']);
+    assert.match(traceDetectorBudgetNote('quick'), /smaller budget[\s\S]*posteriorFlow false[\s\S]*MultimodalTrace: hidden 32/);
+    assert.match(traceDetectorBudgetNote('full'), /their authors' budgets/);
+    assert.equal(reproduceExperiment('full').methods.find((m) => m.name === 'multimodal-trace')!.params, undefined, "the full form: the authors' budgets");
     // The deep derived baselines run at the quick budget the report states.
     assert.deepEqual(e.methods.find((m) => m.name === 'ms-lstm')!.params, reproduceDefaults.quick.msDeepParams);
     assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    assert.equal(runs.length, (15 * 2 + 4) * 2 * e.seeds.length);
+    assert.equal(runs.length, (17 * 2 + 4) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
   });
 
@@ -27,7 +33,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
-    assert.equal(expandGrid(e).length, 19 * 2 * 2 * 5, 'every ablation under every protocol');
+    assert.equal(expandGrid(e).length, 21 * 2 * 2 * 5, 'every ablation under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);
@@ -144,5 +150,21 @@ describe('experiments/reproduce', () => {
     assert.doesNotMatch(table, /F1 \(TN counted\)/, 'metrics no run has are left out');
     const flipped = claimThreeSection([...runs.slice(0, 4), run('ms-svm', 'TT', 0.42)]);
     assert.match(flipped, /\| TT \| MCC \| 0\.500 \| 0\.450 \| 0\.410 \| 0\.400 \| 0\.420 \| no \|/);
+  });
+
+  it("checks the paper's claim (1), multi-source above trace-only detection, whichever way it falls", () => {
+    const run = (name: string, system: 'TT' | 'SN', prAuc: number): StoredRun =>
+      ({
+        dir: '',
+        predictions: {} as never,
+        metrics: { seed: 0, spec: { dataset: { kind: 'testbed', system, profile: 'quick', seed: 0 }, pipeline: {}, method: { name }, protocol: { name: 'temporal' } }, metrics: { 'det.prAuc': prAuc } },
+      }) as unknown as StoredRun;
+    const table = claimOneSection([run('eadro', 'TT', 0.93), run('trace-anomaly', 'TT', 0.83), run('multimodal-trace', 'TT', 0.71),
+      run('eadro', 'SN', 0.77), run('trace-anomaly', 'SN', 0.79), run('multimodal-trace', 'SN', 0.58), run('eadro', 'SN', 0.77)]);
+    assert.match(table, /^\| system \| metric \| eadro \| trace-anomaly \| multimodal-trace \| claim \(1\) holds \|/);
+    assert.match(table, /\| TT \| PR-AUC \| 0\.930 \| 0\.830 \| 0\.710 \| yes \|/);
+    assert.match(table, /\| SN \| PR-AUC \| 0\.770 \| 0\.790 \| 0\.580 \| no \|/);
+    assert.doesNotMatch(table, /MCC/, 'metrics no run has are left out');
+    assert.match(claimOneSection([run('eadro', 'TT', 0.9)]), /\| TT \| PR-AUC \| 0\.900 \| not run \| not run \| n\/a \(a method did not run\) \|/);
   });
 });

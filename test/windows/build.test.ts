@@ -84,6 +84,28 @@ describe('windows/build (end to end on a generated raw root)', function () {
     assert.equal(counts.errors.reduce((a, v) => a + v, 0) > 0, true);
   });
 
+  it('keeps whole traces with the traces of each window: one per second, labels and call paths from the spans', () => {
+    const ts = ds.traceSet!;
+    assert.equal(ts.start.length, FIXTURE.normalSeconds + FIXTURE.faultSeconds, 'every trace starts in some window of its run');
+    assert.deepEqual(report.traces, { kept: ts.start.length, spans: 3 * ts.start.length, outsideWindows: 0, labels: 3, callPaths: 3 });
+    assert.deepEqual(ts.callPaths, [
+      'ts-user-service:login',
+      'ts-user-service:login > ts-order-service:getOrder',
+      'ts-user-service:login > ts-order-service:getOrder > ts-station-service:getStation',
+    ]);
+    for (let w = 0; w < ds.W; w++) {
+      const members = Array.from(ts.windowTraces.subarray(ts.windowOffsets[w], ts.windowOffsets[w + 1]));
+      assert.equal(members.length, 10, 'a 10 s window holds the 10 traces that start in it');
+      for (const t of members) assert.ok(ts.start[t]! >= ds.meta.start[w]! && ts.start[t]! < ds.meta.start[w]! + 10);
+    }
+    // The station span of a trace in the fault is 50 ms, 10 ms outside it; every other faulty one is an error.
+    const faultAt = FIXTURE.faultStart + FIXTURE.faultOffset;
+    const inFault = Array.from(ts.start).findIndex((s) => Math.floor(s) === faultAt);
+    assert.equal(ts.spanDurationUs[ts.spanOffsets[inFault]! + 2], 50_000);
+    assert.equal(ts.spanError[ts.spanOffsets[inFault]! + 2], 1);
+    assert.equal(ts.spanDurationUs[ts.spanOffsets[0]! + 2], 10_000);
+  });
+
   it('learns templates from the fault-free run only: the fault-only line is event 0', () => {
     assert.equal(report.templates.source, 'normal-runs');
     assert.equal(report.templates.unseenLines, FIXTURE.faultDuration);

@@ -101,6 +101,34 @@ describe('windows/npy + export', () => {
     assert.equal(loadNpyCounts(dir), null);
   });
 
+  it('whole traces round-trip; an incomplete or inconsistent set is refused by file and field', () => {
+    const dir = tmpDir();
+    const ds: WindowDataset = {
+      ...smallDataset(),
+      traceSet: {
+        labels: ['a:op', 'b:op'],
+        callPaths: ['a:op', 'a:op > b:op'],
+        start: Float64Array.from([1650000000.25, 1650000003.5]),
+        spanOffsets: Int32Array.from([0, 2, 3]),
+        spanLabel: Int32Array.from([0, 1, 0]),
+        spanPath: Int32Array.from([0, 1, 0]),
+        spanDurationUs: Float32Array.from([1500, 700, 900]),
+        spanError: Uint8Array.from([0, 1, 0]),
+        windowOffsets: Int32Array.from([0, 1, 1, 1, 2, 2]),
+        windowTraces: Int32Array.from([0, 1]),
+      },
+    };
+    exportNpy(ds, dir);
+    assert.deepEqual(loadNpy(dir), ds);
+    fs.writeFileSync(path.join(dir, 'trace_vocab.json'), JSON.stringify({ labels: ['a:op'], callPaths: ['a:op', 'a:op > b:op'] }));
+    assert.throws(() => loadNpy(dir), /Trace files do not match[\s\S]*trace_span_label\.npy[\s\S]*field: \[1\][\s\S]*0 <= id < 1/);
+    fs.rmSync(path.join(dir, 'trace_start.npy'));
+    assert.throws(() => loadNpy(dir), /Incomplete trace files/);
+    exportNpy(smallDataset(), dir);
+    assert.equal(loadNpy(dir).traceSet, undefined, 'a rewrite without traces removes the stale files');
+    assert.ok(!fs.existsSync(path.join(dir, 'trace_vocab.json')));
+  });
+
   it('loadNpy names the file whose shape disagrees with meta.json', () => {
     const dir = tmpDir();
     exportNpy(smallDataset(), dir);

@@ -19,7 +19,7 @@ export const order = 80;
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export const benchNames = ['testbed', 'windows', 'log-features', 'eadro', 'ms-baselines', 'localizers', 'reproduce'] as const;
+export const benchNames = ['testbed', 'windows', 'log-features', 'eadro', 'ms-baselines', 'trace-detectors', 'localizers', 'reproduce'] as const;
 export type BenchName = (typeof benchNames)[number];
 
 /** Arguments of each script, full and quick (read from each script's header). */
@@ -29,6 +29,7 @@ export const benchDefaults = {
     logFeatures: [] as string[], // scripts/bench/log-features.ts defaults: 1 h of TT-like logs, workers 1,2
     eadro: [] as string[], // scripts/bench/eadro.ts defaults: wasm and cpu, 1,024 windows, paper shapes
     msBaselines: [] as string[], // scripts/bench/ms-baselines.ts defaults: TT and SN quick windows, the main job's budget
+    traceDetectors: [] as string[], // scripts/bench/trace-detectors.ts defaults: TT and SN quick windows, the main job's budget
     localizers: [] as string[], // scripts/bench/localizers.ts defaults: TT and SN quick windows, every trace localizer
     windowsProfile: 'paper', // issue 4: the TT paper profile is the figure that counts (<= 10 min on 2 cores)
   },
@@ -37,6 +38,7 @@ export const benchDefaults = {
     logFeatures: ['--hours', '0.1', '--reference-windows', '1'], // ours: about a tenth of the work
     eadro: ['--backends', 'wasm', '--windows', '256', '--no-export'], // ours: one batch per timed epoch, wasm only
     msBaselines: ['--systems', 'SN'], // ours: the smaller system only
+    traceDetectors: ['--systems', 'SN'], // ours: the smaller system only
     localizers: ['--systems', 'SN'], // ours: the smaller system only
     windowsProfile: 'quick', // every (service, fault) pair once, short faults
   },
@@ -90,6 +92,10 @@ function plan(name: BenchName, quick: boolean, seed: number, rawDir: string): Pl
     case 'ms-baselines': {
       const output = result(quick ? 'ms-baselines-quick.json' : 'ms-baselines.json');
       return { name, args: [bench('ms-baselines.ts'), ...set.msBaselines, '--out', output], output };
+    }
+    case 'trace-detectors': {
+      const output = result(quick ? 'trace-detectors-quick.json' : 'trace-detectors.json');
+      return { name, args: [bench('trace-detectors.ts'), ...set.traceDetectors, '--out', output], output };
     }
     case 'localizers': {
       const output = result(quick ? 'localizers-quick.json' : 'localizers.json');

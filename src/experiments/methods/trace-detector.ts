@@ -224,13 +224,20 @@ export function traceDetectorMethod(kind: TraceDetectorKind): Method {
       const test = windowScores(ts, judged, split.test, run.windowRule);
       const chosen = chooseWindowThreshold(sel.score, select.map((w) => ds.labels[w]!));
       const aggregateSeconds = (performance.now() - t0) / 1000;
+      // A judged trace "in a faulty window" starts in at least one faulty selection or test window.
+      const inFaulty = new Set<number>();
+      for (const w of [...select, ...split.test]) {
+        if (ds.labels[w]! < 0) continue;
+        for (let k = ts.windowOffsets[w]!; k < ts.windowOffsets[w + 1]!; k++) inFaulty.add(ts.windowTraces[k]!);
+      }
       writeJsonAtomic(path.join(ctx.workDir, 'trace-scores.json'), {
         method: kind,
-        note: 'score: higher = more anomalous; anomalous: the trace-level rule; start: unix seconds',
+        note: 'score: higher = more anomalous; anomalous: the trace-level rule; inFaultyWindow: the trace starts in a faulty selection or test window; start: unix seconds',
         traces: judge,
         start: judge.map((t) => ts.start[t]!),
         score: judge.map((t) => judged.score.get(t)!),
         anomalous: judge.map((t) => (judged.anomalous.has(t) ? 1 : 0)),
+        inFaultyWindow: judge.map((t) => (inFaulty.has(t) ? 1 : 0)),
       });
       const windowsJudged = new Set([...select, ...split.test]).size;
       return {

@@ -117,8 +117,8 @@ function gaussianLogDensity(x: tf.Tensor2D, mean: tf.Tensor2D, std: tf.Tensor2D)
   return tf.sum(tf.sub(tf.mul(-0.5, tf.add(tf.square(z), LOG_2PI)), tf.log(std)), 1) as tf.Tensor1D;
 }
 
-/** Push z [R, Z] through the flow: the output and log|det ∂out/∂z| [R]. */
-function flowForward(m: TraceAnomalyModel, z0: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
+/** Push z [R, Z] through the flow: the output and log|det ∂out/∂z| [R] (exported for its test). */
+export function flowForward(m: TraceAnomalyModel, z0: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
   const p = m.params;
   const Z = m.config.zDim;
   const half = Math.floor(Z / 2);
