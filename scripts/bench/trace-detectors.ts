@@ -5,7 +5,8 @@
  * with `--budget authors` at the authors' budgets (their defaults; TraceAnomaly with its posterior
  * flow), capped by `--max-epochs` so that a run ends. Per method and system: wall seconds of fit and
  * evaluation, training seconds, epochs, training traces, inference microseconds per judged window
- * (measured by the method: every trace of the window scored, then the window rule).
+ * (measured by the method: every trace of the window scored, then the window rule), and the test
+ * windows' F1, MCC and PR-AUC as the harness scores them.
  *
  *   npx tsx scripts/bench/trace-detectors.ts [--systems TT,SN] [--budget quick|authors] [--max-epochs N] [--out file]
  *
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { activeBackend, initBackend, normalizeBackendRequest } from '../../src/core/backend.js';
 import { writeJsonAtomic } from '../../src/core/io.js';
 import { codeVersion, machineInfo } from '../../src/core/manifest.js';
+import { windowAndEpisodeMetrics } from '../../src/evaluation/episode-metrics.js';
 import { makeSplits } from '../../src/evaluation/protocols.js';
 import { ensureTestbed, windowsOf } from '../../src/experiments/datasets.js';
 import { getMethod } from '../../src/experiments/registry.js';
@@ -51,6 +53,11 @@ for (const system of systems) {
     const seconds = (performance.now() - t0) / 1000;
     fs.rmSync(workDir, { recursive: true, force: true });
     const info = result.info ?? {};
+    // Detection on the test windows, scored by the harness's code (so an authors'-budget row can be read
+    // beside the main job's).
+    const labels = result.windows.map((w) => ds.labels[w]!);
+    const m = windowAndEpisodeMetrics(ds, result.windows, { labels, anomalyScore: result.anomalyScore, predictedAnomalous: result.predictedAnomalous, ranking: null }, result.inferUsPerWindow);
+    const detection = { f1: m['det.f1'] ?? null, mcc: m['det.mcc'] ?? null, prAuc: m['det.prAuc'] ?? null, recall: m['det.recall'] ?? null, precision: m['det.precision'] ?? null };
     const row = {
       system,
       method: name,
@@ -64,10 +71,12 @@ for (const system of systems) {
       trainSeconds: info['trainSeconds'] ?? null,
       epochsRun: info['epochsRun'] ?? null,
       inferUsPerWindow: result.inferUsPerWindow,
+      detection,
       info,
     };
     rows.push(row);
-    console.log(`${system} ${name} (${budget}): ${seconds.toFixed(1)} s fit+evaluate, training ${Number(row.trainSeconds).toFixed(1)} s (${String(row.epochsRun)} epochs, ${String(row.fitTraces)} traces), ${result.inferUsPerWindow?.toFixed(0)} us/window inference`);
+    const f = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
+    console.log(`${system} ${name} (${budget}): ${seconds.toFixed(1)} s fit+evaluate, training ${Number(row.trainSeconds).toFixed(1)} s (${String(row.epochsRun)} epochs, ${String(row.fitTraces)} traces), ${result.inferUsPerWindow?.toFixed(0)} us/window inference; test F1 ${f(detection.f1)} MCC ${f(detection.mcc)} PR-AUC ${f(detection.prAuc)}`);
   }
 }
 const outFile = flags.out ?? path.resolve('results', 'bench', budget === 'quick' ? 'trace-detectors.json' : 'trace-detectors-authors.json');

@@ -162,6 +162,29 @@ function meanMetric(runs: StoredRun[], metric: string): number | null {
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/**
+ * A claim table's cell: the mean over a method's runs, 'not run' without runs, or 'undefined' when
+ * its runs exist but the metric is not (e.g. MCC of a detector that flags every window).
+ */
+interface ClaimValue {
+  value: number | null;
+  cell: string;
+  ran: boolean;
+}
+
+function claimValue(runs: StoredRun[], method: string, system: string, metric: string): ClaimValue {
+  const mine = fullModelRuns(runs, method, system, reproduceDefaults.margins.protocol);
+  const value = meanMetric(mine, metric);
+  return { value, ran: mine.length > 0, cell: value !== null ? fmt(value) : mine.length === 0 ? 'not run' : 'undefined' };
+}
+
+/** Whether a claim holds: `compare` on the values, or why it cannot be said. */
+function claimVerdict(values: ClaimValue[], compare: (v: number[]) => boolean): string {
+  if (values.some((v) => !v.ran)) return 'n/a (a method did not run)';
+  if (values.some((v) => v.value === null)) return 'n/a (undefined for a method)';
+  return compare(values.map((v) => v.value as number)) ? 'yes' : 'no';
+}
+
 /** Stored runs of one method's full model (no ablation) on one system under one protocol. */
 function fullModelRuns(runs: StoredRun[], method: string, system: string, protocol: string): StoredRun[] {
   return runs.filter((r) => {
@@ -254,11 +277,10 @@ export function claimOneSection(runs: StoredRun[]): string {
   const lines = [`| system | metric | ${methods.join(' | ')} | claim (1) holds |`, `|---|---|${methods.map(() => '---|').join('')}---|`];
   for (const system of reproduceDefaults.systems) {
     for (const [key, label] of metrics) {
-      const values = methods.map((name) => meanMetric(fullModelRuns(runs, name, system, reproduceDefaults.margins.protocol), key));
-      if (values.every((v) => v === null)) continue;
-      const [eadro, ...trace] = values;
-      const holds = values.some((v) => v === null) ? 'n/a (a method did not run)' : (eadro as number) > Math.max(...(trace as number[])) ? 'yes' : 'no';
-      lines.push(`| ${system} | ${label} | ${values.map((v) => (v === null ? 'not run' : fmt(v))).join(' | ')} | ${holds} |`);
+      const values = methods.map((name) => claimValue(runs, name, system, key));
+      if (values.every((v) => v.value === null)) continue;
+      const holds = claimVerdict(values, ([eadro, ...trace]) => eadro! > Math.max(...trace));
+      lines.push(`| ${system} | ${label} | ${values.map((v) => v.cell).join(' | ')} | ${holds} |`);
     }
   }
   return lines.join('\n');
@@ -296,14 +318,10 @@ export function claimThreeSection(runs: StoredRun[]): string {
   ];
   for (const system of reproduceDefaults.systems) {
     for (const [key, label] of metrics) {
-      const value = (name: string): number | null => meanMetric(fullModelRuns(runs, name, system, reproduceDefaults.margins.protocol), key);
-      const deepValues = deep.map(value);
-      const classicValues = classic.map(value);
-      const all = [...deepValues, ...classicValues];
-      if (all.every((v) => v === null)) continue;
-      const complete = all.every((v) => v !== null);
-      const holds = !complete ? 'n/a (a method did not run)' : Math.min(...(deepValues as number[])) > Math.max(...(classicValues as number[])) ? 'yes' : 'no';
-      lines.push(`| ${system} | ${label} | ${all.map((v) => (v === null ? 'not run' : fmt(v))).join(' | ')} | ${holds} |`);
+      const all = [...deep, ...classic].map((name) => claimValue(runs, name, system, key));
+      if (all.every((v) => v.value === null)) continue;
+      const holds = claimVerdict(all, (v) => Math.min(...v.slice(0, deep.length)) > Math.max(...v.slice(deep.length)));
+      lines.push(`| ${system} | ${label} | ${all.map((v) => v.cell).join(' | ')} | ${holds} |`);
     }
   }
   return lines.join('\n');

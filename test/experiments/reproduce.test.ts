@@ -166,5 +166,8 @@ describe('experiments/reproduce', () => {
     assert.match(table, /\| SN \| PR-AUC \| 0\.770 \| 0\.790 \| 0\.580 \| no \|/);
     assert.doesNotMatch(table, /MCC/, 'metrics no run has are left out');
     assert.match(claimOneSection([run('eadro', 'TT', 0.9)]), /\| TT \| PR-AUC \| 0\.900 \| not run \| not run \| n\/a \(a method did not run\) \|/);
+    // A run whose metric is undefined (MCC of a detector that flags every window) is not "not run".
+    const flagsAll = { ...run('multimodal-trace', 'TT', 0.5), metrics: { ...run('multimodal-trace', 'TT', 0.5).metrics, metrics: { 'det.prAuc': null } } } as unknown as StoredRun;
+    assert.match(claimOneSection([run('eadro', 'TT', 0.9), run('trace-anomaly', 'TT', 0.8), flagsAll]), /\| TT \| PR-AUC \| 0\.900 \| 0\.800 \| undefined \| n\/a \(undefined for a method\) \|/);
   });
 });

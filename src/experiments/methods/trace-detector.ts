@@ -240,6 +240,11 @@ export function traceDetectorMethod(kind: TraceDetectorKind): Method {
         inFaultyWindow: judge.map((t) => (inFaulty.has(t) ? 1 : 0)),
       });
       const windowsJudged = new Set([...select, ...split.test]).size;
+      // The trace-level verdicts by the kind of window the trace starts in (what the window rule can use).
+      const shareAnomalous = (faulty: boolean): number | null => {
+        const group = judge.filter((t) => inFaulty.has(t) === faulty);
+        return group.length === 0 ? null : group.filter((t) => judged.anomalous.has(t)).length / group.length;
+      };
       return {
         windows: [...split.test],
         anomalyScore: Array.from(test.score),
@@ -255,6 +260,8 @@ export function traceDetectorMethod(kind: TraceDetectorKind): Method {
           trainTracesAvailable: trainTraces.length,
           judgedTraces: judge.length,
           anomalousTraces: judged.anomalous.size,
+          anomalousShareOfTracesInNormalWindows: shareAnomalous(false),
+          anomalousShareOfTracesInFaultyWindows: shareAnomalous(true),
           windowThreshold: finiteOrNull(chosen.threshold),
           selectionF1: chosen.selectionF1,
           testWindowsWithoutTraces: test.withoutTraces,
