@@ -6,7 +6,7 @@ import { currentDatasetChecksum } from '../../src/experiments/execute.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import {
   abnormalTestWindows, describeWindow, firstAnomalousPosition, metricsMarkdown, notebookExperiment, notebookScale,
-  notebookStoreDir, predictionMetrics, storedCheckpointRun, tablesSource, trainNormalised,
+  notebookStoreDir, notebookSupportDefaults, predictionMetrics, storedCheckpointRun, tablesSource, traceScoreSummary, trainNormalised,
 } from '../../src/experiments/notebook-support.js';
 import { runDir, type StoredRun } from '../../src/experiments/store.js';
 import type { Prediction } from '../../src/models/eadro/index.js';
@@ -66,7 +66,8 @@ describe('experiments/notebook-support', () => {
     const main = notebookExperiment(scale, 'main');
     const ablation = notebookExperiment(scale, 'ablation');
     assert.deepEqual(main.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    assert.deepEqual(main.methods.map((m) => m.name), ['eadro', 'all-anomalous', 'random-guess', 'n-sigma', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
+    assert.deepEqual(main.methods.map((m) => m.name), ['eadro', 'all-anomalous', 'random-guess', 'n-sigma', 'trace-anomaly', 'multimodal-trace', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
+    assert.deepEqual(main.methods.find((m) => m.name === 'trace-anomaly')!.params, notebookSupportDefaults.traceDetectorParams['trace-anomaly'], 'the trace detectors at the tiny budget');
     assert.deepEqual(ablation.methods.map((m) => m.ablation), ['none', ...scale.gridAblations]);
     assert.ok(main.datasets.every((d) => d.kind === 'testbed' && d.profile === 'tiny' && d.system === 'SN'));
     const fullEadro = (e: typeof main) => new Set(expandGrid(e).filter((r) => r.spec.method.name === 'eadro' && r.spec.method.ablation === 'none').map((r) => r.configHash));
@@ -74,6 +75,22 @@ describe('experiments/notebook-support', () => {
     assert.equal(fullEadro(main).size, 2); // one per protocol
     const all = notebookExperiment(scale, 'all');
     assert.equal(all.methods.length, main.methods.length + scale.gridAblations.length);
+  });
+
+  it("summarises the trace detectors' kept trace verdicts by the kind of window, per run", () => {
+    const store = path.join(tmp, 'store');
+    const spec = (name: string) => ({ dataset: { kind: 'testbed', system: 'SN', profile: 'tiny', seed: 0 }, pipeline: {}, method: { name }, protocol: { name: 'temporal' } });
+    const dir = writeFinishedRun(store, 'aaaaaaaaaaaa', 0, spec('trace-anomaly'));
+    fs.mkdirSync(path.join(dir, 'work', 'fold-0'), { recursive: true });
+    // Traces of normal windows: scores 1, 2, 3 (one judged anomalous); of faulty windows: 5, 9 (both).
+    fs.writeFileSync(path.join(dir, 'work', 'fold-0', 'trace-scores.json'), JSON.stringify({ score: [1, 2, 3, 5, 9], anomalous: [0, 0, 1, 1, 1], inFaultyWindow: [0, 0, 0, 1, 1] }));
+    writeFinishedRun(store, 'bbbbbbbbbbbb', 0, spec('eadro')); // not a trace detector: left out
+    const md = traceScoreSummary(store);
+    const rows = md.split('\n').filter((l) => l.startsWith('| trace-anomaly'));
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]!, /\| SN \| temporal \| 0 \| 5 \| 3 \/ 2 \| 0\.333 \/ 1\.000 \| 2\.000 \/ 9\.000 \|/);
+    assert.doesNotMatch(md, /eadro/);
+    assert.match(traceScoreSummary(path.join(tmp, 'empty')), /no trace detector run/);
   });
 
   it('uses the main job store when it has finished runs, without running a grid', async () => {
