@@ -32,13 +32,44 @@ export function dense(params: Map<string, tf.Variable>, name: string, x: tf.Tens
   return tf.add(tf.matMul(x, params.get(`${name}.w`)!), params.get(`${name}.b`)!);
 }
 
-/** Copy of every weight (a checkpoint in memory). */
-export function snapshot(params: Map<string, tf.Variable>): Map<string, tf.Tensor> {
-  return new Map([...params].map(([k, v]) => [k, tf.clone(v)]));
+/** The weights of the epoch with the lowest held-out criterion so far, kept in memory. */
+export class BestWeights {
+  private saved: Map<string, tf.Tensor> | null = null;
+  /** Criterion of the kept weights (Infinity while none are kept). */
+  value = Number.POSITIVE_INFINITY;
+  /** 1-based epoch of the kept weights (0 while none are kept). */
+  epoch = 0;
+
+  /** Keep the current weights when `value` is lower than the kept one (or none are kept). */
+  offer(params: Map<string, tf.Variable>, value: number, epoch: number): boolean {
+    if (this.saved !== null && !(value < this.value)) return false;
+    this.dispose();
+    this.saved = new Map([...params].map(([k, v]) => [k, tf.clone(v)]));
+    this.value = value;
+    this.epoch = epoch;
+    return true;
+  }
+
+  /** Put the kept weights back (if any) and free the copies. */
+  restoreInto(params: Map<string, tf.Variable>): void {
+    if (this.saved !== null) for (const [k, v] of params) v.assign(this.saved.get(k)!);
+    this.dispose();
+  }
+
+  dispose(): void {
+    if (this.saved !== null) disposeAll(this.saved.values());
+    this.saved = null;
+  }
 }
 
-export function restoreSnapshot(params: Map<string, tf.Variable>, saved: Map<string, tf.Tensor>): void {
-  for (const [k, v] of params) v.assign(saved.get(k)!);
+/** End a training loop: stop the progress bar, free the optimizer state, and on failure the model too. */
+export function endTraining(progress: { stop(): void }, adam: Adam, best: BestWeights, failedModel?: Iterable<tf.Tensor>): void {
+  progress.stop();
+  adam.dispose();
+  if (failedModel !== undefined) {
+    best.dispose();
+    disposeAll(failedModel);
+  }
 }
 
 export function disposeAll(tensors: Iterable<tf.Tensor>): void {

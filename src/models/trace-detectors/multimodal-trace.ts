@@ -22,7 +22,7 @@ import { createRng, type Rng } from '../../core/rng.js';
 import type { TraceSet } from '../../features/trace-records.js';
 import { torchDefaultUniform } from '../eadro/init.js';
 import { ensureFastWasmKernels } from '../eadro/wasm-kernels.js';
-import { Adam, adamStep, createParams, dense, denseParams, disposeAll, quantile, restoreSnapshot, shuffledRows, snapshot, type ParamSpec } from './common.js';
+import { Adam, BestWeights, adamStep, createParams, dense, denseParams, disposeAll, endTraining, quantile, shuffledRows, type ParamSpec } from './common.js';
 
 export interface MultimodalTraceConfig {
   /** Units of each LSTM. */
@@ -325,9 +325,7 @@ export async function trainMultimodalTrace(
   const steps = Math.ceil(train.count / config.batchSize);
   const progress = createProgress('multimodal-trace', config.maxEpochs * steps);
   const history: MultimodalTraceTrained['history'] = [];
-  let best: Map<string, tf.Tensor> | null = null;
-  let bestLoss = Number.POSITIVE_INFINITY;
-  let bestEpoch = 0;
+  const best = new BestWeights();
   let sinceBest = 0;
   const t0 = performance.now();
   try {
@@ -344,33 +342,22 @@ export async function trainMultimodalTrace(
       }
       const trainLoss = lossSum / train.count;
       if (!Number.isFinite(trainLoss)) {
-        if (bestEpoch === 0) throw new EadroError('MultimodalTrace diverged: the training loss is not finite.', { field: `trainLoss (epoch ${epoch})`, found: String(trainLoss), hint: 'lower the learning rate' });
+        if (best.epoch === 0) throw new EadroError('MultimodalTrace diverged: the training loss is not finite.', { field: `trainLoss (epoch ${epoch})`, found: String(trainLoss), hint: 'lower the learning rate' });
         break;
       }
       const heldOutLoss = held.count > 0 ? await meanLoss(model, held) : trainLoss;
       history.push({ epoch, trainLoss, heldOutLoss });
       onEpoch?.(history[history.length - 1]!);
-      if (heldOutLoss < bestLoss || best === null) {
-        bestLoss = heldOutLoss;
-        bestEpoch = epoch;
-        sinceBest = 0;
-        if (best !== null) disposeAll(best.values());
-        best = snapshot(model.params);
-      } else if (++sinceBest >= config.patience) break;
+      if (best.offer(model.params, heldOutLoss, epoch)) sinceBest = 0;
+      else if (++sinceBest >= config.patience) break;
     }
   } catch (err) {
-    progress.stop();
-    adam.dispose();
-    if (best !== null) disposeAll(best.values());
-    disposeMultimodalTraceModel(model);
+    endTraining(progress, adam, best, model.params.values());
     throw err;
   }
-  progress.stop();
-  adam.dispose();
-  if (best !== null) {
-    restoreSnapshot(model.params, best);
-    disposeAll(best.values());
-  }
+  endTraining(progress, adam, best);
+  const bestEpoch = best.epoch;
+  best.restoreInto(model.params);
   // The normal band of latency errors, from held-out spans (training spans when none were held out).
   const bandFrom = held.count > 0 ? held : train;
   const { latencyError } = await predictSpans(model, bandFrom);

@@ -19,7 +19,7 @@ import { EadroError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import { createRng } from '../../core/rng.js';
 import { ensureFastWasmKernels } from '../eadro/wasm-kernels.js';
-import { Adam, adamStep, createParams, dense, denseParams, disposeAll, gatherRows, restoreSnapshot, shuffledRows, snapshot, type ParamSpec } from './common.js';
+import { Adam, BestWeights, adamStep, createParams, dense, denseParams, disposeAll, endTraining, gatherRows, shuffledRows, type ParamSpec } from './common.js';
 
 export interface TraceAnomalyConfig {
   /** Units of each hidden Dense layer of q(z|x), p(x|z) and the flow's couplings. */
@@ -260,9 +260,7 @@ export async function trainTraceAnomaly(
   const steps = Math.ceil(n / config.batchSize);
   const progress = createProgress('trace-anomaly', config.maxEpochs * steps);
   const history: TraceAnomalyTrainLog[] = [];
-  let best: Map<string, tf.Tensor> | null = null;
-  let bestNll = Number.POSITIVE_INFINITY;
-  let bestEpoch = 0;
+  const best = new BestWeights();
   let sinceBest = 0;
   const heldSeed = drawSeed();
   const t0 = performance.now();
@@ -282,40 +280,24 @@ export async function trainTraceAnomaly(
       }
       const trainLoss = lossSum / n;
       if (!Number.isFinite(trainLoss)) {
-        if (bestEpoch === 0) throw new EadroError('TraceAnomaly diverged: the training loss is not finite.', { field: `trainLoss (epoch ${epoch})`, found: String(trainLoss), hint: 'lower the learning rate or check the call-path vectors' });
+        if (best.epoch === 0) throw new EadroError('TraceAnomaly diverged: the training loss is not finite.', { field: `trainLoss (epoch ${epoch})`, found: String(trainLoss), hint: 'lower the learning rate or check the call-path vectors' });
         break;
       }
       const check = epoch % config.evalEvery === 0 || epoch === config.maxEpochs;
-      let heldOutNll: number | null = null;
-      if (check) {
-        heldOutNll = heldOut.length > 0 ? await meanNegElbo(model, heldOut, D, heldSeed) : trainLoss;
-        if (heldOutNll < bestNll || best === null) {
-          bestNll = heldOutNll;
-          bestEpoch = epoch;
-          sinceBest = 0;
-          if (best !== null) disposeAll(best.values());
-          best = snapshot(model.params);
-        } else if (++sinceBest >= config.patience) {
-          history.push({ epoch, trainLoss, heldOutNll, learningRate: adam.opts.learningRate });
-          onEpoch?.(history[history.length - 1]!);
-          break;
-        }
-      }
+      const heldOutNll = check ? (heldOut.length > 0 ? await meanNegElbo(model, heldOut, D, heldSeed) : trainLoss) : null;
       history.push({ epoch, trainLoss, heldOutNll, learningRate: adam.opts.learningRate });
       onEpoch?.(history[history.length - 1]!);
+      if (heldOutNll === null) continue;
+      if (best.offer(model.params, heldOutNll, epoch)) sinceBest = 0;
+      else if (++sinceBest >= config.patience) break;
     }
   } catch (err) {
-    progress.stop();
-    adam.dispose();
-    if (best !== null) disposeAll(best.values());
-    disposeTraceAnomalyModel(model);
+    endTraining(progress, adam, best, model.params.values());
     throw err;
   }
-  progress.stop();
-  adam.dispose();
-  if (best !== null) {
-    restoreSnapshot(model.params, best);
-    disposeAll(best.values());
-  }
+  endTraining(progress, adam, best);
+  const bestEpoch = best.epoch;
+  const bestNll = best.value;
+  best.restoreInto(model.params);
   return { model, history, bestEpoch, bestHeldOutNll: bestNll, seconds: (performance.now() - t0) / 1000 };
 }
