@@ -4,8 +4,16 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EadroError } from '../core/errors.js';
+import { EadroError, fileSystemError } from '../core/errors.js';
+import { codeVersion } from '../core/manifest.js';
 import { commands } from './commands/index.js';
+
+/** `eadro-ts 0.1.0 (commit abc123def456, modified)`: what `--version` prints. */
+export function versionText(): string {
+  const v = codeVersion();
+  const commit = v.commit === null ? 'not a git checkout' : `commit ${v.commit.slice(0, 12)}${v.dirty === true ? ', modified' : ''}`;
+  return `eadro-ts ${v.package} (${commit})`;
+}
 
 export async function runCli(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
@@ -17,7 +25,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'print the version (package and git commit) and exit', versionText())
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((msg, err, y) => {
       if (err) throw err;
@@ -27,7 +35,9 @@ export async function runCli(argv: string[]): Promise<void> {
   for (const command of commands) cli = cli.command(command as never);
   try {
     await cli.parseAsync();
-  } catch (err) {
+  } catch (caught) {
+    // Node's raw file-system errors (ENOENT ...) are shown as our error block: file, what was expected.
+    const err = fileSystemError(caught) ?? caught;
     if (err instanceof EadroError) console.error(`eadro: ${err.message}`);
     else console.error(`eadro: ${err instanceof Error ? err.message : String(err)}`);
     if (verbose && err instanceof Error && err.stack) console.error(err.stack);

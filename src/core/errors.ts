@@ -43,3 +43,30 @@ export function preview(value: unknown, max = 120): string {
   if (text === undefined) return String(value);
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/** What a file-system error code means, in the words of our error block. */
+const FS_EXPECTED: Record<string, string> = {
+  ENOENT: 'an existing file or folder',
+  EACCES: 'read (or write) permission',
+  EPERM: 'permission for this operation',
+  ENOTDIR: 'a folder',
+  EISDIR: 'a file, not a folder',
+  EEXIST: 'a path not already taken',
+  ENOSPC: 'free disk space',
+  EMFILE: 'fewer files open at once',
+};
+
+/**
+ * A Node file-system error (`ENOENT: no such file or directory, stat '...'`) as an EadroError naming
+ * the file and what was expected, or null when `err` is not one.
+ */
+export function fileSystemError(err: unknown): EadroError | null {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e === null || typeof e !== 'object' || typeof e.code !== 'string' || !(e.code in FS_EXPECTED)) return null;
+  const what = e.code === 'ENOENT' ? 'A file or folder does not exist.' : `The file system refused: ${e.code}.`;
+  return new EadroError(what, {
+    ...(typeof e.path === 'string' ? { file: e.path } : {}),
+    expected: FS_EXPECTED[e.code],
+    found: e.code,
+  });
+}

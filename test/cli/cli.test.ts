@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { commands } from '../../src/cli/commands/index.js';
 
@@ -45,4 +47,19 @@ describe('cli', () => {
     const v = eadro('info', '--backend', 'tensorflow', '--verbose');
     assert.match(v.stderr, /\n\s+at /);
   });
+
+  it('--version prints the package version and commit', () => {
+    const r = eadro('--version');
+    assert.equal(r.status, 0);
+    const pkg = JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string };
+    assert.match(r.stdout.trim(), new RegExp(`^eadro-ts ${pkg.version.replace(/\./g, '\\.')} \\((commit [0-9a-f]{12}(, modified)?|not a git checkout)\\)$`));
+  });
+
+  it('a missing input folder is reported in our error block (file, expected), not as a raw ENOENT', () => {
+    const r = eadro('windows', path.join(os.tmpdir(), 'eadro-no-such-raw-folder'), '--out', path.join(os.tmpdir(), 'eadro-no-such-out'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^eadro: A file or folder does not exist\.\n  file: .*eadro-no-such-raw-folder\n  expected: an existing file or folder\n  found: ENOENT/);
+    assert.doesNotMatch(r.stderr, /no such file or directory, stat/);
+  });
 });
+
