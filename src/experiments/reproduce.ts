@@ -294,6 +294,22 @@ export function traceDetectorBudgetNote(form: ReproduceForm): string {
   return `In this form they train at a smaller budget than their authors' (TraceAnomaly: ${show('trace-anomaly')}; MultimodalTrace: ${show('multimodal-trace')}), to keep the job inside its time budget.`;
 }
 
+/**
+ * The main job's figures (the motivation figures from a raw root) into `outDir`: PNG where Chromium
+ * exists, else HTML only with a note saying so and how to get the PNGs. Paths are relative to the
+ * results folder (`figures/<id>.png|html`).
+ */
+export async function writeMainJobFigures(rawRoot: string, label: string, outDir: string, opts: { chromium?: boolean } = {}): Promise<{ figures: string[]; note: string | null }> {
+  const { loadMotivationData, telemetryMotivationFigures, exportFigures, chromiumAvailable } = await import('../figures/index.js');
+  const png = opts.chromium ?? chromiumAvailable();
+  const entries = telemetryMotivationFigures(await loadMotivationData(rawRoot), label);
+  const written = await exportFigures(entries, outDir, { png });
+  const note = png
+    ? null
+    : 'figures written as HTML only: PNG export needs Chromium, which is not installed here (install it with `bash scripts/setup-system.sh`, or `sudo apt-get install -y chromium`, then run `npm start` again: finished runs are kept, only tables, figures and report are redone).';
+  return { figures: written.map((f) => path.join(path.basename(outDir), f.files.png ?? f.files.html)), note };
+}
+
 /** What the report says of MS-LSTM's and MS-DCC's training budget beside Eadro's, for a form. */
 export function msBudgetNote(form: ReproduceForm): string {
   const ms = reproduceDefaults[form].msDeepParams;
@@ -452,15 +468,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
 
   endStage('grid');
   // 4. Figures that exist: the motivation figures from the simulated TT data.
-  const figures: string[] = [];
+  let figures: string[] = [];
+  let figureNote: string | null = null;
   if (options.figures !== false) {
     try {
-      const { loadMotivationData, telemetryMotivationFigures, exportFigures, chromiumAvailable } = await import('../figures/index.js');
-      const root = testbedRoot('TT', profile, reproduceDefaults.testbedSeed);
-      const data = await loadMotivationData(root);
-      const entries = telemetryMotivationFigures(data, `testbed TT ${profile} seed ${reproduceDefaults.testbedSeed}`);
-      const written = await exportFigures(entries, path.join(out, 'figures'), { png: chromiumAvailable() });
-      for (const f of written) figures.push(path.join('figures', f.files.png ?? f.files.html));
+      ({ figures, note: figureNote } = await writeMainJobFigures(testbedRoot('TT', profile, reproduceDefaults.testbedSeed), `testbed TT ${profile} seed ${reproduceDefaults.testbedSeed}`, path.join(out, 'figures')));
+      if (figureNote !== null) log(`  ${figureNote}`);
     } catch (err) {
       log(`  figures skipped: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -524,6 +537,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     '',
     '## Figures',
     '',
+    ...(figureNote === null ? [] : [figureNote, '']),
     ...(figures.length === 0 ? ['(none written)'] : figures.map((f) => `- [${f}](${f})`)),
     '',
     ...(result.summary.failed.length === 0 ? [] : ['## Failed runs', '', ...result.summary.failed.map((f) => `- ${f.key}: ${f.error}`), '']),

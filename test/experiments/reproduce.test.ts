@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { claimOneSection, claimThreeSection, detectabilitySection, falseAlarmSection, marginsOverBaselines, msBudgetNote, protocolComparison, reproduceDefaults, reproduceExperiment, traceDetectorBudgetNote } from '../../src/experiments/reproduce.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { simulate } from '../../src/testbed/index.js';
+import { claimOneSection, claimThreeSection, detectabilitySection, falseAlarmSection, marginsOverBaselines, msBudgetNote, protocolComparison, reproduceDefaults, reproduceExperiment, traceDetectorBudgetNote, writeMainJobFigures } from '../../src/experiments/reproduce.js';
 import { EVIDENCE, NORMAL_CONTEXT } from '../../src/evaluation/detectability.js';
 import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
@@ -169,5 +173,19 @@ describe('experiments/reproduce', () => {
     // A run whose metric is undefined (MCC of a detector that flags every window) is not "not run".
     const flagsAll = { ...run('multimodal-trace', 'TT', 0.5), metrics: { ...run('multimodal-trace', 'TT', 0.5).metrics, metrics: { 'det.prAuc': null } } } as unknown as StoredRun;
     assert.match(claimOneSection([run('eadro', 'TT', 0.9), run('trace-anomaly', 'TT', 0.8), flagsAll]), /\| TT \| PR-AUC \| 0\.900 \| 0\.800 \| undefined \| n\/a \(undefined for a method\) \|/);
+  });
+
+  it('without Chromium the figures are written as HTML and the job says so, with how to get the PNGs', async function () {
+    this.timeout(120_000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-figs-'));
+    try {
+      await simulate({ system: 'tt', profile: 'tiny', seed: 0, out: path.join(tmp, 'raw') });
+      const r = await writeMainJobFigures(path.join(tmp, 'raw'), 'testbed TT tiny seed 0', path.join(tmp, 'figures'), { chromium: false });
+      assert.ok(r.figures.length >= 3 && r.figures.every((f) => f.startsWith('figures/') && f.endsWith('.html')));
+      for (const f of r.figures) assert.ok(fs.existsSync(path.join(tmp, f)), f);
+      assert.match(r.note ?? '', /HTML only[\s\S]*Chromium[\s\S]*bash scripts\/setup-system\.sh[\s\S]*npm start/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
