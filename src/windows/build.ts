@@ -92,6 +92,12 @@ export interface WindowConfig {
   seed: number;
   /** Longest run accepted, seconds: a longer range means stray timestamps (or a run to split). */
   maxRunSeconds: number;
+  /**
+   * A service that has a source in some runs but not in one of them (no metrics file, no log line, no
+   * span served): 'mask' counts and reports it (masked for that run; its values there are zeros),
+   * 'error' refuses the build, naming the run, the service and the source.
+   */
+  absentInputs: 'mask' | 'error';
 }
 
 export const windowDefaults: WindowConfig = {
@@ -116,6 +122,7 @@ export const windowDefaults: WindowConfig = {
   normalization: 'none', // protocol.md §4.2: normalisation is fitted on the protocol's training windows
   seed: 0, // ours: the CLI's --seed default
   maxRunSeconds: 7 * 86400, // ours: 24x the paper's longest run (TT normal, 7 h, §V-A); guards against stray timestamps
+  absentInputs: 'mask', // issue 23: absent inputs are reported, never zero-filled in silence; 'error' for strict builds
 };
 
 /** Fill defaults (one level deep for `graph`, `drain`, `hawkes`, `raw`) and validate. */
@@ -151,6 +158,7 @@ export function normalizeWindowConfig(partial: Partial<WindowConfig> = {}): Wind
   if (cfg.normalization !== 'none' && cfg.normalization !== 'reference-per-run') bad('normalization', "'none' or 'reference-per-run'", cfg.normalization);
   if (!Number.isInteger(cfg.seed) || cfg.seed < 0) bad('seed', 'a non-negative integer', cfg.seed);
   if (!(cfg.maxRunSeconds > 0)) bad('maxRunSeconds', 'a positive number of seconds', cfg.maxRunSeconds);
+  if (cfg.absentInputs !== 'mask' && cfg.absentInputs !== 'error') bad('absentInputs', "'mask' or 'error'", cfg.absentInputs);
   return cfg;
 }
 
@@ -206,6 +214,14 @@ export interface BuildReport {
   lacking: { metrics: string[]; traces: string[]; logs: string[] };
   /** [N] 1 = the node has that modality somewhere, 0 = all zeros. */
   modalityMask: { metrics: number[]; traces: number[]; logs: number[] };
+  /**
+   * Per windowed run: [N] 1 = the node has that source in this run. A node that has a source in other
+   * runs but not in this one is an absent input (listed in `absentInputs`); its values there are zeros.
+   * Absent in reports of builds before builder v5.
+   */
+  runModalityMask?: Record<string, { metrics: number[]; traces: number[]; logs: number[] }>;
+  /** Sources a service has in some runs but not in these (masked for the run), with the run's windows. */
+  absentInputs?: AbsentInput[];
   /** KPI values filled (missing second or non-finite) on the window grid. */
   filledMetricValues: number;
   /**
@@ -234,6 +250,19 @@ export interface BuildReport {
 }
 
 export type BuildProgress = (stage: string, done: number, total: number) => void;
+
+/** A source that a service lacks in one run while it has it in others (see WindowConfig.absentInputs). */
+export interface AbsentInput {
+  run: string;
+  service: string;
+  source: 'metrics' | 'traces' | 'logs';
+  /** What is missing, in the raw layout's terms. */
+  what: string;
+  /** Windows of the run (each has zeros for this service and source). */
+  windows: number;
+  /** Where it was looked for. */
+  file: string;
+}
 
 /**
  * Per-window span counts for the baselines (not part of the shared WindowDataset contract):
@@ -511,6 +540,8 @@ export async function buildWindowDataset(
   const hasMetrics = new Uint8Array(N);
   const hasTraces = new Uint8Array(N);
   const hasLogs = new Uint8Array(N);
+  /** Per windowed run, in plan order: which nodes have each source in that run. */
+  const runPresence: { plan: RunPlan; metrics: Uint8Array; traces: Uint8Array; logs: Uint8Array }[] = [];
   let filledMetricValues = 0;
   let episodeBase = 0;
   let w0 = 0;
@@ -533,12 +564,14 @@ export async function buildWindowDataset(
         skips.addMany(files.get(st.run)!.spans ?? st.run.dir, 'spans outside the run time range (not used)', series.spansOutsideRange);
       }
       if (cfg.normalization === 'reference-per-run') zScoreRunMetrics(series);
+      const presence = { plan, metrics: new Uint8Array(N), traces: new Uint8Array(N), logs: new Uint8Array(N) };
       for (let n = 0; n < N; n++) {
-        if (series.hasMetrics[n] === 1) hasMetrics[n] = 1;
-        if (series.hasSpans[n] === 1) hasTraces[n] = 1;
+        if (series.hasMetrics[n] === 1) hasMetrics[n] = presence.metrics[n] = 1;
+        if (series.hasSpans[n] === 1) hasTraces[n] = presence.traces[n] = 1;
         const si = services.get(nodes[n]!);
-        if (si >= 0 && st.logs[si] !== undefined) hasLogs[n] = 1;
+        if (si >= 0 && st.logs[si] !== undefined) hasLogs[n] = presence.logs[n] = 1;
       }
+      runPresence.push(presence);
       const { labels: runLabels, faultIndex } = labelWindows(starts, faults, { T, threshold: cfg.threshold, rule: cfg.labelRule });
       const ep = assignEpisodes(starts, T, faults);
       episodes = ep.episodes;
@@ -582,6 +615,38 @@ export async function buildWindowDataset(
     w0 += Wr;
   }
   onProgress?.('windows', plans.length, plans.length);
+  // Absent inputs: a source a node has in some windowed run but not in this one.
+  const absentInputs: AbsentInput[] = [];
+  const runModalityMask: NonNullable<BuildReport['runModalityMask']> = {};
+  for (const pr of runPresence) {
+    const { st } = pr.plan;
+    runModalityMask[st.run.id] = { metrics: Array.from(pr.metrics), traces: Array.from(pr.traces), logs: Array.from(pr.logs) };
+    const f = files.get(st.run)!;
+    for (let n = 0; n < N; n++) {
+      const service = nodes[n]!;
+      const windows = pr.plan.starts.length;
+      if (hasMetrics[n] === 1 && pr.metrics[n] === 0) {
+        const dir = f.metricsDir ?? path.join(st.run.dir, 'metrics');
+        absentInputs.push({ run: st.run.id, service, source: 'metrics', what: `no metrics file ${service}.csv`, windows, file: dir });
+      }
+      if (hasTraces[n] === 1 && pr.traces[n] === 0) {
+        absentInputs.push({ run: st.run.id, service, source: 'traces', what: 'no span served by the service', windows, file: f.spans ?? path.join(st.run.dir, 'spans.json') });
+      }
+      if (hasLogs[n] === 1 && pr.logs[n] === 0) {
+        absentInputs.push({ run: st.run.id, service, source: 'logs', what: 'no log line of the service', windows, file: f.logs ?? path.join(st.run.dir, 'logs.json') });
+      }
+    }
+  }
+  if (cfg.absentInputs === 'error' && absentInputs.length > 0) {
+    const a = absentInputs[0]!;
+    throw new EadroError(`A run lacks a source that a service has in other runs (${absentInputs.length} such gap(s)).`, {
+      file: a.file,
+      field: `${a.source} of ${a.service} in run ${a.run}`,
+      expected: `the ${a.source} of every service in every run (absentInputs: 'error')`,
+      found: a.what,
+      hint: "add the missing data, or set absentInputs: 'mask' to mask the service's source in that run and report it",
+    });
+  }
   endStage('windows');
 
   // ---- 4. Hawkes log features ---------------------------------------------------------------------
@@ -692,6 +757,8 @@ export async function buildWindowDataset(
     skippedTotal: skips.total(),
     lacking: { metrics: lackingOf(hasMetrics), traces: lackingOf(hasTraces), logs: lackingOf(hasLogs) },
     modalityMask: { metrics: Array.from(hasMetrics), traces: Array.from(hasTraces), logs: Array.from(hasLogs) },
+    runModalityMask,
+    absentInputs,
     filledMetricValues,
     traces: {
       kept: traceSet.start.length,
@@ -786,6 +853,12 @@ export function formatBuildReport(report: BuildReport): string[] {
   if (report.traces !== undefined) {
     const t = report.traces;
     lines.push(`traces: ${t.kept} kept (${t.spans} spans, ${t.labels} span labels, ${t.callPaths} call paths), ${t.outsideWindows} outside every window (not used)`);
+  }
+  if (report.absentInputs !== undefined && report.absentInputs.length > 0) {
+    const windows = report.absentInputs.reduce((a, x) => a + x.windows, 0);
+    lines.push(`absent inputs: ${report.absentInputs.length} (a service's source missing in one run while present in others; masked for that run, zeros in its ${windows} window-service cells):`);
+    for (const a of report.absentInputs.slice(0, 20)) lines.push(`  run ${a.run}: ${a.service} ${a.source}: ${a.what} (${a.windows} windows; ${a.file})`);
+    if (report.absentInputs.length > 20) lines.push(`  ... and ${report.absentInputs.length - 20} more (report.json: absentInputs)`);
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push(`skipped items: ${report.skippedTotal}`);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildWindowDataset, normalizeWindowConfig, type WindowConfig } from '../../src/windows/build.js';
+import { buildWindowDataset, formatBuildReport, normalizeWindowConfig, type WindowConfig } from '../../src/windows/build.js';
 import { buildWindowDatasetCached } from '../../src/windows/cache.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 import { FIXTURE, writeFixture } from './fixture.js';
@@ -165,6 +165,67 @@ describe('windows/build (end to end on a generated raw root)', function () {
     assert.deepEqual(r.lacking.traces, []);
     for (let w = 0; w < dataset.W; w += 37) {
       for (let i = 0; i < 70; i++) assert.equal(dataset.metrics[(w * 3 + user) * 70 + i], 0);
+    }
+  });
+
+  it('the main fixture has no absent input: every service has every source in every run', () => {
+    assert.deepEqual(report.absentInputs, []);
+    assert.deepEqual(Object.keys(report.runModalityMask!).sort(), [FIXTURE.normalRun, FIXTURE.faultRun].sort());
+  });
+
+  describe('a source missing in one run only is reported and masked for that run, or refused when strict', () => {
+    const faultWindows = FIXTURE.faultSeconds - 10 + 1;
+    /** A copy of the fixture with `edit` applied to the fault run's folder. */
+    const variant = (edit: (runDir: string) => void): string => {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-absent-'));
+      fs.cpSync(root, copy, { recursive: true });
+      edit(path.join(copy, 'data', FIXTURE.faultRun));
+      return copy;
+    };
+    const cases: { source: 'metrics' | 'logs' | 'traces'; edit: (dir: string) => void; what: RegExp }[] = [
+      { source: 'metrics', edit: (dir) => fs.rmSync(path.join(dir, 'metrics', 'ts-user-service.csv')), what: /no metrics file ts-user-service\.csv/ },
+      {
+        source: 'logs',
+        edit: (dir) => {
+          const logs = JSON.parse(fs.readFileSync(path.join(dir, 'logs.json'), 'utf8')) as Record<string, unknown>;
+          delete logs['ts-user-service'];
+          fs.writeFileSync(path.join(dir, 'logs.json'), JSON.stringify(logs));
+        },
+        what: /no log line of the service/,
+      },
+      {
+        source: 'traces',
+        // The user service is every trace's root: give its spans to the order service's process.
+        edit: (dir) => {
+          const traces = JSON.parse(fs.readFileSync(path.join(dir, 'spans.json'), 'utf8')) as { processes: Record<string, { serviceName: string }> }[];
+          for (const t of traces) t.processes['p1'] = { serviceName: 'ts-order-service' };
+          fs.writeFileSync(path.join(dir, 'spans.json'), JSON.stringify(traces));
+        },
+        what: /no span served by the service/,
+      },
+    ];
+    for (const c of cases) {
+      it(`${c.source}: counted in the report and its summary, masked for the run, zeros there; 'error' refuses naming run, service and source`, async () => {
+        const copy = variant(c.edit);
+        const { dataset, report: r } = await buildWindowDataset(copy, base);
+        const user = dataset.nodes.indexOf('ts-user-service');
+        const mine = r.absentInputs!.filter((a) => a.service === 'ts-user-service');
+        assert.equal(mine.length, 1, JSON.stringify(r.absentInputs));
+        assert.equal(mine[0]!.run, FIXTURE.faultRun);
+        assert.equal(mine[0]!.source, c.source);
+        assert.equal(mine[0]!.windows, faultWindows);
+        assert.match(mine[0]!.what, c.what);
+        assert.equal(r.runModalityMask![FIXTURE.faultRun]![c.source][user], 0);
+        assert.equal(r.runModalityMask![FIXTURE.normalRun]![c.source][user], 1);
+        assert.equal(r.modalityMask[c.source][user], 1, 'the service has the source in the other run');
+        assert.ok(formatBuildReport(r).some((l) => /^absent inputs: /.test(l)), 'the summary says so');
+        if (c.source === 'metrics') {
+          const w = dataset.meta.runId.indexOf(FIXTURE.faultRun);
+          for (let i = 0; i < 70; i++) assert.equal(dataset.metrics[(w * 3 + user) * 70 + i], 0);
+        }
+        await assert.rejects(buildWindowDataset(copy, { ...base, absentInputs: 'error' }), new RegExp(`lacks a source[\\s\\S]*field: ${c.source} of ts-user-service in run ${FIXTURE.faultRun}`));
+        fs.rmSync(copy, { recursive: true, force: true });
+      });
     }
   });
 
