@@ -120,8 +120,13 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
   const info = [];
   let inferUsSum = 0;
   let inferCount = 0;
+  const dsInfo = manifest.datasets[0];
+  const dataSource = run.spec.dataset.kind === 'generated' || dsInfo === undefined
+    ? undefined
+    : { path: dsInfo.path, sha256: dsInfo.checksum?.sha256 ?? null, windowConfig: run.spec.pipeline };
   for (const [f, split] of splits.entries()) {
     const ctx = {
+      ...(dataSource === undefined ? {} : { dataSource }),
       seed: run.seed,
       workDir: path.join(dir, 'work', `fold-${f}`),
       method: run.spec.method,

@@ -19,6 +19,11 @@ export interface RunContext {
   method: MethodSpec;
   /** Report progress of this run (e.g. epochs); shown per run by the grid runner. */
   progress: (done: number, total: number, status?: string) => void;
+  /**
+   * Where the run's windows came from (a raw folder, its content checksum, the window config), so that
+   * a method can save a model that `eadro evaluate` / `eadro explain` open later; absent for generated data.
+   */
+  dataSource?: { path: string; sha256: string | null; windowConfig: Record<string, unknown> };
 }
 
 /** Raw outputs on the test windows, aligned with `windows` (= split.test, same order). */

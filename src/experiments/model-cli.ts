@@ -200,39 +200,59 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
   });
   const modelDir = path.join(opts.out, 'model');
   try {
-    const best = trained.history[trained.bestEpoch - 1];
-    await saveCheckpoint(trained.model, modelDir, {
-      epoch: trained.bestEpoch,
-      metrics: { valLoss: finiteOrNull(best?.valLoss), valF1: finiteOrNull(best?.valF1), valHR1: finiteOrNull(best?.valHR1), valHR3: finiteOrNull(best?.valHR3) },
+    await writeModelFolder(modelDir, trained, {
+      data: {
+        kind: windows.kind,
+        path: windows.path,
+        sha256: windows.info.checksum?.sha256 ?? null,
+        windowConfig: windows.kind === 'raw' ? (opts.windowConfig ?? {}) : null,
+        windowConfigHash: windows.windowConfigHash,
+      },
+      split,
+      normStats,
+      config,
+      seed: opts.seed,
+      nodes: ds.nodes,
     });
   } finally {
     disposeEadro(trained.model);
   }
+  writeJsonAtomic(path.join(opts.out, 'history.json'), trained.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'number' ? finiteOrNull(v) : v]))));
+  const { history, bestEpoch, divergedAtEpoch, fastWasmKernels, simdTimeAttention, simdGatEdges } = trained;
+  return { split, history, bestEpoch, divergedAtEpoch, fastWasmKernels, simdTimeAttention, simdGatEdges, config, modelDir, epochsThisCall };
+}
+
+/**
+ * Write a model folder's `model/` part: the selected weights and model-cli.json (what evaluate and
+ * explain need besides them). Used by `eadro train` and by the grid's Eadro runs (methods/eadro.ts),
+ * so that a model trained by a grid opens like one trained by `eadro train`.
+ */
+export async function writeModelFolder(
+  modelDir: string,
+  trained: Pick<TrainResult, 'model' | 'history' | 'bestEpoch' | 'divergedAtEpoch' | 'simdTimeAttention' | 'simdGatEdges'>,
+  what: { data: ModelCliMetadata['data']; split: ProtocolSplit; normStats: NormStats | null; config: EadroConfig; seed: number; nodes: string[] },
+): Promise<void> {
+  const best = trained.history[trained.bestEpoch - 1];
+  await saveCheckpoint(trained.model, modelDir, {
+    epoch: trained.bestEpoch,
+    metrics: { valLoss: finiteOrNull(best?.valLoss), valF1: finiteOrNull(best?.valF1), valHR1: finiteOrNull(best?.valHR1), valHR3: finiteOrNull(best?.valHR3) },
+  });
   const meta: ModelCliMetadata = {
     format: MODEL_CLI_FORMAT,
-    data: {
-      kind: windows.kind,
-      path: windows.path,
-      sha256: windows.info.checksum?.sha256 ?? null,
-      windowConfig: windows.kind === 'raw' ? (opts.windowConfig ?? {}) : null,
-      windowConfigHash: windows.windowConfigHash,
-    },
-    split,
-    normalization: normStats === null ? null : statsToJson(normStats),
-    config,
-    seed: opts.seed,
+    data: what.data,
+    split: what.split,
+    normalization: what.normStats === null ? null : statsToJson(what.normStats),
+    config: what.config,
+    seed: what.seed,
     threshold: modelCliDefaults.threshold,
     bestEpoch: trained.bestEpoch,
     epochsRun: trained.history.length,
     divergedAtEpoch: trained.divergedAtEpoch,
     simdTimeAttention: trained.simdTimeAttention,
     simdGatEdges: trained.simdGatEdges,
-    nodes: ds.nodes,
+    nodes: what.nodes,
   };
   writeJsonAtomic(path.join(modelDir, 'model-cli.json'), meta);
-  writeJsonAtomic(path.join(opts.out, 'history.json'), trained.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'number' ? finiteOrNull(v) : v]))));
-  const { history, bestEpoch, divergedAtEpoch, fastWasmKernels, simdTimeAttention, simdGatEdges } = trained;
-  return { split, history, bestEpoch, divergedAtEpoch, fastWasmKernels, simdTimeAttention, simdGatEdges, config, modelDir, epochsThisCall };
 }
 
 /**
@@ -262,13 +282,26 @@ export interface SavedModel {
   dir: string;
 }
 
-/** Load DIR/model (weights + model-cli.json) written by trainModel. */
-export function loadSavedModel(dir: string): SavedModel {
+/**
+ * The model folder of `dir`: DIR itself (`eadro train --out DIR`), or a grid run's folder
+ * (`runs-store/runs/<hash>/<seed>`), whose Eadro model lives in `work/fold-<k>/` (`fold` picks it).
+ */
+export function modelFolderOf(dir: string, fold = modelCliDefaults.fold): string {
   const abs = path.resolve(dir);
+  if (fs.existsSync(path.join(abs, 'model', 'model-cli.json'))) return abs;
+  const inRun = path.join(abs, 'work', `fold-${fold}`);
+  if (fs.existsSync(path.join(inRun, 'model', 'model-cli.json'))) return inRun;
+  throw new EadroError('Not a trained model folder.', {
+    file: path.join(abs, 'model', 'model-cli.json'),
+    field: '--model',
+    expected: `the --out folder of \`eadro train\` (holding model/model-cli.json), or a grid run folder runs-store/runs/<hash>/<seed> of an Eadro run (holding work/fold-${fold}/model/model-cli.json)`,
+  });
+}
+
+/** Load a model folder (weights + model-cli.json) written by trainModel or a grid's Eadro run. */
+export function loadSavedModel(dir: string): SavedModel {
+  const abs = modelFolderOf(dir);
   const metaFile = path.join(abs, 'model', 'model-cli.json');
-  if (!fs.existsSync(metaFile)) {
-    throw new EadroError('Not a trained model folder.', { file: metaFile, field: '--model', expected: 'the --out folder of `eadro train` (holding model/model-cli.json)' });
-  }
   let meta: ModelCliMetadata;
   try {
     meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as ModelCliMetadata;

@@ -6,6 +6,7 @@
  * `quick` is sized for about 15 minutes on 2 cores (wasm backend); `full` is the paper-sized grid
  * (paper profile, 5 seeds, 50 epochs) and takes hours on CPU backends (README gives the estimate).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { createProgress } from '../core/progress.js';
@@ -310,6 +311,33 @@ export async function writeMainJobFigures(rawRoot: string, label: string, outDir
   return { figures: written.map((f) => path.join(path.basename(outDir), f.files.png ?? f.files.html)), note };
 }
 
+/**
+ * How to open a model the job trained: the full model's first run (TT, margins protocol) with one of
+ * its faulty test windows, as `eadro explain` and `eadro evaluate` commands (the run folder is the
+ * model folder: methods/eadro.ts writes work/fold-0/model). Empty when no such run kept a model.
+ */
+export function openModelSection(runs: StoredRun[]): string[] {
+  for (const system of reproduceDefaults.systems) {
+    const run = fullModelRuns(runs, 'eadro', system, reproduceDefaults.margins.protocol).find((r) => fs.existsSync(path.join(r.dir, 'work', 'fold-0', 'model', 'model-cli.json')));
+    if (run === undefined) continue;
+    const p = run.predictions;
+    const w = p.windows.find((_, i) => p.labels[i]! >= 0) ?? p.windows[0];
+    const folder = path.relative(process.cwd(), run.dir) || run.dir;
+    return [
+      '## Open a trained model',
+      '',
+      `Every Eadro run keeps its selected model in its run folder (\`work/fold-0/model\`). For the full model on ${system} (\`${reproduceDefaults.margins.protocol}\`):`,
+      '',
+      '```bash',
+      `eadro explain --model ${folder} --window ${String(w)}   # a faulty test window: anomaly probability, services ranked`,
+      `eadro evaluate --model ${folder}                         # its test split, scored again`,
+      '```',
+      '',
+    ];
+  }
+  return [];
+}
+
 /** What the report says of MS-LSTM's and MS-DCC's training budget beside Eadro's, for a form. */
 export function msBudgetNote(form: ReproduceForm): string {
   const ms = reproduceDefaults[form].msDeepParams;
@@ -531,6 +559,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     '',
     falseAlarmSection(stored, normalContext),
     '',
+    ...openModelSection(stored),
     '## Tables',
     '',
     ...result.tables.filter((t) => t.endsWith('.md')).map((t) => `- [${rel(t)}](${rel(t)})`),

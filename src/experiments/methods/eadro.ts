@@ -14,7 +14,8 @@ import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js
 import type { Split, WindowDataset } from '../../windows/types.js';
 import type { ProtocolSplit } from '../../evaluation/protocols.js';
 import type { EadroConfig, Ablation as ModelAblation } from '../../models/eadro/config.js';
-import { trainEadro, predict, disposeEadro, type Prediction } from '../../models/eadro/index.js';
+import { trainEadro, predict, disposeEadro, resolveEadroConfig, type Prediction } from '../../models/eadro/index.js';
+import type { WindowConfig } from '../../windows/build.js';
 import type { Ablation } from '../config.js';
 import type { Method } from '../method.js';
 
@@ -97,7 +98,7 @@ export const eadroMethod: Method = {
       variant,
       without: ablationToModel[ablation],
     };
-    const { data, trainSplit } = prepareEadroData(ds, split, variant);
+    const { data, normStats, trainSplit } = prepareEadroData(ds, split, variant);
     const trained = await trainEadro(data, trainSplit, config, {
       seed: ctx.seed,
       checkpointDir: `${ctx.workDir}/checkpoints`,
@@ -107,7 +108,26 @@ export const eadroMethod: Method = {
     const pred = predict(trained.model, data, split.test);
     const inferUs = Number(process.hrtime.bigint() - t0) / 1000;
     const { anomalyScore, predictedAnomalous, ranking } = predictionScores(pred, data.nodes.length, eadroMethodDefaults.threshold);
-    disposeEadro(trained.model);
+    // The selected model as a model folder (`eadro evaluate|explain --model <run folder>` opens it);
+    // imported here, not at the top: model-cli.ts imports this module.
+    let modelFolder: string | null = null;
+    try {
+      if (ctx.dataSource !== undefined) {
+        const { writeModelFolder } = await import('../model-cli.js');
+        const resolved = resolveEadroConfig(config);
+        await writeModelFolder(`${ctx.workDir}/model`, trained, {
+          data: { kind: 'raw', path: ctx.dataSource.path, sha256: ctx.dataSource.sha256, windowConfig: ctx.dataSource.windowConfig as Partial<WindowConfig>, windowConfigHash: null },
+          split,
+          normStats,
+          config: resolved,
+          seed: ctx.seed,
+          nodes: ds.nodes,
+        });
+        modelFolder = ctx.workDir;
+      }
+    } finally {
+      disposeEadro(trained.model);
+    }
     const last = trained.history[trained.history.length - 1];
     const selected = trained.history[trained.bestEpoch - 1];
     return {
@@ -134,6 +154,7 @@ export const eadroMethod: Method = {
         selectedValHR1: finiteOrNull(selected?.valHR1),
         forgottenLastEpoch: last?.forgotten ?? 0,
         divergedAtEpoch: trained.divergedAtEpoch, // null unless the training loss stopped being finite
+        modelSaved: modelFolder !== null, // work/fold-<k>/model: eadro evaluate|explain --model <run folder>
       },
     };
   },
