@@ -1,11 +1,15 @@
 /**
  * Inputs of the motivating figures (Figs. 2-4) read from raw telemetry in the released layout
- * (data-formats.md §1): the built-in testbed's output or the released TrainTicket data. One fault run
- * is chosen and everything is shown over it, in seconds since the run's start, with its fault
- * injections as the shaded intervals:
- * - Fig. 2: every span served by the callee (latency = span duration, ms);
- * - Fig. 3: per-bin count of the log lines of one service that match the event's pattern;
- * - Fig. 4: one KPI column of one service.
+ * (data-formats.md §1): the built-in testbed's output or the released TrainTicket data. Each figure is
+ * drawn from data that holds what its caption claims, chosen by the fault records (the ground truth):
+ * - Fig. 2: every span served by the callee (latency = span duration, ms), in a run with a network
+ *   delay on the callee (preferring one that also exhausts its CPU: the paper's contrast);
+ * - Fig. 3: per-bin count of the log lines of one service that match the event's pattern, in a run
+ *   with a network fault (delay or loss) on that service;
+ * - Fig. 4: one KPI column of one service, in a run with a CPU exhaustion on that service.
+ * Each shows the stretch of its run around the faults on the plotted service (`focusPadSeconds`
+ * either side), in seconds since the run's start; faults on the plotted service are coloured and
+ * labelled, faults on other services in that stretch are grey context bands without labels.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,14 +42,18 @@ export const motivationDataDefaults = {
   /** Its unit (testbed kpis.ts: CPU columns are percent of one core). */
   kpiUnit: '% of one core',
   /**
-   * Service of Fig. 4 (paper: "payment"); null: the first service with a cpu_exhaustion fault in the
-   * chosen run, so the figure shows a CPU exhaustion whatever the schedule.
+   * Service of Fig. 4 (paper: "payment"); null: `ts-payment-service` when some run exhausts its CPU,
+   * else the first service with a cpu_exhaustion fault, so the figure shows one whatever the schedule.
    */
   kpiService: null as string | null,
+  /** Fig. 4's preferred service (paper §II: "payment"). */
+  preferredKpiService: 'ts-payment-service',
+  /** Seconds shown before the first and after the last fault on the plotted service (ours). */
+  focusPadSeconds: 180,
 };
 
 export interface MotivationDataOptions {
-  /** Run folder name; default: the fault run with the most injections into the callee. */
+  /** Run folder name for all three figures; default: per figure, a run with the fault its caption names. */
   run?: string;
   callee?: string;
   logService?: string;
@@ -55,13 +63,24 @@ export interface MotivationDataOptions {
   kpiColumn?: string;
   kpiUnit?: string;
   kpiService?: string | null;
+  focusPadSeconds?: number;
   /** Data name in the figure subtitles; default "testbed" when testbed.json is there, else the folder name. */
   label?: string;
 }
 
-export interface MotivationData {
-  /** Run folder name the figures show. */
+/** Which run and which fault a figure shows (the fault its caption speaks of). */
+export interface FigureFocus {
   run: string;
+  /** The fault on the plotted service that the caption names (seconds since the run's start). */
+  fault: { type: string; service: string; startSeconds: number; endSeconds: number };
+  /** The stretch shown, seconds since the run's start. */
+  window: { startSeconds: number; endSeconds: number };
+}
+
+export interface MotivationData {
+  /** Run folder name of Fig. 2 (each figure's own run is in `focus`). */
+  run: string;
+  focus: { latency: FigureFocus; logEvent: FigureFocus; kpi: FigureFocus };
   latency: LatencyFigureInput;
   logEvent: LogEventFigureInput;
   kpi: KpiFigureInput;
@@ -74,25 +93,77 @@ function faultLabel(type: string, service: string): string {
   return `${type.replace(/_/g, ' ')} (${service})`;
 }
 
-function chooseRun(runs: { run: RawRun; record: RunRecord }[], callee: string, wanted: string | undefined, root: string): { run: RawRun; record: RunRecord } {
+interface RunWithRecord {
+  run: RawRun;
+  record: RunRecord;
+}
+
+/**
+ * The run a figure shows: the asked-for one, else the run with a fault of one of `types` on `service`
+ * (ranked by `prefer`, then by how many such faults, then by name). Refuses, naming the service and
+ * fault types, when no run has one.
+ */
+function runWithFault(runs: readonly RunWithRecord[], service: string, types: readonly string[], root: string, figure: string, wanted?: string, prefer: (r: RunWithRecord) => number = () => 0): RunWithRecord {
+  const matching = (r: RunWithRecord): number => r.record.faults.filter((f) => f.service === service && types.includes(f.type)).length;
   if (wanted !== undefined) {
     const found = runs.find((r) => r.run.id === wanted);
     if (found === undefined) {
       throw new EadroError('Run not found among the fault runs.', { file: root, field: 'run', expected: runs.map((r) => r.run.id).join(' | '), found: wanted });
     }
+    if (matching(found) === 0) {
+      throw new EadroError(`The run has no fault that ${figure} is about.`, { file: found.run.recordFile ?? found.run.dir, field: 'run', expected: `a ${types.join(' or ')} fault on ${service}`, found: wanted });
+    }
     return found;
   }
-  let best = runs[0]!;
-  let bestCount = -1;
-  for (const r of runs) {
-    const count = r.record.faults.filter((f) => f.service === callee).length;
-    if (count > bestCount) {
-      best = r;
-      bestCount = count;
-    }
+  const candidates = runs.filter((r) => matching(r) > 0).sort((a, b) => prefer(b) - prefer(a) || matching(b) - matching(a) || a.run.id.localeCompare(b.run.id));
+  if (candidates.length === 0) {
+    throw new EadroError(`No fault run has a fault that ${figure} is about.`, { file: root, field: 'faults', expected: `a ${types.join(' or ')} fault on ${service} in some run`, hint: 'choose another service in the figure options' });
   }
-  return best;
+  return candidates[0]!;
 }
+
+/** The focus of a figure: its first fault of `types` on `service`, and the stretch around the faults on that service. */
+function focusOf(r: RunWithRecord, service: string, types: readonly string[], pad: number): FigureFocus {
+  const t0 = r.record.start;
+  const onService = r.record.faults.filter((f) => f.service === service);
+  const named = onService.find((f) => types.includes(f.type))!;
+  const from = Math.min(...onService.map((f) => f.start)) - t0;
+  const to = Math.max(...onService.map((f) => f.start + f.duration)) - t0;
+  return {
+    run: r.run.id,
+    fault: { type: named.type, service, startSeconds: named.start - t0, endSeconds: named.start + named.duration - t0 },
+    window: { startSeconds: Math.max(0, from - pad), endSeconds: Math.min(r.record.end - t0, to + pad) },
+  };
+}
+
+/** The faults of a run inside a figure's stretch: those on `service` labelled, the others grey context. */
+function faultsIn(r: RunWithRecord, focus: FigureFocus, service: string): FaultInterval[] {
+  const t0 = r.record.start;
+  return r.record.faults
+    .map((f) => ({ fault: faultLabel(f.type, f.service), startSeconds: f.start - t0, endSeconds: f.start + f.duration - t0, ...(f.service === service ? {} : { context: true }) }))
+    .filter((f) => f.endSeconds > focus.window.startSeconds && f.startSeconds < focus.window.endSeconds);
+}
+
+/**
+ * The most frequent log event of a service in a run, with digits masked (`<*>`): its template and a
+ * regular expression for it. Ours: Fig. 3's stand-in event when the paper's service had no network
+ * fault in the data.
+ */
+async function mostFrequentEvent(logsFile: string, service: string, cfg: ReturnType<typeof normalizeRawConfig>, skips: SkipCollector): Promise<{ pattern: string; template: string }> {
+  const counts = new Map<string, number>();
+  for await (const line of readLogLines(logsFile, cfg, skips)) {
+    if (line.service !== service) continue;
+    const masked = line.content.replace(/\d+(\.\d+)?/g, '<*>');
+    counts.set(masked, (counts.get(masked) ?? 0) + 1);
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  if (best === undefined) throw new EadroError('The service logged nothing in this run.', { file: logsFile, field: 'logService', found: service });
+  const template = best[0];
+  const pattern = `^${template.split('<*>').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\d+(?:\\.\\d+)?')}$`;
+  return { pattern, template };
+}
+
+const inWindow = (focus: FigureFocus, t: number): boolean => t >= focus.window.startSeconds && t < focus.window.endSeconds;
 
 /** Read Figs. 2-4's inputs from the raw data under `rawRoot` (a folder with data/ and "no fault/"). */
 export async function loadMotivationData(rawRoot: string, options: MotivationDataOptions = {}): Promise<MotivationData> {
@@ -101,41 +172,58 @@ export async function loadMotivationData(rawRoot: string, options: MotivationDat
   const skips = new SkipCollector();
   const faultRuns = listRuns(rawRoot, { onBadInput: 'skip', skips }).filter((r) => r.kind === 'fault');
   if (faultRuns.length === 0) throw new EadroError('No fault runs to show.', { file: rawRoot, expected: 'data/<run>/ folders with <run>.json records' });
-  const withRecords = faultRuns.map((run) => {
+  const runs: RunWithRecord[] = faultRuns.map((run) => {
     const files = runFiles(run);
     if (files.metricsDir === null) throw new EadroError('Run has no metrics folder.', { file: run.dir, field: 'metrics/' });
     const services = [...listMetricFiles(files.metricsDir).keys()];
     return { run, record: readRunRecord(run, cfg, services)! };
   });
-  const { run, record } = chooseRun(withRecords, o.callee, o.run, rawRoot);
-  const files = runFiles(run);
-  const t0 = record.start;
-  const faults: FaultInterval[] = record.faults.map((f) => ({
-    fault: faultLabel(f.type, f.service), startSeconds: f.start - t0, endSeconds: f.start + f.duration - t0,
-  }));
+  const label = o.label ?? (fs.existsSync(path.join(rawRoot, 'testbed.json')) ? 'testbed' : path.basename(path.resolve(rawRoot)));
 
-  // Fig. 2: spans served by the callee.
-  if (files.spans === null) throw new EadroError('Run has no spans.json.', { file: run.dir, field: 'spans.json' });
+  // Fig. 2: spans served by the callee, in a run with a network delay on it (and, if any, a CPU exhaustion too).
+  const hasCpuOn = (service: string) => (r: RunWithRecord): number => (r.record.faults.some((f) => f.service === service && f.type === 'cpu_exhaustion') ? 1 : 0);
+  const r2 = runWithFault(runs, o.callee, ['network_delay'], rawRoot, 'Fig. 2 (latency under network delay)', o.run, hasCpuOn(o.callee));
+  const focus2 = focusOf(r2, o.callee, ['network_delay'], o.focusPadSeconds);
+  const spans2 = runFiles(r2.run).spans;
+  if (spans2 === null) throw new EadroError('Run has no spans.json.', { file: r2.run.dir, field: 'spans.json' });
   const spanTimes: number[] = [];
   const latenciesMs: number[] = [];
-  for await (const trace of readTraces(files.spans, cfg, skips)) {
+  for await (const trace of readTraces(spans2, cfg, skips)) {
     for (const span of trace) {
-      if (span.service !== o.callee) continue;
-      spanTimes.push(span.startUs / 1e6 - t0);
+      const t = span.startUs / 1e6 - r2.record.start;
+      if (span.service !== o.callee || !inWindow(focus2, t)) continue;
+      spanTimes.push(t);
       latenciesMs.push(span.durationUs / 1000);
     }
   }
-  if (spanTimes.length === 0) throw new EadroError('The callee served no spans in this run.', { file: files.spans, field: 'callee', found: o.callee });
+  if (spanTimes.length === 0) throw new EadroError('The callee served no spans in this run.', { file: spans2, field: 'callee', found: o.callee });
 
-  // Fig. 3: matching log lines per bin.
-  if (files.logs === null) throw new EadroError('Run has no logs.json.', { file: run.dir, field: 'logs.json' });
-  const pattern = new RegExp(o.logEventPattern);
-  const bins = Math.ceil((record.end - record.start) / o.logBinSeconds);
+  // Fig. 3: matching log lines per bin, in a run with a network fault on the service. When no run has
+  // one on the default service (small schedules), and the caller named neither service nor event, the
+  // first service with a network fault stands in, with its most frequent log event in that run.
+  const network = ['network_delay', 'packet_loss'];
+  const hasNetworkFault = (service: string): boolean => runs.some((r) => r.record.faults.some((f) => f.service === service && network.includes(f.type)));
+  let logService = o.logService;
+  let eventPattern = o.logEventPattern;
+  let eventTemplate = o.logEventTemplate;
+  const standIn = options.logService === undefined && options.logEventPattern === undefined && o.run === undefined && !hasNetworkFault(logService);
+  if (standIn) {
+    const delayed = runs.flatMap((r) => r.record.faults).filter((f) => network.includes(f.type)).sort((a, b) => Number(b.type === 'network_delay') - Number(a.type === 'network_delay'))[0];
+    if (delayed !== undefined) logService = delayed.service;
+  }
+  const r3 = runWithFault(runs, logService, network, rawRoot, 'Fig. 3 (a log event under network faults)', o.run);
+  const focus3 = focusOf(r3, logService, network, o.focusPadSeconds);
+  const logs3 = runFiles(r3.run).logs;
+  if (logs3 === null) throw new EadroError('Run has no logs.json.', { file: r3.run.dir, field: 'logs.json' });
+  if (standIn) ({ pattern: eventPattern, template: eventTemplate } = await mostFrequentEvent(logs3, logService, cfg, skips));
+  const pattern = new RegExp(eventPattern);
+  const firstBin = Math.floor(focus3.window.startSeconds / o.logBinSeconds);
+  const bins = Math.ceil(focus3.window.endSeconds / o.logBinSeconds) - firstBin;
   const counts = new Array<number>(bins).fill(0);
   let matched = 0;
-  for await (const line of readLogLines(files.logs, cfg, skips)) {
-    if (line.service !== o.logService || !pattern.test(line.content)) continue;
-    const bin = Math.floor((line.time - t0) / o.logBinSeconds);
+  for await (const line of readLogLines(logs3, cfg, skips)) {
+    if (line.service !== logService || !pattern.test(line.content)) continue;
+    const bin = Math.floor((line.time - r3.record.start) / o.logBinSeconds) - firstBin;
     if (bin >= 0 && bin < bins) {
       counts[bin]!++;
       matched++;
@@ -143,37 +231,47 @@ export async function loadMotivationData(rawRoot: string, options: MotivationDat
   }
   if (matched === 0) {
     throw new EadroError('No log line of the service matches the event pattern.', {
-      file: files.logs, field: 'logEventPattern', expected: `lines of ${o.logService} matching /${o.logEventPattern}/`, found: 'none',
+      file: logs3, field: 'logEventPattern', expected: `lines of ${logService} matching /${eventPattern}/`, found: 'none',
     });
   }
 
-  // Fig. 4: one KPI column of one service.
-  const kpiService = o.kpiService ?? record.faults.find((f) => f.type === 'cpu_exhaustion')?.service ?? o.callee;
-  const tables = readMetricTables(files.metricsDir!, cfg, skips);
-  const table = tables.find((t) => t.service === kpiService);
+  // Fig. 4: one KPI column of a service whose CPU some run exhausts.
+  const cpuServices = [...new Set(runs.flatMap((r) => r.record.faults.filter((f) => f.type === 'cpu_exhaustion').map((f) => f.service)))];
+  const kpiService = o.kpiService ?? (cpuServices.includes(o.preferredKpiService) ? o.preferredKpiService : cpuServices[0] ?? o.callee);
+  const r4 = runWithFault(runs, kpiService, ['cpu_exhaustion'], rawRoot, 'Fig. 4 (a KPI under CPU exhaustion)', o.run);
+  const focus4 = focusOf(r4, kpiService, ['cpu_exhaustion'], o.focusPadSeconds);
+  const metricsDir4 = runFiles(r4.run).metricsDir!;
+  const table = readMetricTables(metricsDir4, cfg, skips).find((t) => t.service === kpiService);
   const column = table?.columns[o.kpiColumn];
   if (table === undefined || column === undefined) {
-    throw new EadroError('KPI not found.', { file: files.metricsDir!, field: `${kpiService}.csv:${o.kpiColumn}`, expected: 'a metrics CSV with that column' });
+    throw new EadroError('KPI not found.', { file: metricsDir4, field: `${kpiService}.csv:${o.kpiColumn}`, expected: 'a metrics CSV with that column' });
   }
+  const kpiTimes: number[] = [];
+  const kpiValues: number[] = [];
+  table.timestamps.forEach((t, i) => {
+    if (!inWindow(focus4, t - r4.record.start)) return;
+    kpiTimes.push(t - r4.record.start);
+    kpiValues.push(column[i]!);
+  });
 
-  const label = o.label ?? (fs.existsSync(path.join(rawRoot, 'testbed.json')) ? 'testbed' : path.basename(path.resolve(rawRoot)));
-  const runNote = `${label}, run ${run.id}`;
+  const note = (f: FigureFocus): string => `${label}, run ${f.run}, ${Math.round(f.window.startSeconds)}-${Math.round(f.window.endSeconds)} s`;
   return {
-    run: run.id,
+    run: r2.run.id,
+    focus: { latency: focus2, logEvent: focus3, kpi: focus4 },
     latency: {
-      callee: o.callee, faults,
+      callee: o.callee, faults: faultsIn(r2, focus2, o.callee),
       invocations: { timeSeconds: spanTimes, values: latenciesMs },
-      title: `Latency of invocations of "${o.callee}"<br><sup>${runNote}</sup>`,
+      title: `Latency of invocations of "${o.callee}"<br><sup>${note(focus2)}</sup>`,
     },
     logEvent: {
-      service: o.logService, eventTemplate: o.logEventTemplate, faults,
-      occurrences: { timeSeconds: counts.map((_, i) => i * o.logBinSeconds), values: counts },
-      title: `Occurrences of "${o.logEventTemplate}" in "${o.logService}"<br><sup>per ${o.logBinSeconds} s; ${runNote}</sup>`,
+      service: logService, eventTemplate, faults: faultsIn(r3, focus3, logService),
+      occurrences: { timeSeconds: counts.map((_, i) => (firstBin + i) * o.logBinSeconds), values: counts },
+      title: `Occurrences of "${eventTemplate}" in "${logService}"<br><sup>per ${o.logBinSeconds} s; ${note(focus3)}</sup>`,
     },
     kpi: {
-      service: kpiService, kpi: o.kpiColumn, unit: o.kpiUnit, faults,
-      samples: { timeSeconds: Array.from(table.timestamps, (t) => t - t0), values: Array.from(column) },
-      title: `${o.kpiColumn} of "${kpiService}"<br><sup>${runNote}</sup>`,
+      service: kpiService, kpi: o.kpiColumn, unit: o.kpiUnit, faults: faultsIn(r4, focus4, kpiService),
+      samples: { timeSeconds: kpiTimes, values: kpiValues },
+      title: `${o.kpiColumn} of "${kpiService}"<br><sup>${note(focus4)}</sup>`,
     },
     skipped: skips.total(),
   };

@@ -18,6 +18,8 @@ export interface FaultInterval {
   fault: string;
   startSeconds: number;
   endSeconds: number;
+  /** A fault on another service than the plotted one: drawn as a grey band, without a label. */
+  context?: boolean;
 }
 
 /** Paired samples: `values[i]` observed at `timeSeconds[i]` (seconds). */
@@ -29,11 +31,16 @@ export interface TimedValues {
 /** Phase name of samples outside every fault interval. */
 export const NORMAL_PHASE = 'normal';
 
+/** Phase name of samples outside the plotted service's faults but inside a fault on another service. */
+export const OTHER_FAULT_PHASE = 'during a fault on another service';
+
 export const motivationDefaults = {
   /** Marker size of ordinary invocations in Fig. 2 (px). */
   normalMarkerSize: 4,
   /** Marker size of invocations during a fault in Fig. 2 (px); stars as in the paper's Fig. 2. */
   faultMarkerSize: 7,
+  /** Colour of invocations during a fault on another service (dark grey: context, not the subject). */
+  otherFaultColor: '#555555',
   /** Marker symbol of invocations during a fault (paper Fig. 2: "marked with stars"). */
   faultMarkerSymbol: 'star',
 };
@@ -109,36 +116,79 @@ export function summarizeByPhase(series: TimedValues, faults: readonly FaultInte
   return out;
 }
 
-/** Fault -> colour, sorted by name so the same faults get the same colours in every figure. */
+/** Fault -> colour, sorted by name so the same faults get the same colours in every figure (context faults excluded). */
 function faultColors(faults: readonly FaultInterval[]): Map<string, string> {
-  return categoryColors(faults.map((f) => f.fault), true);
+  return categoryColors(faults.filter((f) => f.context !== true).map((f) => f.fault), true);
 }
 
-/** Shaded rectangles and top labels for the fault intervals. */
-function faultDecorations(faults: readonly FaultInterval[]): { shapes: unknown[]; annotations: unknown[] } {
+export const faultLabelDefaults = {
+  /** Approximate width of a label character, as a share of the plot width per 100 characters (ours: 11 px font on a ~800 px plot). */
+  charWidthShare: 0.0085,
+  /** Height of one label row, as a share of the plot height (yref 'paper'). */
+  rowHeight: 0.07,
+};
+
+/**
+ * Rows for the labels of the faults on the plotted service so that no two overlap: each label is
+ * placed centred on its band, in the lowest row where it does not overlap the labels already there
+ * (label width estimated from its length and the x range). Returns the row of each labelled fault.
+ */
+export function labelRows(faults: readonly FaultInterval[], xRange: [number, number]): number[] {
+  const span = Math.max(1e-9, xRange[1] - xRange[0]);
+  const rowsEnd: number[] = [];
+  return faults.map((f) => {
+    const width = f.fault.length * faultLabelDefaults.charWidthShare * span;
+    const centre = Math.min(Math.max((f.startSeconds + f.endSeconds) / 2, xRange[0]), xRange[1]);
+    const from = centre - width / 2;
+    let row = rowsEnd.findIndex((end) => end <= from);
+    if (row < 0) {
+      row = rowsEnd.length;
+      rowsEnd.push(0);
+    }
+    rowsEnd[row] = centre + width / 2 + 0.01 * span;
+    return row;
+  });
+}
+
+/** Shaded rectangles for the fault intervals, and non-overlapping labels above those on the plotted service. */
+function faultDecorations(faults: readonly FaultInterval[], xRange: [number, number]): { shapes: unknown[]; annotations: unknown[]; rows: number } {
   const colors = faultColors(faults);
+  const labelled = faults.filter((f) => f.context !== true).sort((a, b) => a.startSeconds - b.startSeconds);
+  const rows = labelRows(labelled, xRange);
   return {
     shapes: faults.map((f) => ({
       type: 'rect', xref: 'x', yref: 'paper', x0: f.startSeconds, x1: f.endSeconds, y0: 0, y1: 1,
-      fillcolor: colors.get(f.fault), opacity: figureStyleDefaults.faultShadeOpacity, line: { width: 0 }, layer: 'below',
+      fillcolor: f.context === true ? figureStyleDefaults.normalColor : colors.get(f.fault),
+      opacity: f.context === true ? figureStyleDefaults.faultShadeOpacity / 2 : figureStyleDefaults.faultShadeOpacity, line: { width: 0 }, layer: 'below',
     })),
-    annotations: faults.map((f) => ({
-      xref: 'x', yref: 'paper', x: (f.startSeconds + f.endSeconds) / 2, y: 1, yanchor: 'bottom', showarrow: false,
+    annotations: labelled.map((f, i) => ({
+      xref: 'x', yref: 'paper', x: (f.startSeconds + f.endSeconds) / 2, y: 1 + rows[i]! * faultLabelDefaults.rowHeight, yanchor: 'bottom', showarrow: false,
       text: f.fault, font: { size: 11, color: colors.get(f.fault) },
     })),
+    rows: rows.length === 0 ? 0 : Math.max(...rows) + 1,
   };
 }
 
-function timeSeriesLayout(title: string, yTitle: string, faults: readonly FaultInterval[]): Record<string, unknown> {
+function timeSeriesLayout(title: string, yTitle: string, faults: readonly FaultInterval[], times: readonly number[]): Record<string, unknown> {
+  const lo = Math.min(...times, ...faults.map((f) => f.startSeconds));
+  const hi = Math.max(...times, ...faults.map((f) => f.endSeconds));
+  const xRange: [number, number] = Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? [lo, hi] : [0, 1];
+  const { rows, ...decorations } = faultDecorations(faults, xRange);
+  const context = faults.some((f) => f.context === true);
   return {
     ...baseLayout(),
     title: { text: title },
-    xaxis: { title: { text: 'time (s)' }, zeroline: false },
+    xaxis: { title: { text: 'time (s)' }, zeroline: false, range: xRange },
     yaxis: { title: { text: yTitle }, rangemode: 'tozero' },
-    legend: { orientation: 'h', y: -0.2 },
-    // Room above the plot for a two-line title plus the fault labels.
-    margin: { l: 70, r: 30, t: 100, b: 60 },
-    ...faultDecorations(faults),
+    // Below the x-axis title (not over it): the axis title sits about 40 px under the plot.
+    legend: { orientation: 'h', y: -0.3, yanchor: 'top' },
+    // Room above the plot for a two-line title plus the label rows, below for the axis title and legend.
+    margin: { l: 70, r: 30, t: 90 + 22 * rows, b: 130 },
+    shapes: decorations.shapes,
+    annotations: [
+      ...decorations.annotations,
+      ...(context ? [{ xref: 'paper', yref: 'paper', x: 1, y: -0.45, xanchor: 'right', yanchor: 'top', showarrow: false, text: 'grey bands: faults on other services', font: { size: 11, color: figureStyleDefaults.normalColor } }] : []),
+    ],
   };
 }
 
@@ -158,9 +208,13 @@ export interface LatencyFigureInput {
 export function latencyUnderFaultsFigure(input: LatencyFigureInput, source = 'latency figure input'): Figure {
   validateTimed(input.invocations, 'invocations', source);
   validateFaults(input.faults, source);
-  const phases = assignPhases(input.invocations.timeSeconds, input.faults);
+  // Phases by the faults on the callee; an invocation outside them but during a fault on another
+  // service (a grey band) is shown apart: it is neither normal nor what the figure is about.
+  const own = assignPhases(input.invocations.timeSeconds, input.faults.filter((f) => f.context !== true));
+  const elsewhere = assignPhases(input.invocations.timeSeconds, input.faults.filter((f) => f.context === true));
+  const phases = own.map((p, i) => (p === NORMAL_PHASE && elsewhere[i] !== NORMAL_PHASE ? OTHER_FAULT_PHASE : p));
   const colors = faultColors(input.faults);
-  const order = [NORMAL_PHASE, ...[...colors.keys()]];
+  const order = [NORMAL_PHASE, OTHER_FAULT_PHASE, ...[...colors.keys()]];
   const data: PlotlyTrace[] = [];
   for (const phase of order) {
     const x: number[] = [];
@@ -173,17 +227,20 @@ export function latencyUnderFaultsFigure(input: LatencyFigureInput, source = 'la
     });
     if (x.length === 0) continue;
     const normal = phase === NORMAL_PHASE;
+    const other = phase === OTHER_FAULT_PHASE;
     data.push({
-      type: 'scatter', mode: 'markers', name: normal ? 'normal' : `during ${phase}`, x, y,
+      type: 'scatter', mode: 'markers', name: normal ? 'normal' : other ? OTHER_FAULT_PHASE : `during ${phase}`, x, y,
       marker: normal
         ? { color: figureStyleDefaults.normalColor, size: motivationDefaults.normalMarkerSize, opacity: 0.6 }
-        : { color: colors.get(phase), size: motivationDefaults.faultMarkerSize, symbol: motivationDefaults.faultMarkerSymbol },
+        : other
+          ? { color: motivationDefaults.otherFaultColor, size: motivationDefaults.normalMarkerSize + 1, symbol: 'x-thin-open', opacity: 0.8 }
+          : { color: colors.get(phase), size: motivationDefaults.faultMarkerSize, symbol: motivationDefaults.faultMarkerSymbol },
       hovertemplate: `%{x:.1f} s: %{y:.1f} ms<extra>${phase}</extra>`,
     });
   }
   return {
     data,
-    layout: timeSeriesLayout(input.title ?? `Latency of invocations of "${input.callee}"`, 'latency (ms)', input.faults),
+    layout: timeSeriesLayout(input.title ?? `Latency of invocations of "${input.callee}"`, 'latency (ms)', input.faults, input.invocations.timeSeconds),
   };
 }
 
@@ -211,7 +268,7 @@ export function logEventOccurrenceFigure(input: LogEventFigureInput, source = 'l
     }],
     layout: timeSeriesLayout(
       input.title ?? `Occurrences of log event "${input.eventTemplate}" in "${input.service}"`,
-      'occurrences per bin', input.faults,
+      'occurrences per bin', input.faults, input.occurrences.timeSeconds,
     ),
   };
 }
@@ -240,6 +297,6 @@ export function kpiUnderFaultFigure(input: KpiFigureInput, source = 'KPI figure 
       line: { color: figureStyleDefaults.palette[0], width: 1.5 },
       hovertemplate: `%{x:.0f} s: %{y:.2f} ${input.unit}<extra></extra>`,
     }],
-    layout: timeSeriesLayout(input.title ?? `${input.kpi} of "${input.service}"`, `${input.kpi} (${input.unit})`, input.faults),
+    layout: timeSeriesLayout(input.title ?? `${input.kpi} of "${input.service}"`, `${input.kpi} (${input.unit})`, input.faults, input.samples.timeSeconds),
   };
 }

@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { EadroError } from '../../src/core/errors.js';
 import { markdownTable } from '../../src/figures/markdown.js';
 import {
-  assignPhases, kpiUnderFaultFigure, summarizeByPhase, latencyUnderFaultsFigure, logEventOccurrenceFigure, NORMAL_PHASE, type FaultInterval,
+  assignPhases, faultLabelDefaults, kpiUnderFaultFigure, labelRows, summarizeByPhase, latencyUnderFaultsFigure, logEventOccurrenceFigure, NORMAL_PHASE, type FaultInterval,
 } from '../../src/figures/motivation.js';
 import { rankingFigure, rankServices } from '../../src/figures/ranking.js';
-import { figureStyleDefaults } from '../../src/figures/style.js';
+import { categoryColors, deltaE, distinctPalette, distinctPaletteDefaults, figureStyleDefaults, hexToLab } from '../../src/figures/style.js';
 import { tsneFigure } from '../../src/figures/tsne-figure.js';
 
 const faults: FaultInterval[] = [
@@ -131,3 +131,52 @@ describe('figures/markdown', () => {
     );
   });
 });
+
+describe('figures: labels and colours a reader can tell apart', () => {
+  it('fault labels never overlap: close bands go to separate rows, far ones share a row', () => {
+    // Nine faults 20 s apart on a 600 s axis: each label is wider than the gap.
+    const faults = Array.from({ length: 9 }, (_, i) => ({ fault: `network delay (ts-service-${i})`, startSeconds: 100 + 20 * i, endSeconds: 160 + 20 * i }));
+    const xRange: [number, number] = [0, 600];
+    const rows = labelRows(faults, xRange);
+    const width = (f: { fault: string }): number => f.fault.length * faultLabelDefaults.charWidthShare * 600;
+    for (let i = 0; i < faults.length; i++) {
+      for (let j = i + 1; j < faults.length; j++) {
+        if (rows[i] !== rows[j]) continue;
+        const ci = (faults[i]!.startSeconds + faults[i]!.endSeconds) / 2;
+        const cj = (faults[j]!.startSeconds + faults[j]!.endSeconds) / 2;
+        assert.ok(Math.abs(ci - cj) >= (width(faults[i]!) + width(faults[j]!)) / 2, `labels ${i} and ${j} overlap in row ${rows[i]}`);
+      }
+    }
+    assert.ok(Math.max(...rows) >= 1, 'they needed more than one row');
+    assert.deepEqual(labelRows([faults[0]!, { ...faults[1]!, startSeconds: 500, endSeconds: 560 }], xRange), [0, 0], 'far apart: one row');
+  });
+
+  it('a figure labels only the faults on its own service; the others are grey, unlabelled context', () => {
+    const fig = kpiUnderFaultFigure({
+      service: 'svc-a', kpi: 'cpu', unit: '%',
+      samples: { timeSeconds: [0, 10, 20, 30], values: [1, 2, 50, 1] },
+      faults: [{ fault: 'cpu exhaustion (svc-a)', startSeconds: 15, endSeconds: 25 }, { fault: 'network delay (svc-b)', startSeconds: 5, endSeconds: 12, context: true }],
+    });
+    const layout = fig.layout as { annotations: { text: string }[]; shapes: { fillcolor: string }[] };
+    const texts = layout.annotations.map((a) => a.text);
+    assert.ok(texts.includes('cpu exhaustion (svc-a)'));
+    assert.ok(!texts.includes('network delay (svc-b)'));
+    assert.ok(texts.some((t) => /grey bands: faults on other services/.test(t)));
+    assert.equal(layout.shapes[1]!.fillcolor, figureStyleDefaults.normalColor);
+  });
+
+  it('categorical colours stay distinct for up to 30 categories (27 TT services)', () => {
+    for (const n of [12, 27, 30]) {
+      const p = distinctPalette(n);
+      assert.equal(new Set(p).size, n);
+      let min = Infinity;
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) min = Math.min(min, deltaE(p[i]!, p[j]!));
+      assert.ok(min > 25, `n = ${n}: closest pair ΔE ${min.toFixed(1)}`);
+      for (const c of p) assert.ok(hexToLab(c)[0] <= distinctPaletteDefaults.maxLightness, `${c} readable on white`);
+    }
+    const colours = [...categoryColors(Array.from({ length: 12 }, (_, i) => `svc${i}`)).values()];
+    assert.equal(new Set(colours).size, 12, "Fig. 7's 12 SN root causes: no colour twice");
+    assert.ok(Math.abs(deltaE('#FFFFFF', '#000000') - 100) < 1e-6, 'ΔE of white and black is 100');
+  });
+});
+
