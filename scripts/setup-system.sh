@@ -5,10 +5,16 @@
 # - chromium: render plotly figures to PNG through playwright-core.
 # As root (or with passwordless sudo) it installs them; otherwise it prints the exact command and the
 # tests that will be skipped for want of them, and exits 0 so that every other test still runs.
+# `bash scripts/setup-system.sh chromium` checks Chromium only (npm start: the main job's PNG figures).
 set -euo pipefail
+want="${1:-all}"
 need=()
-command -v jupyter-nbconvert >/dev/null 2>&1 || need+=(jupyter-nbconvert jupyter-client)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "$want" = "all" ] || [ "$want" = "jupyter" ]; then
+  command -v jupyter-nbconvert >/dev/null 2>&1 || need+=(jupyter-nbconvert jupyter-client)
+fi
+if [ "$want" = "all" ] || [ "$want" = "chromium" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
   else
     echo "setup-system: missing ${need[*]}, and no root or passwordless sudo to install them." >&2
     echo "setup-system: install them with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
-    echo "setup-system: until then the notebook and PNG tests are SKIPPED (listed at the end of the test run)." >&2
+    echo "setup-system: until then the notebook and PNG tests are SKIPPED (listed at the end of the test run), and figures are written as HTML only." >&2
     exit 0
   fi
 fi

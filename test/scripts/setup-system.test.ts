@@ -22,8 +22,15 @@ describe('scripts/setup-system.sh', () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-setup-bin-'));
     fs.chmodSync(bin, 0o755);
     fs.symlinkSync('/usr/bin/id', path.join(bin, 'id'));
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', `PATH=${bin}`, '/bin/bash', SCRIPT], { encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', `PATH=${bin}`, '/bin/bash', SCRIPT, ...args], { encoding: 'utf8' });
+    const r = run();
+    // `npm start` checks Chromium only (the main job's PNG figures).
+    const start = run('chromium');
     fs.rmSync(bin, { recursive: true, force: true });
+    assert.equal(start.status, 0, start.stderr);
+    assert.match(start.stderr, /missing chromium, and no root/);
+    assert.match(start.stderr, /apt-get install -y --no-install-recommends chromium\n/);
+    assert.match(start.stderr, /figures are written as HTML only/);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /missing jupyter-nbconvert jupyter-client chromium, and no root or passwordless sudo/);
     assert.match(r.stderr, /sudo apt-get update && sudo apt-get install -y --no-install-recommends jupyter-nbconvert jupyter-client chromium/);
