@@ -322,7 +322,9 @@ export function openModelSection(runs: StoredRun[]): string[] {
     if (run === undefined) continue;
     const p = run.predictions;
     const w = p.windows.find((_, i) => p.labels[i]! >= 0) ?? p.windows[0];
-    const folder = path.relative(process.cwd(), run.dir) || run.dir;
+    // Relative to where the job ran when the store lies below it (npm start: results/reproduce-quick/...), else absolute.
+    const relative = path.relative(process.cwd(), run.dir);
+    const folder = relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? run.dir : relative;
     return [
       '## Open a trained model',
       '',

@@ -67,8 +67,9 @@ describe('experiments: models trained by a grid open in eadro explain and evalua
     const lines = openModelSection(runs.map((r) => ({ ...r, metrics: { ...r.metrics, spec: { ...r.metrics.spec, dataset: { kind: 'testbed', system: 'SN', profile: 'tiny', seed: 0 } } } })) as typeof runs);
     const text = lines.join('\n');
     assert.match(text, /## Open a trained model/);
-    assert.ok(text.includes(`eadro explain --model ${path.relative(process.cwd(), runFolder)} --window ${testWindow}`), text);
-    assert.ok(text.includes(`eadro evaluate --model ${path.relative(process.cwd(), runFolder)}`));
+    // The store is under the system's temporary folder, outside the working directory: an absolute path.
+    assert.ok(text.includes(`eadro explain --model ${runFolder} --window ${testWindow}`), text);
+    assert.ok(text.includes(`eadro evaluate --model ${runFolder}`));
     assert.deepEqual(openModelSection([]), [], 'no Eadro run, no section');
   });
 
