@@ -16,12 +16,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../../src/core/io.js';
-import { codeVersion, machineInfo } from '../../src/core/manifest.js';
-import { makeSplits } from '../../src/evaluation/protocols.js';
-import { ensureTestbed, windowsOf } from '../../src/experiments/datasets.js';
 import { getMethod } from '../../src/experiments/registry.js';
 import { TRACE_LOCALIZERS } from '../../src/experiments/method-sets.js';
 import { reproduceDefaults } from '../../src/experiments/reproduce.js';
+import { benchProvenance, quickTemporalSplit } from './quick-windows.js';
 
 // strict: an unknown or value-less flag is refused by name
 const { values: flags } = parseArgs({
@@ -35,9 +33,7 @@ const quick = reproduceDefaults.quick;
 
 const rows: Record<string, unknown>[] = [];
 for (const system of systems) {
-  const root = await ensureTestbed(system, quick.profile, reproduceDefaults.testbedSeed);
-  const ds = (await windowsOf(root, quick.pipeline)).dataset;
-  const split = makeSplits(ds, { name: 'temporal' }, 0)[0]!;
+  const { ds, split } = await quickTemporalSplit(system);
   const faultyTest = split.test.filter((w) => ds.labels[w]! >= 0);
   const faultCases = new Set(faultyTest.map((w) => ds.meta.episodeId[w]!)).size;
   for (const name of methods) {
@@ -76,8 +72,5 @@ writeJsonAtomic(outFile, {
   pipeline: quick.pipeline,
   historySeconds: 300,
   rows,
-  machine: machineInfo(),
-  loadAverage: os.loadavg(),
-  code: codeVersion(),
-  date: new Date().toISOString(),
+  ...benchProvenance(),
 });

@@ -16,11 +16,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeBackend, initBackend, normalizeBackendRequest } from '../../src/core/backend.js';
 import { writeJsonAtomic } from '../../src/core/io.js';
-import { codeVersion, machineInfo } from '../../src/core/manifest.js';
-import { makeSplits } from '../../src/evaluation/protocols.js';
-import { ensureTestbed, windowsOf } from '../../src/experiments/datasets.js';
 import { getMethod } from '../../src/experiments/registry.js';
 import { MS_BASELINES, reproduceDefaults } from '../../src/experiments/reproduce.js';
+import { benchProvenance, quickTemporalSplit } from './quick-windows.js';
 
 // strict: an unknown or value-less flag is refused by name
 const { values: flags } = parseArgs({
@@ -35,9 +33,7 @@ await initBackend(normalizeBackendRequest(undefined));
 
 const rows: Record<string, unknown>[] = [];
 for (const system of systems) {
-  const root = await ensureTestbed(system, quick.profile, reproduceDefaults.testbedSeed);
-  const ds = (await windowsOf(root, quick.pipeline)).dataset;
-  const split = makeSplits(ds, { name: 'temporal' }, 0)[0]!;
+  const { ds, split } = await quickTemporalSplit(system);
   for (const name of methods) {
     const method = await getMethod(name);
     const params = name === 'ms-lstm' || name === 'ms-dcc' ? quick.msDeepParams : {};
@@ -73,9 +69,6 @@ writeJsonAtomic(outFile, {
   pipeline: quick.pipeline,
   backend: activeBackend(),
   rows,
-  machine: machineInfo(),
-  loadAverage: os.loadavg(),
-  code: codeVersion(),
-  date: new Date().toISOString(),
+  ...benchProvenance(),
 });
 console.log(`written: ${outFile}`);

@@ -18,12 +18,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeBackend, initBackend, normalizeBackendRequest } from '../../src/core/backend.js';
 import { writeJsonAtomic } from '../../src/core/io.js';
-import { codeVersion, machineInfo } from '../../src/core/manifest.js';
 import { windowAndEpisodeMetrics } from '../../src/evaluation/episode-metrics.js';
-import { makeSplits } from '../../src/evaluation/protocols.js';
-import { ensureTestbed, windowsOf } from '../../src/experiments/datasets.js';
 import { getMethod } from '../../src/experiments/registry.js';
 import { TRACE_DETECTORS, reproduceDefaults } from '../../src/experiments/reproduce.js';
+import { benchProvenance, quickTemporalSplit } from './quick-windows.js';
 
 // strict: an unknown or value-less flag is refused by name
 const { values: flags } = parseArgs({
@@ -40,9 +38,7 @@ await initBackend(normalizeBackendRequest(undefined));
 
 const rows: Record<string, unknown>[] = [];
 for (const system of systems) {
-  const root = await ensureTestbed(system, quick.profile, reproduceDefaults.testbedSeed);
-  const ds = (await windowsOf(root, quick.pipeline)).dataset;
-  const split = makeSplits(ds, { name: 'temporal' }, 0)[0]!;
+  const { ds, split } = await quickTemporalSplit(system);
   for (const name of TRACE_DETECTORS) {
     const method = await getMethod(name);
     const params: Record<string, unknown> = budget === 'quick' ? { ...(quick.traceDetectorParams[name] ?? {}) } : {};
@@ -90,9 +86,6 @@ writeJsonAtomic(outFile, {
   maxEpochsCap: maxEpochs,
   backend: activeBackend(),
   rows,
-  machine: machineInfo(),
-  loadAverage: os.loadavg(),
-  code: codeVersion(),
-  date: new Date().toISOString(),
+  ...benchProvenance(),
 });
 console.log(`written: ${outFile}`);

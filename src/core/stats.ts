@@ -20,3 +20,12 @@ export function meanAndSampleStd(values: readonly (number | null | undefined)[])
   const std = v.length < 2 ? null : Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
   return { mean, std, n: v.length };
 }
+
+/** Linear-interpolated quantile of sorted values (q in [0, 1]), as NumPy's default; NaN when empty. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}

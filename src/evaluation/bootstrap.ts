@@ -6,6 +6,10 @@
  * twice); the interval is the percentile interval of the resampled statistics.
  */
 import { createRng } from '../core/rng.js';
+import { quantileSorted } from '../core/stats.js';
+
+// Kept importable from here, where it was first written (tests, notebooks).
+export { quantileSorted };
 
 export const bootstrapDefaults = {
   /** protocol.md §4.2: "about 10,000 resamples". */
@@ -49,15 +53,6 @@ function clusterMembers(clusterIds: ArrayLike<number>): number[][] {
     else m.push(i);
   }
   return [...byId.values()];
-}
-
-/** Linear-interpolated quantile of sorted values (q in [0, 1]), as NumPy's default. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
 function resampleIndices(members: readonly number[][], rng: ReturnType<typeof createRng>): number[] {

@@ -168,8 +168,7 @@ export function assembleTraceSet(runs: readonly TraceRun[], T: number, vocab: Tr
     const startSec: number[] = [];
     for (const t of sorted) {
       const sec = t.startUs / 1e6;
-      const inSome = starts.length > 0 && sec >= starts[0]! && sec < starts[starts.length - 1]! + T && coveredBy(starts, sec, T);
-      if (!inSome) {
+      if (!coveredBy(starts, sec, T)) {
         outsideWindows++;
         continue;
       }
@@ -221,6 +220,7 @@ export function assembleTraceSet(runs: readonly TraceRun[], T: number, vocab: Tr
 
 /** Whether second `sec` lies in some window [s, s + T) of ascending `starts` (binary search). */
 function coveredBy(starts: Float64Array, sec: number, T: number): boolean {
+  if (starts.length === 0) return false;
   let lo = 0;
   let hi = starts.length - 1;
   // Last start <= sec.
@@ -242,6 +242,3 @@ export function tracesOfWindows(ts: TraceSet, windows: readonly number[]): numbe
   for (let i = 0; i < seen.length; i++) if (seen[i] === 1) out.push(i);
   return out;
 }
-
-/** Number of traces of a set. */
-export const traceCount = (ts: TraceSet): number => ts.start.length;

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../core/rng.js';
+import { quantileSorted } from '../../core/stats.js';
 import { Adam } from '../eadro/adam.js';
 
 /** [name, shape, values] of a weight to create. */
@@ -48,6 +49,18 @@ export class BestWeights {
     this.value = value;
     this.epoch = epoch;
     return true;
+  }
+
+  /** Checks since the kept weights were taken. */
+  private sinceBest = 0;
+
+  /** Offer an epoch's weights (see `offer`); true when `patience` checks in a row brought nothing better: stop. */
+  offerOrStop(params: Map<string, tf.Variable>, value: number, epoch: number, patience: number): boolean {
+    if (this.offer(params, value, epoch)) {
+      this.sinceBest = 0;
+      return false;
+    }
+    return ++this.sinceBest >= patience;
   }
 
   /** Put the kept weights back (if any) and free the copies. */
@@ -103,12 +116,7 @@ export async function adamStep(params: Map<string, tf.Variable>, adam: Adam, los
  * there are two or more), after subsampling to `maxTraces` (Infinity = all).
  */
 export function holdOut(traces: readonly number[], share: number, maxTraces: number, seed: number): { fit: number[]; heldOut: number[]; subsampledFrom: number } {
-  const rng = createRng(seed).fork('trace-holdout');
-  const order = [...traces];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = createRng(seed).fork('trace-holdout').shuffle([...traces]);
   const kept = Number.isFinite(maxTraces) ? order.slice(0, Math.max(0, Math.floor(maxTraces))) : order;
   let nHeld = Math.round(kept.length * share);
   if (kept.length >= 2) nHeld = Math.min(kept.length - 1, Math.max(1, nHeld));
@@ -119,16 +127,8 @@ export function holdOut(traces: readonly number[], share: number, maxTraces: num
 }
 
 /** The epoch order of `n` rows: a shuffle by the seed's `epoch-e` substream (a rerun replays it). */
-export function shuffledRows(n: number, seed: number, epoch: number): Int32Array {
-  const rng = createRng(seed).fork(`epoch-${epoch}`);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order;
+export function shuffledRows(n: number, seed: number, epoch: number): number[] {
+  return createRng(seed).fork(`epoch-${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
 }
 
 /** Rows `ids` of a row-major [n, D] matrix. */
@@ -138,14 +138,9 @@ export function gatherRows(x: Float32Array, D: number, ids: ArrayLike<number>): 
   return out;
 }
 
-/** The q-quantile (linear interpolation, numpy's default) of finite values; NaN when none. */
+/** The q-quantile (linear interpolation, numpy's default) of the finite values; NaN when none. */
 export function quantile(values: ArrayLike<number>, q: number): number {
-  const v = Array.from(values).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return Number.NaN;
-  const pos = (v.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
+  return quantileSorted(Array.from(values).filter((x) => Number.isFinite(x)).sort((a, b) => a - b), q);
 }
 
 export { Adam };

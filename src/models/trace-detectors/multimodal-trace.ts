@@ -326,14 +326,13 @@ export async function trainMultimodalTrace(
   const progress = createProgress('multimodal-trace', config.maxEpochs * steps);
   const history: MultimodalTraceTrained['history'] = [];
   const best = new BestWeights();
-  let sinceBest = 0;
   const t0 = performance.now();
   try {
     for (let epoch = 1; epoch <= config.maxEpochs; epoch++) {
       const order = shuffledRows(train.count, seed, epoch);
       let lossSum = 0;
       for (let st = 0; st < steps; st++) {
-        const ids = order.subarray(st * config.batchSize, (st + 1) * config.batchSize);
+        const ids = order.slice(st * config.batchSize, (st + 1) * config.batchSize);
         const x = batchTensors(train, ids, config.history);
         const loss = await adamStep(model.params, adam, () => lossOf(model, x), config.clipNorm);
         disposeBatch(x);
@@ -348,8 +347,7 @@ export async function trainMultimodalTrace(
       const heldOutLoss = held.count > 0 ? await meanLoss(model, held) : trainLoss;
       history.push({ epoch, trainLoss, heldOutLoss });
       onEpoch?.(history[history.length - 1]!);
-      if (best.offer(model.params, heldOutLoss, epoch)) sinceBest = 0;
-      else if (++sinceBest >= config.patience) break;
+      if (best.offerOrStop(model.params, heldOutLoss, epoch, config.patience)) break;
     }
   } catch (err) {
     endTraining(progress, adam, best, model.params.values());

@@ -261,7 +261,6 @@ export async function trainTraceAnomaly(
   const progress = createProgress('trace-anomaly', config.maxEpochs * steps);
   const history: TraceAnomalyTrainLog[] = [];
   const best = new BestWeights();
-  let sinceBest = 0;
   const heldSeed = drawSeed();
   const t0 = performance.now();
   try {
@@ -270,7 +269,7 @@ export async function trainTraceAnomaly(
       const order = shuffledRows(n, seed, epoch);
       let lossSum = 0;
       for (let s = 0; s < steps; s++) {
-        const ids = order.subarray(s * config.batchSize, (s + 1) * config.batchSize);
+        const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
         const xb = tf.tensor2d(gatherRows(x, D, ids), [ids.length, D]);
         const seedB = drawSeed();
         const loss = await adamStep(model.params, adam, () => sgvbLoss(model, xb, seedB), config.clipNorm);
@@ -288,8 +287,7 @@ export async function trainTraceAnomaly(
       history.push({ epoch, trainLoss, heldOutNll, learningRate: adam.opts.learningRate });
       onEpoch?.(history[history.length - 1]!);
       if (heldOutNll === null) continue;
-      if (best.offer(model.params, heldOutNll, epoch)) sinceBest = 0;
-      else if (++sinceBest >= config.patience) break;
+      if (best.offerOrStop(model.params, heldOutNll, epoch, config.patience)) break;
     }
   } catch (err) {
     endTraining(progress, adam, best, model.params.values());
