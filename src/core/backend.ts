@@ -2,8 +2,11 @@
  * Run-time choice of the TensorFlow.js backend.
  *
  * All model code is written against the `@tensorflow/tfjs` API. Which kernels run it is decided here,
- * once per process, in the order tensorflow-gpu > tensorflow > wasm > cpu:
+ * once per process, in the order tensorflow-gpu > webgpu > tensorflow > wasm > cpu:
  * - `tensorflow-gpu`: `@tensorflow/tfjs-node-gpu`, when it is installed and a GPU is visible;
+ * - `webgpu`: `@tensorflow/tfjs-backend-webgpu` on Dawn (npm `webgpu`; core/webgpu.ts), automatically
+ *   only on a HARDWARE adapter (Vulkan/Metal/D3D12); forced (`--backend webgpu`) it also takes a
+ *   software adapter (Mesa llvmpipe through OpenGL ES: correct, slow; what CI tests on);
  * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow on the CPU);
  * - `wasm`: `@tensorflow/tfjs-backend-wasm` (always installed; single-threaded in Node 20, because its
  *   pthread workers start from a `blob:` URL that Node rejects; SIMD on);
@@ -18,11 +21,15 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { EadroError } from './errors.js';
+import { activeAdapter, adapterLabel, findAdapter, hardwareGpuHint, registerWebgpuBackend, type GpuAdapterDescription } from './webgpu.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Preference order of `auto`, fastest first. */
-export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Backends whose tensors live off the host: reads must be `await data()` (dataSync fails on webgpu in Node). */
+export const DEVICE_BACKENDS: readonly string[] = ['webgpu'];
 
 /** The npm package that provides each backend, and how to get it when it is absent. */
 export const BACKEND_PACKAGES: Record<BackendName, { pkg: string; install: string }> = {
@@ -31,6 +38,13 @@ export const BACKEND_PACKAGES: Record<BackendName, { pkg: string; install: strin
     install:
       'npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs internet access to download libtensorflow, ' +
       'and CUDA 11.2 + cuDNN 8.1 with a visible NVIDIA GPU)',
+  },
+  webgpu: {
+    pkg: '@tensorflow/tfjs-backend-webgpu',
+    install:
+      'npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 (optional dependencies, normally installed); ' +
+      'a GPU needs its Vulkan driver and the loader (Debian/Ubuntu: apt-get install libvulkan1); ' +
+      'without a GPU, Mesa EGL/GLES (apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri) gives a software adapter',
   },
   tensorflow: {
     pkg: '@tensorflow/tfjs-node',
@@ -54,6 +68,8 @@ export interface BackendInfo {
   threads: number;
   /** wasm only: whether the SIMD build runs. */
   simd?: boolean;
+  /** webgpu only: the adapter (vendor, architecture, description, software or not, limits). */
+  adapter?: GpuAdapterDescription;
   /** Whether the choice was forced (`--backend`/EADRO_BACKEND) or automatic. */
   requested: BackendName | 'auto';
   /** Backends tried before this one, with why each was not used. */
@@ -66,12 +82,15 @@ export interface BackendProbe {
   importPackage(pkg: string): Promise<unknown>;
   /** Whether an NVIDIA GPU is visible to this process. */
   gpuVisible(): boolean;
+  /** A sign that a hardware GPU Dawn could use is present; default core/webgpu.ts hardwareGpuHint. */
+  webgpuHint?(): string | null;
 }
 
 export const defaultProbe: BackendProbe = {
   importPackage: (pkg) => import(pkg),
   gpuVisible: () =>
     fs.existsSync('/proc/driver/nvidia/version') || (process.env['CUDA_VISIBLE_DEVICES'] ?? '').trim() !== '',
+  webgpuHint: hardwareGpuHint,
 };
 
 let active: BackendInfo | null = null;
@@ -119,6 +138,7 @@ function installedVersion(pkg: string): string {
 async function tryBackend(
   name: BackendName,
   probe: BackendProbe,
+  forced: boolean,
 ): Promise<{ ok: true; info: Omit<BackendInfo, 'requested' | 'skipped'> } | { ok: false; reason: string }> {
   const { pkg } = BACKEND_PACKAGES[name];
   const base = { name, package: pkg, tfjsVersion: tf.version_core };
@@ -132,6 +152,29 @@ async function tryBackend(
         return {
           ok: true,
           info: { ...base, tfjsBackend: 'tensorflow', version: installedVersion(pkg), threads: os.cpus().length },
+        };
+      }
+      case 'webgpu': {
+        // Automatic choice: only where a GPU device is visible, so that machines without one never load
+        // Dawn (it probes Vulkan and prints warnings) and never train on a slow software adapter.
+        if (!forced) {
+          const hint = (probe.webgpuHint ?? hardwareGpuHint)();
+          if (hint === null) return { ok: false, reason: 'no GPU device visible (no NVIDIA driver, no /dev/dri render node)' };
+        }
+        // Registered earlier in this process: switch back to it (a new device would orphan its tensors).
+        const registered = activeAdapter();
+        if (registered !== null && tf.findBackend('webgpu') !== null && (forced || !registered.software) && (await tf.setBackend('webgpu'))) {
+          return { ok: true, info: { ...base, tfjsBackend: 'webgpu', version: installedVersion(pkg), threads: 1, adapter: registered } };
+        }
+        const search = await findAdapter(forced, probe.importPackage);
+        if (search.found === null) {
+          return { ok: false, reason: `no ${forced ? '' : 'hardware '}WebGPU adapter (${search.notes.join('; ') || 'none found'})` };
+        }
+        await registerWebgpuBackend(search.found, probe.importPackage);
+        if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `adapter ${adapterLabel(search.found.description)} found, but the tfjs webgpu backend failed to initialise` };
+        return {
+          ok: true,
+          info: { ...base, tfjsBackend: 'webgpu', version: installedVersion(pkg), threads: 1, adapter: search.found.description },
         };
       }
       case 'wasm': {
@@ -172,7 +215,7 @@ export async function initBackend(
   const skipped: { name: BackendName; reason: string }[] = [];
   const candidates = request === 'auto' ? BACKEND_PREFERENCE : [request];
   for (const name of candidates) {
-    const result = await tryBackend(name, probe);
+    const result = await tryBackend(name, probe, request !== 'auto');
     if (result.ok) {
       active = { ...result.info, requested: request, skipped };
       return active;

@@ -76,6 +76,8 @@ const RECORDED_PACKAGES = [
   '@tensorflow/tfjs-backend-wasm',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-backend-webgpu',
+  'webgpu',
   '@saehrimnir/druidjs',
   'plotly.js-dist-min',
   'yargs',

@@ -25,7 +25,7 @@ import type { MetricRecord } from '../evaluation/metrics.js';
 import {
   disposeEadro,
   loadCheckpoint,
-  predict,
+  predictAsync,
   resolveEadroConfig,
   saveCheckpoint,
   trainEadro,
@@ -364,12 +364,12 @@ export interface Evaluation {
 }
 
 /** Predict `indices` and score them with the shared metrics (computeMetrics). */
-export function evaluateModel(saved: SavedModel, ds: WindowDataset, indices: readonly number[]): Evaluation {
+export async function evaluateModel(saved: SavedModel, ds: WindowDataset, indices: readonly number[]): Promise<Evaluation> {
   // One untimed window first: the backend compiles its kernels on the first call (ours: the figure is
   // meant as the steady-state time per window, not start-up).
-  if (indices.length > 0) predict(saved.model, ds, indices.slice(0, 1));
+  if (indices.length > 0) await predictAsync(saved.model, ds, indices.slice(0, 1));
   const t0 = process.hrtime.bigint();
-  const prediction = predict(saved.model, ds, indices);
+  const prediction = await predictAsync(saved.model, ds, indices);
   const inferUsPerWindow = indices.length > 0 ? Number(process.hrtime.bigint() - t0) / 1000 / indices.length : Number.NaN;
   const scored = { labels: indices.map((w) => ds.labels[w] as number), ...predictionScores(prediction, saved.model.dims.N, saved.meta.threshold) };
   const metrics = windowAndEpisodeMetrics(ds, indices, scored, Number.isFinite(inferUsPerWindow) ? inferUsPerWindow : null);

@@ -21,7 +21,7 @@ import type { MetricRecord } from '../evaluation/metrics.js';
 import { makeSplits, type ProtocolSplit } from '../evaluation/protocols.js';
 import { markdownTable } from '../figures/markdown.js';
 import type { RepresentationSet } from '../figures/model-figures.js';
-import { disposeEadro, loadCheckpoint, predict, trainEadro, type EpochLog, type Prediction } from '../models/eadro/index.js';
+import { disposeEadro, loadCheckpoint, predictAsync, trainEadro, type EpochLog, type Prediction } from '../models/eadro/index.js';
 import { ablationToModel, normalisedCopy } from './methods/eadro.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { CachedBuild } from '../windows/cache.js';
@@ -214,7 +214,7 @@ export async function trainAndPredict(
     onEpoch: options.onEpoch,
   });
   const windows = [...(options.windows ?? split.test)];
-  const prediction = predict(trained.model, data, windows);
+  const prediction = await predictAsync(trained.model, data, windows);
   disposeEadro(trained.model);
   return {
     ablation, windows, prediction, history: trained.history, backend: info,
@@ -449,7 +449,7 @@ export async function fig7Representations(
       const data = trainNormalised(ds, split.train);
       const windows = abnormalTestWindows(ds, split);
       const loaded = loadCheckpoint(stored.checkpoint);
-      const prediction = predict(loaded.model, data, windows);
+      const prediction = await predictAsync(loaded.model, data, windows);
       disposeEadro(loaded.model);
       loaded.adam?.dispose();
       p = { ablation, windows, prediction, history: [], backend: await backend(), source: `stored checkpoint ${path.relative(PROJECT_ROOT, stored.checkpoint)} (epoch ${loaded.metadata.epoch})` };

@@ -10,6 +10,7 @@ function probeWithout(absent: string[], gpu = false): BackendProbe {
       return import(pkg);
     },
     gpuVisible: () => gpu,
+    webgpuHint: () => null,
   };
 }
 
@@ -22,8 +23,9 @@ describe('core/backend', () => {
     assert.equal(info.tfjsBackend, 'wasm');
     assert.equal(info.threads, 1);
     assert.equal(info.requested, 'auto');
-    assert.deepEqual(info.skipped.map((s) => s.name), ['tensorflow-gpu', 'tensorflow']);
-    assert.match(info.skipped[1]!.reason, /tfjs-node/);
+    assert.deepEqual(info.skipped.map((s) => s.name), ['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    assert.match(info.skipped[1]!.reason, /no GPU device visible/);
+    assert.match(info.skipped[2]!.reason, /tfjs-node/);
     assert.match(info.version, /^\d+\.\d+\.\d+/);
   });
 
@@ -36,16 +38,19 @@ describe('core/backend', () => {
         return import(pkg);
       },
       gpuVisible: () => false,
+      webgpuHint: () => null,
     };
     const info = await initBackend('auto', probe);
     assert.equal(info.skipped[0]!.reason, 'no GPU visible');
     assert.ok(!imported.includes('@tensorflow/tfjs-node-gpu'));
+    // no GPU device node: Dawn is never loaded (it would probe Vulkan and print warnings)
+    assert.ok(!imported.includes('webgpu'));
   });
 
   it('falls back to cpu when wasm is absent too', async () => {
     const info = await initBackend('auto', probeWithout([...NATIVE, '@tensorflow/tfjs-backend-wasm']));
     assert.equal(info.name, 'cpu');
-    assert.equal(info.skipped.length, 3);
+    assert.equal(info.skipped.length, 4);
     await initBackend('wasm', probeWithout(NATIVE)); // leave the faster backend active for later tests
   });
 

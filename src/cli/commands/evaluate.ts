@@ -45,7 +45,7 @@ export const command: CommandModule<object, EvaluateArgs> = {
         throw new EadroError('Nothing to score: the saved split has no test windows.', { file: saved.dir, field: 'split.test', hint: 'pass --data to score other windows, or train with a protocol that leaves a test part' });
       }
       const scope = sameData ? `test split of ${saved.meta.split.protocol}` : 'all windows';
-      const evaluation = evaluateModel(saved, dataset, indices);
+      const evaluation = await evaluateModel(saved, dataset, indices);
       const out = args.out ?? path.join(saved.dir, 'evaluation');
       const manifest = startManifest({
         command: 'evaluate',

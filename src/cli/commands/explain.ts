@@ -7,7 +7,7 @@ import type { CommandModule } from 'yargs';
 import { initBackend, normalizeBackendRequest } from '../../core/backend.js';
 import { EadroError } from '../../core/errors.js';
 import { loadSavedModel, modelCliDefaults, parseTime, partOf, windowAtTime, windowsForModel } from '../../experiments/model-cli.js';
-import { disposeEadro, predict } from '../../models/eadro/index.js';
+import { disposeEadro, predictAsync } from '../../models/eadro/index.js';
 import { withGlobalOptions, type GlobalArgs } from '../options.js';
 
 export const order = 55;
@@ -60,7 +60,7 @@ export const command: CommandModule<object, ExplainArgs> = {
         }
         w = found;
       }
-      const p = predict(saved.model, dataset, [w]);
+      const p = await predictAsync(saved.model, dataset, [w]);
       const N = saved.model.dims.N;
       const label = dataset.labels[w] as number;
       const start = dataset.meta.start[w] as number;

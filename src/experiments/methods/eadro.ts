@@ -14,7 +14,7 @@ import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js
 import type { Split, WindowDataset } from '../../windows/types.js';
 import type { ProtocolSplit } from '../../evaluation/protocols.js';
 import type { EadroConfig, Ablation as ModelAblation } from '../../models/eadro/config.js';
-import { trainEadro, predict, disposeEadro, resolveEadroConfig, type Prediction } from '../../models/eadro/index.js';
+import { trainEadro, predictAsync, disposeEadro, resolveEadroConfig, type Prediction } from '../../models/eadro/index.js';
 import type { WindowConfig } from '../../windows/build.js';
 import type { Ablation } from '../config.js';
 import type { Method } from '../method.js';
@@ -105,7 +105,7 @@ export const eadroMethod: Method = {
       onEpoch: (e) => ctx.progress(e.epoch, config.maxEpochs ?? 50, `loss ${e.trainLoss.toFixed(3)} val ${e.valLoss.toFixed(3)}`),
     });
     const t0 = process.hrtime.bigint();
-    const pred = predict(trained.model, data, split.test);
+    const pred = await predictAsync(trained.model, data, split.test);
     const inferUs = Number(process.hrtime.bigint() - t0) / 1000;
     const { anomalyScore, predictedAnomalous, ranking } = predictionScores(pred, data.nodes.length, eadroMethodDefaults.threshold);
     // The selected model as a model folder (`eadro evaluate|explain --model <run folder>` opens it);

@@ -41,7 +41,7 @@ export function msDeepMethod(encoder: MsEncoder): Method {
         onEpoch: (e) => ctx.progress(e.epoch, config.maxEpochs, `loss ${e.trainLoss.toFixed(3)} val F1 ${e.valF1.toFixed(3)}`),
       });
       const t0 = process.hrtime.bigint();
-      const pred = predictMs(trained.model, ds, layout, split.test);
+      const pred = await predictMs(trained.model, ds, layout, split.test);
       const inferUs = Number(process.hrtime.bigint() - t0) / 1000;
       disposeMsModel(trained.model);
       const scores = predictionScores(pred, ds.nodes.length, eadroMethodDefaults.threshold);

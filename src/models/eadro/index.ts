@@ -13,9 +13,9 @@
 export { eadroDefaults, resolveEadroConfig, type EadroConfig, type EadroVariant, type Ablation, type Modality } from './config.js';
 export { createEadro, disposeEadro, forwardEadro, parameterCount, type EadroModel, type EadroDims, type EadroBatch, type EadroOutputs } from './model.js';
 export { trainEadro, type EpochLog, type TrainOptions, type TrainResult } from './train.js';
-export { predict, predictDefaults, type Prediction } from './infer.js';
+export { predict, predictAsync, predictDefaults, type Prediction } from './infer.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint.js';
 export { installFastWasmKernels, uninstallFastWasmKernels, ensureFastWasmKernels, fastWasmKernelsInstalled } from './wasm-kernels.js';
 export { datasetDims, makeBatch, disposeBatch } from './data.js';
-export { chooseStep, supportsManualStep, manualGradients, autodiffGradients, type StepKind, type StepLosses, type GradientResult } from './step.js';
+export { chooseStep, supportsManualStep, manualGradients, autodiffGradients, trainStepAsync, type StepKind, type StepLosses, type GradientResult } from './step.js';
 export { ParallelTrainer, resolveTrainThreads } from './parallel/trainer.js';

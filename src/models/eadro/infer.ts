@@ -18,6 +18,9 @@ import { hostDetectMargin, hostLoss } from './manual/loss.js';
 import { disposeEvalPlan, evalForward, prepareEvalPlan, type EvalPlan } from './manual/eval-forward.js';
 import { fillEvalInput } from './manual/eval-input.js';
 import { softmaxInto } from './manual/host.js';
+import { DEVICE_BACKENDS } from '../../core/backend.js';
+import { EadroError } from '../../core/errors.js';
+import { throwIfGpuError } from '../../core/webgpu.js';
 
 export interface Prediction {
   /** [B] P(window is anomalous). */
@@ -63,55 +66,122 @@ export function rankDescending(values: Float32Array, offset: number, n: number, 
   }
 }
 
+interface PredictionBuffers {
+  anomalyProb: Float32Array;
+  culpritProb: Float32Array;
+  fused: Float32Array;
+}
+
+/** What one predict call needs, decided once. */
+function predictPlan(model: EadroModel, ds: WindowDataset, indices: readonly number[], opts: { batchSize?: number }) {
+  checkIndices(ds, indices, 'indices');
+  ensureFastWasmKernels();
+  const manual = chooseStep(model.config) === 'manual';
+  const batchSize = opts.batchSize ?? (manual ? predictDefaults.manualBatchSize : predictDefaults.batchSize);
+  const N = model.dims.N;
+  const B = indices.length;
+  const buffers: PredictionBuffers = {
+    anomalyProb: new Float32Array(B),
+    culpritProb: new Float32Array(B * N),
+    fused: new Float32Array(B * model.config.gatHidden),
+  };
+  return { manual, batchSize, buffers };
+}
+
+/** The forward-only pass of the manual path over every batch (host arrays; wasm or cpu only). */
+function manualPredictAll(model: EadroModel, ds: WindowDataset, indices: readonly number[], batchSize: number, withLoss: boolean, out: PredictionBuffers): number {
+  let lossSum = 0;
+  const plan = prepareEvalPlan(model); // folded weights etc., once per call (model weights may change between calls)
+  try {
+    for (let start = 0; start < indices.length; start += batchSize) {
+      lossSum += manualPredictBatch(plan, ds, indices.slice(start, start + batchSize), start, withLoss, out);
+    }
+  } finally {
+    disposeEvalPlan(plan);
+  }
+  return lossSum;
+}
+
+/** forwardEadro in eval mode on one batch: [P(anomalous) [b], culprit softmax [b, N], H_F [b, D], loss []]. */
+function forwardBatch(model: EadroModel, ds: WindowDataset, ids: readonly number[], withLoss: boolean): { tensors: tf.Tensor[]; batch: ReturnType<typeof makeBatch> } {
+  const batch = makeBatch(ds, ids, model.config);
+  const tensors = tf.tidy(() => {
+    const out = forwardEadro(model, batch, false);
+    const loss = withLoss ? eadroLoss(model.config, out.detectLogits, out.locateLogits, batch.labels).total : tf.scalar(0);
+    return [anomalyProbability(model.config, out.detectLogits), tf.softmax(out.locateLogits, -1), out.fused, loss];
+  });
+  return { tensors, batch };
+}
+
+function storeBatch(values: ArrayLike<number>[], start: number, n: number, N: number, D: number, out: PredictionBuffers): number {
+  out.anomalyProb.set(values[0]!, start);
+  out.culpritProb.set(values[1]!, start * N);
+  out.fused.set(values[2]!, start * D);
+  return values[3]![0]! * n;
+}
+
+function finishPrediction(model: EadroModel, out: PredictionBuffers, lossSum: number, withLoss: boolean): Prediction {
+  const N = model.dims.N;
+  const B = out.anomalyProb.length;
+  const ranking = new Int32Array(B * N);
+  for (let b = 0; b < B; b++) rankDescending(out.culpritProb, b * N, N, ranking, b * N);
+  const result: Prediction = { ...out, ranking, fusedDim: model.config.gatHidden };
+  if (withLoss) result.loss = B > 0 ? lossSum / B : Number.NaN;
+  return result;
+}
+
+/**
+ * Predictions for `indices`, read synchronously: wasm, cpu and tensorflow backends. On webgpu (where
+ * dataSync fails in Node) use predictAsync, which works everywhere.
+ */
 export function predict(
   model: EadroModel,
   ds: WindowDataset,
   indices: readonly number[],
   opts: { batchSize?: number; withLoss?: boolean } = {},
 ): Prediction {
-  checkIndices(ds, indices, 'indices');
-  ensureFastWasmKernels();
-  const manual = chooseStep(model.config) === 'manual';
-  const batchSize = opts.batchSize ?? (manual ? predictDefaults.manualBatchSize : predictDefaults.batchSize);
-  const N = model.dims.N;
-  const D = model.config.gatHidden;
-  const B = indices.length;
-  const anomalyProb = new Float32Array(B);
-  const culpritProb = new Float32Array(B * N);
-  const fused = new Float32Array(B * D);
+  const { manual, batchSize, buffers } = predictPlan(model, ds, indices, opts);
+  const withLoss = opts.withLoss === true;
   let lossSum = 0;
-  if (manual) {
-    const plan = prepareEvalPlan(model); // folded weights etc., once per call (model weights may change between calls)
-    try {
-      for (let start = 0; start < B; start += batchSize) {
-        const ids = indices.slice(start, start + batchSize);
-        lossSum += manualPredictBatch(plan, ds, ids, start, opts.withLoss === true, { anomalyProb, culpritProb, fused });
-      }
-    } finally {
-      disposeEvalPlan(plan);
+  if (manual) lossSum = manualPredictAll(model, ds, indices, batchSize, withLoss, buffers);
+  else {
+    if (DEVICE_BACKENDS.includes(tf.getBackend())) {
+      throw new EadroError(`predict() reads synchronously, which the ${tf.getBackend()} backend cannot do in Node.`, { field: 'predict', expected: 'await predictAsync(...) on this backend' });
     }
-  } else {
-    for (let start = 0; start < B; start += batchSize) {
+    for (let start = 0; start < indices.length; start += batchSize) {
       const ids = indices.slice(start, start + batchSize);
-      const batch = makeBatch(ds, ids, model.config);
-      const [p, c, f, l] = tf.tidy(() => {
-        const out = forwardEadro(model, batch, false);
-        const loss = opts.withLoss ? eadroLoss(model.config, out.detectLogits, out.locateLogits, batch.labels).total : tf.scalar(0);
-        return [anomalyProbability(model.config, out.detectLogits), tf.softmax(out.locateLogits, -1), out.fused, loss];
-      });
-      anomalyProb.set(p.dataSync(), start);
-      culpritProb.set(c.dataSync(), start * N);
-      fused.set(f.dataSync(), start * D);
-      lossSum += l.dataSync()[0]! * ids.length;
-      tf.dispose([p, c, f, l]);
+      const { tensors, batch } = forwardBatch(model, ds, ids, withLoss);
+      lossSum += storeBatch(tensors.map((t) => t.dataSync()), start, ids.length, model.dims.N, model.config.gatHidden, buffers);
+      tf.dispose(tensors);
       disposeBatch(batch);
     }
   }
-  const ranking = new Int32Array(B * N);
-  for (let b = 0; b < B; b++) rankDescending(culpritProb, b * N, N, ranking, b * N);
-  const result: Prediction = { anomalyProb, culpritProb, ranking, fused, fusedDim: D };
-  if (opts.withLoss) result.loss = B > 0 ? lossSum / B : Number.NaN;
-  return result;
+  return finishPrediction(model, buffers, lossSum, withLoss);
+}
+
+/** predict with every read awaited: the same numbers, on every backend (webgpu included). */
+export async function predictAsync(
+  model: EadroModel,
+  ds: WindowDataset,
+  indices: readonly number[],
+  opts: { batchSize?: number; withLoss?: boolean } = {},
+): Promise<Prediction> {
+  const { manual, batchSize, buffers } = predictPlan(model, ds, indices, opts);
+  const withLoss = opts.withLoss === true;
+  let lossSum = 0;
+  if (manual) lossSum = manualPredictAll(model, ds, indices, batchSize, withLoss, buffers);
+  else {
+    for (let start = 0; start < indices.length; start += batchSize) {
+      const ids = indices.slice(start, start + batchSize);
+      const { tensors, batch } = forwardBatch(model, ds, ids, withLoss);
+      disposeBatch(batch);
+      const values = await Promise.all(tensors.map((t) => t.data()));
+      tf.dispose(tensors);
+      throwIfGpuError();
+      lossSum += storeBatch(values, start, ids.length, model.dims.N, model.config.gatHidden, buffers);
+    }
+  }
+  return finishPrediction(model, buffers, lossSum, withLoss);
 }
 
 /**
@@ -124,7 +194,7 @@ function manualPredictBatch(
   ids: readonly number[],
   start: number,
   withLoss: boolean,
-  out: { anomalyProb: Float32Array; culpritProb: Float32Array; fused: Float32Array },
+  out: PredictionBuffers,
 ): number {
   const N = plan.N;
   const B = ids.length;

@@ -15,6 +15,7 @@ import { causalConvBlock, type BatchNormState, type ConvOutput } from './layers/
 import { softmaxQkvAttention, softmaxQkvAttentionPlain, tanhScoreAttention, timeAttentionSettings } from './layers/time-attention.js';
 import { denseAdjacency, disposeGatGraph, gatv2, makeGatGraph, type GatGraph } from './layers/gatv2.js';
 import { attentionPooling } from './layers/attention-pooling.js';
+import { opPlacement } from './layers/placement.js';
 import { filled, glorotUniform, torchDefaultUniform, xavierNormal } from './init.js';
 
 /** Sizes of one window: N services, T time steps, K KPIs, E log event types, and the service graph. */
@@ -226,7 +227,8 @@ function convBranch(
     return tanhScoreAttention(conv.y, { weight: param(params, `${name}.attn.weight`), bias: param(params, `${name}.attn.bias`) });
   }
   const qkv = { wqkv: param<tf.Rank.R2>(params, `${name}.attn.wqkv`) };
-  return timeAttentionSettings.fusedSoftmaxQkv ? softmaxQkvAttention(conv.y, qkv) : softmaxQkvAttentionPlain(conv.y, qkv);
+  // The fused op loops over host arrays: on device placement (a GPU) the plain formula keeps it there.
+  return timeAttentionSettings.fusedSoftmaxQkv && opPlacement() === 'host' ? softmaxQkvAttention(conv.y, qkv) : softmaxQkvAttentionPlain(conv.y, qkv);
 }
 
 function dense(params: Map<string, tf.Tensor>, name: string, x: tf.Tensor2D): tf.Tensor2D {

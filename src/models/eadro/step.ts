@@ -6,6 +6,8 @@
  *   hand-written gradients through tf.customGrad (conv + BatchNorm + ReLU in layers/causal-conv.ts, the
  *   max over GAT heads in layers/gatv2.ts), each tested against plain autodiff.
  * `EADRO_STEP=autodiff` forces autodiff (training and inference), e.g. to compare the two.
+ * On a GPU (device placement, layers/placement.ts) only autodiff runs, every op a tfjs kernel on the
+ * device, and the step's losses are read with `await data()` (trainStepAsync): one read per step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { EadroError } from '../../core/errors.js';
@@ -15,6 +17,8 @@ import { forwardEadro, type EadroBatch, type EadroModel } from './model.js';
 import { updatedRunningStats } from './layers/causal-conv.js';
 import { manualGradients, supportsManualStep } from './manual/network.js';
 import type { Adam } from './adam.js';
+import { opPlacement } from './layers/placement.js';
+import { throwIfGpuError } from '../../core/webgpu.js';
 
 export { manualGradients, supportsManualStep };
 
@@ -32,6 +36,16 @@ export function chooseStep(config: EadroConfig, requested?: StepKind): StepKind 
     throw new EadroError(`Unknown training step "${asked}".`, { field: 'EADRO_STEP', expected: 'manual or autodiff', found: asked });
   }
   if (asked === 'autodiff') return 'autodiff';
+  if (opPlacement() === 'device') {
+    if (asked === 'manual') {
+      throw new EadroError('The hand-written training step runs on host arrays (wasm or cpu backend); on this backend training uses autodiff.', {
+        field: 'step',
+        expected: 'autodiff (or --backend wasm for the hand-written step)',
+        found: 'manual',
+      });
+    }
+    return 'autodiff';
+  }
   if (supportsManualStep(config)) return 'manual';
   if (asked === 'manual') {
     throw new EadroError('The hand-written training step does not cover this configuration.', { field: 'step', expected: 'autodiff for this config' });
@@ -53,8 +67,13 @@ export interface GradientResult {
   bnBatch: Map<'kpi' | 'trace', { mean: tf.Tensor1D; variance: tf.Tensor1D; rows: number }>;
 }
 
-/** Loss and gradients of every parameter by autodiff, in training mode. */
-export function autodiffGradients(model: EadroModel, batch: EadroBatch): GradientResult {
+/** The autodiff step's result with its losses still on the device: [3] = total, detect, locate. */
+export interface DeviceGradientResult extends Omit<GradientResult, 'losses'> {
+  losses: tf.Tensor1D;
+}
+
+/** Loss and gradients of every parameter by autodiff, in training mode; no read from the device. */
+export function autodiffGradientTensors(model: EadroModel, batch: EadroBatch): DeviceGradientResult {
   const bnBatch: GradientResult['bnBatch'] = new Map();
   let detect: tf.Scalar | null = null;
   let locate: tf.Scalar | null = null;
@@ -71,9 +90,21 @@ export function autodiffGradients(model: EadroModel, batch: EadroBatch): Gradien
   }, vars);
   const byName = new Map<string, tf.Tensor>();
   for (const [name, v] of model.params) byName.set(name, grads[v.name]!);
-  const losses = { total: value.dataSync()[0]!, detect: detect!.dataSync()[0]!, locate: locate!.dataSync()[0]! };
+  const losses = tf.stack([value, detect!, locate!]) as tf.Tensor1D;
   tf.dispose([value, detect!, locate!]);
   return { losses, grads: byName, bnBatch };
+}
+
+function lossesOf(values: ArrayLike<number>): StepLosses {
+  return { total: values[0]!, detect: values[1]!, locate: values[2]! };
+}
+
+/** Loss and gradients of every parameter by autodiff, in training mode (losses read synchronously). */
+export function autodiffGradients(model: EadroModel, batch: EadroBatch): GradientResult {
+  const r = autodiffGradientTensors(model, batch);
+  const losses = lossesOf(r.losses.dataSync());
+  r.losses.dispose();
+  return { ...r, losses };
 }
 
 /** Apply gradients and update the BatchNorm running statistics; disposes the gradient result. */
@@ -92,6 +123,22 @@ export function trainStep(model: EadroModel, batch: EadroBatch, adam: Adam, kind
   const result = kind === 'manual' ? manualGradients(model, batch) : autodiffGradients(model, batch);
   applyStep(model, adam, result);
   return result.losses;
+}
+
+/**
+ * A whole step, reading its losses with `await data()`: what training runs on every backend (dataSync
+ * fails on webgpu in Node). The update is queued before the read, so the device is never idle waiting
+ * for the host. Fails if the GPU reported an error (core/webgpu.ts).
+ */
+export async function trainStepAsync(model: EadroModel, batch: EadroBatch, adam: Adam, kind: StepKind): Promise<StepLosses> {
+  if (kind === 'manual') return trainStep(model, batch, adam, kind);
+  const result = autodiffGradientTensors(model, batch);
+  const lossTensor = result.losses;
+  applyStep(model, adam, { ...result, losses: { total: 0, detect: 0, locate: 0 } });
+  const losses = lossesOf(await lossTensor.data());
+  lossTensor.dispose();
+  throwIfGpuError();
+  return losses;
 }
 
 /** A whole step by autodiff. */

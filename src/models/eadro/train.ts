@@ -36,9 +36,9 @@ import { resolveEadroConfig, type EadroConfig } from './config.js';
 import { checkIndices, datasetDims, disposeBatch, makeBatch } from './data.js';
 import { createEadro, disposeEadro, type EadroModel } from './model.js';
 import { Adam } from './adam.js';
-import { predict } from './infer.js';
+import { predictAsync } from './infer.js';
 import { selectionMetrics } from './selection-metrics.js';
-import { chooseStep, trainStep, type StepKind, type StepLosses } from './step.js';
+import { chooseStep, trainStepAsync, type StepKind, type StepLosses } from './step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
 import { simdTimeAttentionUsed } from './layers/time-attention.js';
@@ -130,13 +130,13 @@ export function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
  * on which the current model gives the lowest anomaly probability (ties: the earlier window id stays).
  * Normal windows always stay. Deterministic: it depends only on the model's weights at the epoch's start.
  */
-export function smallLossTrainSet(model: EadroModel, ds: WindowDataset, train: readonly number[], epoch: number): { windows: number[]; forgotten: number } {
+export async function smallLossTrainSet(model: EadroModel, ds: WindowDataset, train: readonly number[], epoch: number): Promise<{ windows: number[]; forgotten: number }> {
   const { labelNoiseForget: forget, labelNoiseRampEpochs: ramp } = model.config;
   const share = forget * (ramp === 0 ? 1 : Math.min(1, (epoch - 1) / ramp));
   const faulty = train.filter((w) => ds.labels[w]! >= 0);
   const drop = Math.floor(share * faulty.length);
   if (drop === 0) return { windows: [...train], forgotten: 0 };
-  const prob = predict(model, ds, faulty).anomalyProb;
+  const prob = (await predictAsync(model, ds, faulty)).anomalyProb;
   const byProb = faulty.map((w, i) => ({ w, p: prob[i]! })).sort((a, b) => a.p - b.p || a.w - b.w);
   const dropped = new Set(byProb.slice(0, drop).map((x) => x.w));
   return { windows: train.filter((w) => !dropped.has(w)), forgotten: drop };
@@ -225,7 +225,7 @@ export async function trainEadro(
       parallel = await ParallelTrainer.start({ ds, model, adam, threads, fastWasmKernels });
     }
     for (let epoch = firstEpoch; epoch <= config.maxEpochs && !state.stopped; epoch++) {
-      const epochTrain = model.config.labelNoiseForget > 0 ? smallLossTrainSet(model, ds, split.train, epoch) : { windows: split.train, forgotten: 0 };
+      const epochTrain = model.config.labelNoiseForget > 0 ? await smallLossTrainSet(model, ds, split.train, epoch) : { windows: split.train, forgotten: 0 };
       const order = epochOrder(epochTrain.windows, opts.seed, epoch);
       const epochSteps = Math.ceil(order.length / config.batchSize);
       let sum = { total: 0, detect: 0, locate: 0 };
@@ -239,7 +239,7 @@ export async function trainEadro(
         for (let s = 0; s < epochSteps; s++) {
           const ids = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
           const batch = makeBatch(ds, ids, model.config);
-          const l: StepLosses = trainStep(model, batch, adam, step);
+          const l: StepLosses = await trainStepAsync(model, batch, adam, step);
           disposeBatch(batch);
           addStep(l, ids.length);
         }
@@ -253,7 +253,7 @@ export async function trainEadro(
       let valLoss = Number.NaN;
       let sel = { f1: Number.NaN, hr1: Number.NaN, hr3: Number.NaN };
       if (!diverged && split.val.length > 0) {
-        const pred = predict(model, ds, split.val, { withLoss: true });
+        const pred = await predictAsync(model, ds, split.val, { withLoss: true });
         valLoss = pred.loss!;
         sel = selectionMetrics(pred, split.val.map((w) => ds.labels[w]!), dims.N);
       }

@@ -87,16 +87,19 @@ export interface MsPrediction {
 }
 
 /** Evaluation-mode predictions for `windows`. */
-export function predictMs(model: MsModel, ds: WindowDataset, layout: MultiSourceLayout, windows: readonly number[]): MsPrediction {
+export async function predictMs(model: MsModel, ds: WindowDataset, layout: MultiSourceLayout, windows: readonly number[]): Promise<MsPrediction> {
   const N = model.dims.N;
   const anomalyProb = new Float32Array(windows.length);
   const ranking = new Int32Array(windows.length * N);
   for (let s = 0; s < windows.length; s += msTrainDefaults.inferBatch) {
     const ids = windows.slice(s, s + msTrainDefaults.inferBatch);
-    const [prob, logits] = tf.tidy(() => {
+    // Reads awaited: dataSync fails on webgpu in Node (core/webgpu.ts).
+    const outs = tf.tidy(() => {
       const out = forwardMs(model, batchInput(ds, layout, ids), false);
-      return [tf.sigmoid(out.detectLogits.reshape([ids.length])).dataSync(), out.locateLogits.dataSync()];
+      return [tf.sigmoid(out.detectLogits.reshape([ids.length])), out.locateLogits];
     });
+    const [prob, logits] = await Promise.all(outs.map((t) => t.data()));
+    tf.dispose(outs);
     anomalyProb.set(prob as Float32Array, s);
     for (let b = 0; b < ids.length; b++) {
       const row = Array.from((logits as Float32Array).subarray(b * N, (b + 1) * N));
@@ -115,7 +118,9 @@ interface SavedTensor {
   data: string;
 }
 
-const save = (t: tf.Tensor): SavedTensor => ({ shape: t.shape, data: Buffer.from((t.dataSync() as Float32Array).buffer.slice(0)).toString('base64') });
+const save = async (t: tf.Tensor): Promise<SavedTensor> => ({ shape: t.shape, data: Buffer.from(((await t.data()) as Float32Array).buffer.slice(0)).toString('base64') });
+const saveAll = async (m: Map<string, tf.Tensor>): Promise<Record<string, SavedTensor>> =>
+  Object.fromEntries(await Promise.all([...m].map(async ([k, v]) => [k, await save(v)] as const)));
 const restore = (s: SavedTensor): tf.Tensor => {
   const bytes = Buffer.from(s.data, 'base64');
   return tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice(), s.shape);
@@ -134,16 +139,16 @@ interface CheckpointFile {
   state?: TrainerState;
 }
 
-function checkpointOf(model: MsModel, seed: number, layout: MultiSourceLayout, adam?: Adam, state?: TrainerState): CheckpointFile {
+async function checkpointOf(model: MsModel, seed: number, layout: MultiSourceLayout, adam?: Adam, state?: TrainerState): Promise<CheckpointFile> {
   return {
     format: msTrainDefaults.checkpointFormat,
     config: model.config,
     seed,
     dims: model.dims,
     channels: layout.channels.map((c) => `${c.source}:${c.name}`),
-    params: Object.fromEntries([...model.params].map(([k, v]) => [k, save(v)])),
-    bn: model.bn === null ? null : { mean: save(model.bn.mean), variance: save(model.bn.variance) },
-    ...(adam === undefined ? {} : { adam: { step: adam.step, m: Object.fromEntries([...adam.m].map(([k, v]) => [k, save(v)])), v: Object.fromEntries([...adam.v].map(([k, v]) => [k, save(v)])) } }),
+    params: await saveAll(model.params),
+    bn: model.bn === null ? null : { mean: await save(model.bn.mean), variance: await save(model.bn.variance) },
+    ...(adam === undefined ? {} : { adam: { step: adam.step, m: await saveAll(adam.m), v: await saveAll(adam.v) } }),
     ...(state === undefined ? {} : { state }),
   };
 }
@@ -232,7 +237,7 @@ export async function trainMs(ds: WindowDataset, layout: MultiSourceLayout, spli
         }, [...model.params.values()]);
         // variableGrads keys the gradients by tfjs's variable names; Adam by ours.
         adam.apply(model.params, new Map([...model.params].map(([k, v]) => [k, grads[v.name]!])));
-        const loss = value.dataSync()[0]!;
+        const loss = (await value.data())[0]!;
         tf.dispose([value, x, ...Object.values(grads)]);
         if (batchMean !== undefined && batchVariance !== undefined) {
           updateRunningStats(model, batchMean, batchVariance);
@@ -245,7 +250,7 @@ export async function trainMs(ds: WindowDataset, layout: MultiSourceLayout, spli
       const trainLoss = lossSum / split.train.length;
       const diverged = !Number.isFinite(trainLoss);
       let sel = { f1: Number.NaN, hr1: Number.NaN };
-      if (!diverged && split.val.length > 0) sel = selectionMetrics(predictMs(model, ds, layout, split.val), valLabels, dims.N);
+      if (!diverged && split.val.length > 0) sel = selectionMetrics(await predictMs(model, ds, layout, split.val), valLabels, dims.N);
       const score = (Number.isFinite(sel.f1) ? sel.f1 : 0) + (Number.isFinite(sel.hr1) ? sel.hr1 : 0);
       const improved = !diverged && (split.val.length === 0 || state.bestScore === null || score / 2 > state.bestScore);
       const log: MsEpochLog = { epoch, trainLoss, valF1: sel.f1, valHR1: sel.hr1, score: score / 2, trainSeconds, windowsPerSecond: split.train.length / trainSeconds, improved, ...(diverged ? { diverged: true } : {}) };
@@ -258,10 +263,10 @@ export async function trainMs(ds: WindowDataset, layout: MultiSourceLayout, spli
         state.bestEpoch = epoch;
         state.bestScore = score / 2;
         state.sinceImprovement = 0;
-        best = checkpointOf(model, opts.seed, layout);
+        best = await checkpointOf(model, opts.seed, layout);
         if (bestFile !== undefined) writeJsonAtomic(bestFile, best);
       } else if (++state.sinceImprovement >= config.patience) state.stopped = true;
-      if (lastFile !== undefined) writeJsonAtomic(lastFile, checkpointOf(model, opts.seed, layout, adam, state));
+      if (lastFile !== undefined) writeJsonAtomic(lastFile, await checkpointOf(model, opts.seed, layout, adam, state));
       if (!diverged && process.env['EADRO_QUIET'] !== '1') {
         process.stderr.write(`ms-${config.encoder} epoch ${epoch}: train loss ${trainLoss.toFixed(4)}, val F1 ${sel.f1.toFixed(3)}, val HR@1 ${sel.hr1.toFixed(3)}, ${log.windowsPerSecond.toFixed(0)} windows/s${improved ? ' *' : ''}\n`);
       }

@@ -154,7 +154,7 @@ describe('models/eadro/train', function () {
   });
 
   describe('small-loss selection against noisy detector labels (labelNoiseForget)', () => {
-    it('leaves out the ramped share of faulty-labelled windows the model finds least anomalous, never a normal one', () => {
+    it('leaves out the ramped share of faulty-labelled windows the model finds least anomalous, never a normal one', async () => {
       const ds = tinyDataset({ W: 40 });
       const train = Array.from({ length: 30 }, (_, i) => i);
       const faulty = train.filter((w) => ds.labels[w]! >= 0);
@@ -163,7 +163,7 @@ describe('models/eadro/train', function () {
       const ascending = faulty.map((w, i) => ({ w, p: prob[i]! })).sort((a, b) => a.p - b.p || a.w - b.w).map((x) => x.w);
       // epoch 1: ramp at 0; epoch 3: 0.5 * 2/4 = a quarter; epoch 5 and later: half
       for (const [epoch, share] of [[1, 0], [3, 0.25], [5, 0.5], [40, 0.5]] as const) {
-        const { windows, forgotten } = smallLossTrainSet(model, ds, train, epoch);
+        const { windows, forgotten } = await smallLossTrainSet(model, ds, train, epoch);
         const drop = Math.floor(share * faulty.length);
         assert.equal(forgotten, drop, `epoch ${epoch}`);
         assert.deepEqual(
@@ -199,7 +199,7 @@ describe('models/eadro/train', function () {
         history.map((h) => Math.floor(forget * Math.min(1, (h.epoch - 1) / 5) * faultyCount)),
       );
       assert.equal(flaggedPlanted(model), 0, 'with small-loss selection it calls them normal');
-      const { windows } = smallLossTrainSet(model, ds, train, 30);
+      const { windows } = await smallLossTrainSet(model, ds, train, 30);
       assert.deepEqual(flipped.filter((w) => windows.includes(w)), [], 'and leaves them out of training');
       disposeEadro(model);
     });

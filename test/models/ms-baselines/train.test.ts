@@ -17,7 +17,7 @@ const layout = fitMultiSourceLayout(ds, split.train);
 async function trained(encoder: 'lstm' | 'dcc', seed: number, extra: Record<string, unknown> = {}, checkpointDir?: string, onEpoch?: (e: { epoch: number }) => void) {
   const config = resolveMsConfig(encoder, { maxEpochs: 6, patience: 6, batchSize: 16, learningRate: 3e-3, ...extra });
   const r = await trainMs(ds, layout, split, config, { seed, checkpointDir, onEpoch });
-  const pred = predictMs(r.model, ds, layout, split.test);
+  const pred = await predictMs(r.model, ds, layout, split.test);
   disposeMsModel(r.model);
   return { r, pred };
 }

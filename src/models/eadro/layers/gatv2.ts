@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { meanAxis, sumAxis } from './reduce.js';
 import { gatherRows, readValues, scatterAddRows } from './row-gather.js';
+import { opPlacement } from './placement.js';
 
 /** tfjs-core's CustomGradientFunc, which the tfjs umbrella package does not re-export. */
 export type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -50,6 +51,29 @@ export interface GatGraph {
   /** Each edge's source and target node (the same graph as index lists, for row gathers). */
   srcIndex: Int32Array;
   dstIndex: Int32Array;
+  /** The index lists as tensors, for device placement (placement.ts); made on first use. */
+  device?: GatDeviceIndex;
+}
+
+interface GatDeviceIndex {
+  /** [nEdges] int32 source / target of each edge. */
+  src: tf.Tensor1D;
+  dst: tf.Tensor1D;
+  /** [N, nEdges, 1]: 0 where the edge's target is the node, -Infinity elsewhere (segment max by masking). */
+  dstMask: tf.Tensor3D;
+}
+
+function deviceIndex(g: GatGraph): GatDeviceIndex {
+  if (g.device === undefined || g.device.src.isDisposed) {
+    const mask = new Float32Array(g.N * g.nEdges).fill(-Infinity);
+    for (let e = 0; e < g.nEdges; e++) mask[g.dstIndex[e]! * g.nEdges + e] = 0;
+    g.device = {
+      src: tf.keep(tf.tensor1d(g.srcIndex, 'int32')),
+      dst: tf.keep(tf.tensor1d(g.dstIndex, 'int32')),
+      dstMask: tf.keep(tf.tensor3d(mask, [g.N, g.nEdges, 1])),
+    };
+  }
+  return g.device;
 }
 
 /** Edge list (source j, target i) of a dense adjacency (row = target), ordered by target then source. */
@@ -84,7 +108,20 @@ export function makeGatGraph(adjacency: Float32Array, N: number): GatGraph {
 
 export function disposeGatGraph(g: GatGraph): void {
   tf.dispose([g.selectSrc, g.selectDst, g.gatherToDst]);
+  if (g.device !== undefined) tf.dispose([g.device.src, g.device.dst, g.device.dstMask]);
+  delete g.device;
 }
+
+/**
+ * segmentMaxShift as tfjs ops (device placement): the max over each target's in-edges by adding a
+ * [N, nEdges, 1] 0/-Infinity mask to the scores ([N, nEdges, C], 2.2 M floats at N = 27, B = 256),
+ * then each edge takes its target's row. Zero gradient, as the host version (a constant shift).
+ */
+const segmentMaxShiftDevice = (e: tf.Tensor2D, index: GatDeviceIndex): tf.Tensor2D =>
+  (tf.customGrad(((x: tf.Tensor2D) => ({
+    value: tf.gather(tf.max(tf.add(tf.expandDims(x, 0), index.dstMask), 1), index.dst),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as unknown as CustomGradientFunc)(e) as tf.Tensor2D);
 
 /**
  * The softmax shift of every edge score: the maximum over the in-edges of the edge's TARGET node, per
@@ -155,18 +192,26 @@ export function gatv2(x: tf.Tensor2D, B: number, graph: GatGraph, p: GatParams, 
   if (nEdges === 0) return tf.zeros([N * B, D]);
   const src = tf.add(tf.matMul(x, p.wSrc), p.bSrc).reshape([N, B * HD]) as tf.Tensor2D;
   const dst = tf.add(tf.matMul(x, p.wDst), p.bDst).reshape([N, B * HD]) as tf.Tensor2D;
-  // Row gathers/scatters instead of matMuls with the selection matrices (same values, ~10x faster).
-  const srcE = gatherRows(src, graph.srcIndex); // [nE, B*H*D]
-  const z = tf.add(srcE, gatherRows(dst, graph.dstIndex));
+  // Host placement: row gathers/scatters on host arrays instead of matMuls with the selection matrices
+  // (same values, ~10x faster on wasm). Device placement: the tfjs kernels, so nothing leaves the GPU.
+  const onDevice = opPlacement() === 'device';
+  const index = onDevice ? deviceIndex(graph) : null;
+  const gatherSrc = (t: tf.Tensor2D): tf.Tensor2D => (index ? tf.gather(t, index.src) : gatherRows(t, graph.srcIndex));
+  const gatherDst = (t: tf.Tensor2D): tf.Tensor2D => (index ? tf.gather(t, index.dst) : gatherRows(t, graph.dstIndex));
+  const scatterDst = (t: tf.Tensor2D): tf.Tensor2D => (index ? tf.unsortedSegmentSum(t, index.dst, N) : scatterAddRows(t, graph.dstIndex, N));
+  const srcE = gatherSrc(src); // [nE, B*H*D]
+  const z = tf.add(srcE, gatherDst(dst));
   const act = tf.leakyRelu(z, opts.negativeSlope).reshape([nEdges * B, H, D]);
-  const e = sumAxis(tf.mul(act, p.attn), 2).reshape([nEdges, B * H]); // [nE, B*H]
-  const ex = tf.exp(tf.sub(e, segmentMaxShift(e as tf.Tensor2D, graph.dstIndex, N))) as tf.Tensor2D; // shift is a constant: no gradient flows
-  const den = gatherRows(scatterAddRows(ex, graph.dstIndex, N), graph.dstIndex); // per edge, its target's sum
+  const e = sumAxis(tf.mul(act, p.attn), 2).reshape([nEdges, B * H]) as tf.Tensor2D; // [nE, B*H]
+  const shift = index ? segmentMaxShiftDevice(e, index) : segmentMaxShift(e, graph.dstIndex, N);
+  const ex = tf.exp(tf.sub(e, shift)) as tf.Tensor2D; // shift is a constant: no gradient flows
+  const den = gatherDst(scatterDst(ex)); // per edge, its target's sum
   const alpha = tf.div(ex, den).reshape([nEdges, B * H, 1]);
   const messages = tf.mul(srcE.reshape([nEdges, B * H, D]), alpha).reshape([nEdges, B * HD]) as tf.Tensor2D;
-  const out = scatterAddRows(messages, graph.dstIndex, N).reshape([N * B, H, D]);
+  const out = scatterDst(messages).reshape([N * B, H, D]);
+  // Device placement: tf.max's own gradient (to every maximal head; ties have probability ~0 in float32).
   const combined =
-    opts.headCombine === 'max' ? ((training ? headMax(out) : tf.max(out, 1)) as tf.Tensor2D) : (meanAxis(out, 1) as tf.Tensor2D);
+    opts.headCombine === 'max' ? ((training && !onDevice ? headMax(out) : tf.max(out, 1)) as tf.Tensor2D) : (meanAxis(out, 1) as tf.Tensor2D);
   return opts.activation === 'relu' ? tf.relu(combined) : combined;
 }
 

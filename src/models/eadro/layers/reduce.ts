@@ -9,11 +9,18 @@ import * as tf from '@tensorflow/tfjs';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
-/** Ones tensors by shape, kept across steps (a few shapes per model and batch size). */
-const onesCache = new Map<string, tf.Tensor>();
+/**
+ * Ones tensors by shape, kept across steps (a few shapes per model and batch size). One cache per
+ * backend instance: a tensor of another backend would be moved with a synchronous read, which webgpu
+ * cannot do in Node (tests switch backends within one process).
+ */
+const onesCaches = new WeakMap<object, Map<string, tf.Tensor>>();
 const ONES_CACHE_LIMIT = 32; // ours: more shapes than one model uses; beyond it, start over
 
 function cachedOnes(shape: number[]): tf.Tensor {
+  const backend = tf.backend();
+  let onesCache = onesCaches.get(backend);
+  if (onesCache === undefined) onesCaches.set(backend, (onesCache = new Map()));
   const key = shape.join('x');
   let t = onesCache.get(key);
   if (t === undefined || t.isDisposed) {
@@ -24,8 +31,10 @@ function cachedOnes(shape: number[]): tf.Tensor {
   return t;
 }
 
-/** Free the cached ones tensors (they are rebuilt on demand). */
+/** Free the cached ones tensors of the active backend (they are rebuilt on demand). */
 export function clearOnesCache(): void {
+  const onesCache = onesCaches.get(tf.backend());
+  if (onesCache === undefined) return;
   for (const t of onesCache.values()) t.dispose();
   onesCache.clear();
 }
