@@ -2,7 +2,9 @@
 # Debian packages some tests and commands need, installed only when missing. Run by the README's test
 # command (npm test) before the tests and by .ci/run:
 # - jupyter-nbconvert, jupyter-client: execute the tslab notebooks headless (no pip here);
-# - chromium: render plotly figures to PNG through playwright-core.
+# - chromium: render plotly figures to PNG through playwright-core;
+# - libegl1, libegl-mesa0, libgles2, libgl1-mesa-dri: Mesa's EGL/OpenGL ES with llvmpipe, the software
+#   WebGPU adapter (Dawn's OpenGL ES backend) on which the webgpu training tests run without a GPU.
 # As root (or with passwordless sudo) it installs them; otherwise it prints the exact command and the
 # tests that will be skipped for want of them, and exits 0 so that every other test still runs.
 # `bash scripts/setup-system.sh chromium` checks Chromium only (npm start: the main job's PNG figures).
@@ -15,6 +17,13 @@ fi
 if [ "$want" = "all" ] || [ "$want" = "chromium" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
+if [ "$want" = "all" ] || [ "$want" = "webgpu" ]; then
+  have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+  have_lib 'libEGL.so.1 ' || need+=(libegl1)
+  have_lib 'libEGL_mesa.so.0 ' || need+=(libegl-mesa0)
+  have_lib 'libGLESv2.so.2 ' || need+=(libgles2)
+  ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,12 +32,12 @@ if [ "$(id -u)" -ne 0 ]; then
   else
     echo "setup-system: missing ${need[*]}, and no root or passwordless sudo to install them." >&2
     echo "setup-system: install them with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
-    echo "setup-system: until then the notebook and PNG tests are SKIPPED (listed at the end of the test run), and figures are written as HTML only." >&2
+    echo "setup-system: until then the notebook, PNG and WebGPU tests they need are SKIPPED (listed at the end of the test run), and figures are written as HTML only." >&2
     exit 0
   fi
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "setup-system: missing ${need[*]} and this is not a Debian/Ubuntu system (no apt-get): install Jupyter (nbconvert, jupyter-client) and Chromium with your package manager; until then the notebook and PNG tests are SKIPPED." >&2
+  echo "setup-system: missing ${need[*]} and this is not a Debian/Ubuntu system (no apt-get): install Jupyter (nbconvert, jupyter-client), Chromium and Mesa EGL/GLES with your package manager; until then the notebook, PNG and WebGPU tests they need are SKIPPED." >&2
   exit 0
 fi
 echo "setup-system: installing ${need[*]} (Debian packages; once)"

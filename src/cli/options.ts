@@ -2,6 +2,7 @@
  * Flags shared by every command, so that `--seed`, `--out`, `--backend`, `--profile`, `--config` and
  * `--verbose` mean the same thing everywhere.
  */
+import { BACKEND_PREFERENCE } from '../core/backend.js';
 import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { EadroError } from '../core/errors.js';
@@ -22,8 +23,8 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     .option('backend', {
       type: 'string',
       default: 'auto',
-      choices: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
-      describe: 'TensorFlow.js backend (auto: tensorflow-gpu > tensorflow > wasm > cpu); also EADRO_BACKEND',
+      choices: ['auto', ...BACKEND_PREFERENCE],
+      describe: `TensorFlow.js backend (auto: ${BACKEND_PREFERENCE.join(' > ')}; webgpu automatically only on a hardware GPU adapter); also EADRO_BACKEND`,
     })
     .option('profile', { type: 'string', describe: 'size profile (paper | quick | tiny), where the command has one' })
     .option('config', { type: 'string', describe: 'JSON config file; flags override its values' })

@@ -232,3 +232,49 @@ export async function initBackend(
     found: skipped.map((s) => `${s.name}: ${s.reason}`).join('; '),
   });
 }
+
+/** One way this machine could train on a GPU, and whether it can now. */
+export interface GpuPath {
+  path: 'tensorflow-gpu' | 'webgpu (hardware adapter)' | 'webgpu (software adapter)';
+  usable: boolean;
+  /** The adapter or GPU found, or why the path is not usable here. */
+  detail: string;
+}
+
+/**
+ * Which GPU paths exist here and why the others do not (`eadro info`). Loads Dawn when the `webgpu`
+ * package is installed (it may print its own warnings about absent drivers); activates nothing.
+ */
+export async function probeGpuPaths(probe: BackendProbe = defaultProbe): Promise<GpuPath[]> {
+  const paths: GpuPath[] = [];
+  const nvidia = probe.gpuVisible();
+  let tfGpu: GpuPath = { path: 'tensorflow-gpu', usable: false, detail: 'no NVIDIA GPU visible' };
+  if (nvidia) {
+    try {
+      await probe.importPackage(BACKEND_PACKAGES['tensorflow-gpu'].pkg);
+      tfGpu = { path: 'tensorflow-gpu', usable: true, detail: `${BACKEND_PACKAGES['tensorflow-gpu'].pkg} ${installedVersion(BACKEND_PACKAGES['tensorflow-gpu'].pkg)} loads` };
+    } catch (err) {
+      tfGpu = { path: 'tensorflow-gpu', usable: false, detail: `not installed (${firstLine(err)}); ${BACKEND_PACKAGES['tensorflow-gpu'].install}` };
+    }
+  }
+  paths.push(tfGpu);
+  try {
+    const search = await findAdapter(true, probe.importPackage);
+    const d = search.found?.description;
+    const notes = search.notes.join('; ');
+    paths.push(
+      d !== undefined && !d.software
+        ? { path: 'webgpu (hardware adapter)', usable: true, detail: adapterLabel(d) }
+        : { path: 'webgpu (hardware adapter)', usable: false, detail: `none found${notes ? `: ${notes}` : ''}` },
+    );
+    paths.push(
+      d !== undefined && d.software
+        ? { path: 'webgpu (software adapter)', usable: true, detail: `${adapterLabel(d)}; used only with --backend webgpu (correct, slow)` }
+        : { path: 'webgpu (software adapter)', usable: false, detail: d !== undefined ? 'not needed: a hardware adapter is there' : 'none found (Mesa EGL/GLES: bash scripts/setup-system.sh)' },
+    );
+  } catch (err) {
+    const why = `the webgpu package does not load (${firstLine(err)}); ${BACKEND_PACKAGES.webgpu.install}`;
+    paths.push({ path: 'webgpu (hardware adapter)', usable: false, detail: why }, { path: 'webgpu (software adapter)', usable: false, detail: why });
+  }
+  return paths;
+}
