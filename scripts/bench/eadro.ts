@@ -4,7 +4,7 @@
  * on synthetic windows. Writes results/bench/eadro.json (with machine, load average, backend, code
  * version) and exports the windows as .npy so a PyTorch implementation can be timed on identical input.
  *
- *   npx tsx scripts/bench/eadro.ts [--backends wasm,cpu] [--windows 1024] [--no-export] [--stock-kernels]
+ *   npx tsx scripts/bench/eadro.ts [--backends wasm,cpu,webgpu] [--windows 1024] [--no-export] [--stock-kernels]
  *     [--steps manual,autodiff]   which training steps to time (step.ts): the hand-written forward and
  *                           backward (manual/) and tfjs autodiff; each row says which ran, and predict
  *                           takes the matching inference path
@@ -46,12 +46,12 @@ import {
   installFastWasmKernels,
   makeBatch,
   parameterCount,
-  predict,
+  predictAsync,
   uninstallFastWasmKernels,
   type EadroVariant,
 } from '../../src/models/eadro/index.js';
 import { Adam } from '../../src/models/eadro/adam.js';
-import { trainStep, type StepKind } from '../../src/models/eadro/step.js';
+import { trainStepAsync, type StepKind } from '../../src/models/eadro/step.js';
 import { ParallelTrainer } from '../../src/models/eadro/parallel/trainer.js';
 import { simdTimeAttentionUsed, timeAttentionSettings } from '../../src/models/eadro/layers/time-attention.js';
 import { simdGatEdgesUsed } from '../../src/models/eadro/manual/gatv2.js';
@@ -212,7 +212,7 @@ async function benchOne(
     for (let w = 0; w < (threads > 1 ? 0 : benchDefaults.warmupSteps); w++) {
       const from = (w * benchDefaults.batchSize) % windows;
       const warm = makeBatch(ds, ids.slice(from, from + benchDefaults.batchSize), model.config);
-      trainStep(model, warm, adam, step); // warm-up: kernel setup, JIT, host buffers, heap growth
+      await trainStepAsync(model, warm, adam, step); // warm-up: kernel setup, JIT, host buffers, heap growth
       disposeBatch(warm);
     }
     const tensorsBefore = tf.memory().numTensors;
@@ -233,7 +233,7 @@ async function benchOne(
     for (let s = 0; s < (parallel !== null ? 0 : windows); s += benchDefaults.batchSize) {
       const batch = makeBatch(ds, ids.slice(s, s + benchDefaults.batchSize), model.config);
       const ts = performance.now();
-      trainStep(model, batch, adam, step);
+      await trainStepAsync(model, batch, adam, step);
       fastest = Math.min(fastest, (performance.now() - ts) / 1000);
       disposeBatch(batch);
     }
@@ -246,7 +246,7 @@ async function benchOne(
     row.trainWindowsPerSecond = windows / trainSeconds;
     row.trainCpuSecondsPerEpoch = trainCpu;
     row.trainWindowsPerCpuSecond = windows / trainCpu;
-    predict(model, ds, ids.slice(0, benchDefaults.batchSize)); // warm-up
+    await predictAsync(model, ds, ids.slice(0, benchDefaults.batchSize)); // warm-up
     // Inference is short (~0.1-1 s per pass here): timed several times, the median reported, every
     // run kept, so that one pass disturbed by other work on the shared cores does not make the figure.
     const wallRuns: number[] = [];
@@ -254,7 +254,7 @@ async function benchOne(
     for (let r = 0; r < benchDefaults.inferRepeats; r++) {
       const t1 = performance.now();
       const c1 = process.cpuUsage();
-      predict(model, ds, ids);
+      await predictAsync(model, ds, ids);
       wallRuns.push(((performance.now() - t1) * 1000) / windows);
       cpuRuns.push((cpuSeconds(process.cpuUsage(c1)) * 1e6) / windows);
     }

@@ -86,8 +86,17 @@ export interface BackendProbe {
   webgpuHint?(): string | null;
 }
 
+/**
+ * Packages imported by a literal specifier, so that a bundle (scripts/gpu/pack.sh, esbuild) carries
+ * them: the GPU check runs from a bundle on a machine without node_modules. `webgpu` (a native
+ * addon) and the optional native tfjs packages stay runtime imports.
+ */
+const BUNDLED_IMPORTS: Record<string, () => Promise<unknown>> = {
+  '@tensorflow/tfjs-backend-webgpu': () => import('@tensorflow/tfjs-backend-webgpu'),
+};
+
 export const defaultProbe: BackendProbe = {
-  importPackage: (pkg) => import(pkg),
+  importPackage: (pkg) => (BUNDLED_IMPORTS[pkg] ?? (() => import(pkg)))(),
   gpuVisible: () =>
     fs.existsSync('/proc/driver/nvidia/version') || (process.env['CUDA_VISIBLE_DEVICES'] ?? '').trim() !== '',
   webgpuHint: hardwareGpuHint,

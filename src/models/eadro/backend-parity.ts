@@ -12,14 +12,15 @@ import type { EadroConfig } from './config.js';
 import { datasetDims, disposeBatch, makeBatch } from './data.js';
 import { createEadro, disposeEadro } from './model.js';
 import { opPlacement, setOpPlacement } from './layers/placement.js';
-import { applyStep, autodiffGradientTensors, chooseStep, trainStepAsync } from './step.js';
+import { applyStep, autodiffGradientTensors, chooseStep } from './step.js';
 
 export const parityDefaults = {
   steps: 3, // ours: enough for Adam's moments to carry a difference forward
   batchSize: 12, // ours: a small batch with normal and faulty windows of the tiny datasets
-  learningRate: 1e-2, // ours: 10x the paper's, so that the weights move measurably in 3 steps
-  // float32 on two devices sums in another order; measured on Mesa llvmpipe (WebGPU over OpenGL ES):
-  // losses within ~1e-6 relative, gradients ~1e-5, weights after 3 steps ~2e-5
+  learningRate: 1e-3, // paper §V-C (Adam's first steps move each weight by about this much)
+  // float32 on two devices sums in another order; measured on Mesa llvmpipe (WebGPU over OpenGL ES)
+  // against tfjs cpu: losses within 2e-7 relative, gradients 2e-8, weights after 3 steps 6e-6 (SN
+  // shape, paper variant, batch 32; scripts/gpu/check.ts)
   lossTolerance: 1e-4,
   gradientTolerance: 1e-3,
   weightTolerance: 1e-4,
@@ -37,8 +38,19 @@ export interface StepTrace {
   backend: string;
   losses: number[];
   firstGradients: Map<string, Float32Array>;
+  /** Per parameter element, the largest |gradient| over the steps. */
+  gradientMaxAbs: Map<string, Float32Array>;
   weights: Map<string, Float32Array>;
 }
+
+/**
+ * Weight elements whose gradient stayed non-zero but below this share of their tensor's largest
+ * gradient in every step are left out of the weight comparison: their gradient is float32 rounding (terms cancelling),
+ * which Adam's m / sqrt(v) turns into steps of about the learning rate with a random sign (measured at
+ * the SN shape, paper variant: gat.wDst differed by 2e-4 after 3 steps at lr 1e-2 while its gradients
+ * agreed to 1e-8). The rounding of a sum is ~1e-7 of its terms: 1e-4 leaves a 1,000x margin.
+ */
+export const NOISE_GRADIENT_SHARE = 1e-4;
 
 /** `steps` Adam steps of the seeded model on `backend`, everything read back with `await data()`. */
 export async function traceSteps(
@@ -56,19 +68,23 @@ export async function traceSteps(
     const model = createEadro(config, datasetDims(ds), seed);
     const adam = new Adam({ learningRate: o.learningRate, beta1: model.config.adamBeta1, beta2: model.config.adamBeta2, epsilon: model.config.adamEpsilon });
     const step = chooseStep(model.config);
-    const out: StepTrace = { backend: tf.getBackend(), losses: [], firstGradients: new Map(), weights: new Map() };
+    if (step !== 'autodiff') throw new Error(`backend parity: expected the autodiff step on device placement, got ${step}`);
+    const out: StepTrace = { backend: tf.getBackend(), losses: [], firstGradients: new Map(), gradientMaxAbs: new Map(), weights: new Map() };
     for (let s = 0; s < o.steps; s++) {
       const ids = Array.from({ length: Math.min(o.batchSize, ds.W) }, (_, i) => (i * 3 + s) % ds.W);
       const batch = makeBatch(ds, ids, model.config);
-      if (s === 0) {
-        const r = autodiffGradientTensors(model, batch);
-        for (const [k, g] of r.grads) out.firstGradients.set(k, (await g.data()) as Float32Array);
-        out.losses.push((await r.losses.data())[0]!);
-        r.losses.dispose();
-        applyStep(model, adam, { ...r, losses: { total: 0, detect: 0, locate: 0 } });
-      } else {
-        out.losses.push((await trainStepAsync(model, batch, adam, step)).total);
+      // the step of trainStepAsync, with its gradients read back on the way
+      const r = autodiffGradientTensors(model, batch);
+      for (const [k, g] of r.grads) {
+        const v = (await g.data()) as Float32Array;
+        if (s === 0) out.firstGradients.set(k, v);
+        const m = out.gradientMaxAbs.get(k) ?? new Float32Array(v.length);
+        for (let i = 0; i < v.length; i++) m[i] = Math.max(m[i]!, Math.abs(v[i]!));
+        out.gradientMaxAbs.set(k, m);
       }
+      out.losses.push((await r.losses.data())[0]!);
+      r.losses.dispose();
+      applyStep(model, adam, { ...r, losses: { total: 0, detect: 0, locate: 0 } });
       disposeBatch(batch);
     }
     for (const [k, v] of model.params) out.weights.set(k, (await v.data()) as Float32Array);
@@ -97,6 +113,9 @@ export interface ParityReport {
   /** The worst parameter of the first step's gradients and of the final weights, zero-gradient ones aside. */
   gradientRelDiff: { max: number; param: string };
   weightRelDiff: { max: number; param: string };
+  /** Weight elements compared, and those left out as noise-gradient ones (NOISE_GRADIENT_SHARE). */
+  weightsCompared: number;
+  weightsNoiseGradient: number;
   /** Largest |gradient| of the zero-gradient parameters on either backend (float32 noise). */
   zeroGradientMax: number;
   /** Whether the candidate learned where the reference did (last loss below the first). */
@@ -127,8 +146,35 @@ export function compareTraces(candidate: StepTrace, reference: StepTrace, tolera
   };
   const gradientRelDiff = worst(candidate.firstGradients, reference.firstGradients);
   if (!(gradientRelDiff.max < t.gradientTolerance)) failures.push(`gradient ${gradientRelDiff.param}: max relative difference ${gradientRelDiff.max}`);
-  const weightRelDiff = worst(candidate.weights, reference.weights);
+  // weights: elements with a real gradient on the reference, relative to max(1, max |w|) of the tensor
+  const weightRelDiff = { max: 0, param: '' };
+  let weightsCompared = 0;
+  let weightsNoiseGradient = 0;
+  for (const [k, w] of reference.weights) {
+    if (ZERO_GRADIENT_PARAMS.test(k)) continue;
+    const other = candidate.weights.get(k);
+    const g = reference.gradientMaxAbs.get(k)!;
+    let gMax = 0;
+    for (const v of g) gMax = Math.max(gMax, v);
+    let scale = 1;
+    for (const v of w) scale = Math.max(scale, Math.abs(v));
+    let diff = other === undefined || other.length !== w.length ? Number.POSITIVE_INFINITY : 0;
+    for (let i = 0; i < w.length && other !== undefined; i++) {
+      // exact zeros stay in (no gradient on the reference: the weight must not move on either)
+      if (g[i]! > 0 && g[i]! <= NOISE_GRADIENT_SHARE * gMax) {
+        weightsNoiseGradient++;
+        continue;
+      }
+      weightsCompared++;
+      diff = Math.max(diff, Math.abs(other[i]! - w[i]!));
+    }
+    const rel = diff / scale;
+    if (!(rel <= weightRelDiff.max)) (weightRelDiff.max = rel), (weightRelDiff.param = k);
+  }
   if (!(weightRelDiff.max < t.weightTolerance)) failures.push(`weights ${weightRelDiff.param}: max relative difference ${weightRelDiff.max}`);
+  // the exclusion must stay an exception, or the comparison says nothing (measured: up to 11 % in the
+  // paper variant, whose GATv2 target transform cancels in the edge softmax wherever LeakyReLU is linear)
+  if (weightsNoiseGradient > 0.25 * (weightsCompared + weightsNoiseGradient)) failures.push(`${weightsNoiseGradient} of ${weightsCompared + weightsNoiseGradient} weights had only noise gradients`);
   let zeroGradientMax = 0;
   for (const trace of [candidate, reference]) {
     for (const [k, g] of trace.firstGradients) if (ZERO_GRADIENT_PARAMS.test(k)) for (const v of g) zeroGradientMax = Math.max(zeroGradientMax, Math.abs(v));
@@ -137,5 +183,5 @@ export function compareTraces(candidate: StepTrace, reference: StepTrace, tolera
   const n = candidate.losses.length;
   const learns = candidate.losses[n - 1]! < candidate.losses[0]! || reference.losses[n - 1]! >= reference.losses[0]!;
   if (!learns) failures.push(`${candidate.backend} loss did not fall where ${reference.backend}'s did`);
-  return { lossRelDiff, gradientRelDiff, weightRelDiff, zeroGradientMax, learns, ok: failures.length === 0, failures };
+  return { lossRelDiff, gradientRelDiff, weightRelDiff, weightsCompared, weightsNoiseGradient, zeroGradientMax, learns, ok: failures.length === 0, failures };
 }
