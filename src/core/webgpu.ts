@@ -195,6 +195,16 @@ export async function findAdapter(acceptSoftware: boolean, importPackage: (pkg: 
 /** First uncaptured GPU error of this process, if any (the run fails at the next check). */
 let gpuError: string | null = null;
 
+/** What the device's `uncapturederror` listener calls: keeps the first error (the root cause). */
+export function recordGpuError(message: string): void {
+  gpuError ??= message.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(0, 3).join(' | ');
+}
+
+/** Forget a recorded error: only for a caller that handled it (tests). */
+export function clearGpuError(): void {
+  gpuError = null;
+}
+
 export function throwIfGpuError(): void {
   if (gpuError !== null) {
     throw new EadroError(`The GPU reported an error; the results of this run cannot be trusted: ${gpuError}`, {
@@ -230,9 +240,7 @@ export async function registerWebgpuBackend(
   if (tf.findBackend('webgpu') !== null || tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
     const device = await adapter.requestDevice({ requiredLimits: description.limits });
-    device.addEventListener('uncapturederror', (ev) => {
-      gpuError ??= ev.error.message.split('\n').slice(0, 3).join(' | ');
-    });
+    device.addEventListener('uncapturederror', (ev) => recordGpuError(ev.error.message));
     return new backendModule.WebGPUBackend(device, adapter.info);
   }, 1); // below wasm's 2: tfjs never picks it on its own, initBackend sets it by name
   active = description;

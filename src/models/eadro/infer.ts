@@ -166,6 +166,7 @@ export async function predictAsync(
   indices: readonly number[],
   opts: { batchSize?: number; withLoss?: boolean } = {},
 ): Promise<Prediction> {
+  throwIfGpuError();
   const { manual, batchSize, buffers } = predictPlan(model, ds, indices, opts);
   const withLoss = opts.withLoss === true;
   let lossSum = 0;

@@ -41,6 +41,8 @@ import { selectionMetrics } from './selection-metrics.js';
 import { chooseStep, trainStepAsync, type StepKind, type StepLosses } from './step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
+import { DEVICE_BACKENDS } from '../../core/backend.js';
+import { assertFiniteInputs } from '../../windows/finite.js';
 import { simdTimeAttentionUsed } from './layers/time-attention.js';
 import { simdGatEdgesUsed } from './manual/gatv2.js';
 import { ParallelTrainer, resolveTrainThreads } from './parallel/trainer.js';
@@ -162,6 +164,8 @@ export async function trainEadro(
   checkIndices(ds, split.train, 'split.train');
   checkIndices(ds, split.val, 'split.val');
   if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
+  // On a GPU backend a NaN input may never reach the loss (windows/finite.ts): check the inputs first.
+  if (DEVICE_BACKENDS.includes(tf.getBackend())) assertFiniteInputs(ds, [...split.train, ...split.val]);
   const fastWasmKernels = ensureFastWasmKernels();
   const step = chooseStep(config, opts.step);
   const threads = resolveTrainThreads(opts.threads);

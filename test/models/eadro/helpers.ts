@@ -8,9 +8,14 @@ import type { GradientResult } from '../../../src/models/eadro/step.js';
 
 let ready: Promise<unknown> | null = null;
 
-/** The wasm backend (as initBackend picks here); tests are about numbers, not the backend choice. */
+/**
+ * The wasm backend (as initBackend picks here); tests are about numbers, not the backend choice.
+ * EADRO_BACKEND=cpu or webgpu runs the model tests on that backend instead (tests that read
+ * synchronously fail on webgpu: the library's own paths read with await).
+ */
 export async function useTestBackend(): Promise<void> {
-  ready ??= initBackend(process.env['EADRO_BACKEND'] === 'cpu' ? 'cpu' : 'wasm');
+  const asked = process.env['EADRO_BACKEND'];
+  ready ??= initBackend(asked === 'cpu' || asked === 'webgpu' ? asked : 'wasm');
   await ready;
 }
 

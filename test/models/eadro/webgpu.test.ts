@@ -93,6 +93,16 @@ describe('models/eadro on WebGPU (software adapter in CI) against the cpu backen
     }
   });
 
+  it(title('a NaN input stops training on webgpu with the window named (a GPU may not carry it into the loss)'), async function () {
+    if (PROBLEM !== null) return this.skip();
+    await initBackend('webgpu');
+    const ds = tinyDataset({ N: 5, T: 6, W: 30, seed: 2 });
+    ds.logs[7 * 5 * ds.eventNum] = Number.NaN; // window 7, first service
+    const split = orderedSplit(ds.W);
+    assert.ok(split.train.includes(7));
+    await assert.rejects(trainEadro(ds, split, { variant: 'reference', ...small, maxEpochs: 1 }, { seed: 1 }), /not finite[\s\S]*logs of window 7/);
+  });
+
   it(title('trainEadro runs on webgpu: the same epoch losses as cpu, checkpoints, and predictAsync equal'), async function () {
     if (PROBLEM !== null) return this.skip();
     const ds = tinyDataset({ N: 5, T: 6, W: 48, seed: 11 });
