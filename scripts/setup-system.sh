@@ -18,11 +18,12 @@ if [ "$want" = "all" ] || [ "$want" = "chromium" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 if [ "$want" = "all" ] || [ "$want" = "webgpu" ]; then
-  have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
-  have_lib 'libEGL.so.1 ' || need+=(libegl1)
-  have_lib 'libEGL_mesa.so.0 ' || need+=(libegl-mesa0)
-  have_lib 'libGLESv2.so.2 ' || need+=(libgles2)
-  ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
+  # bash only (no ldconfig or grep needed): the library in a multiarch or plain lib folder
+  have_lib() { local f; for f in /usr/lib/*/"$1" /lib/*/"$1" /usr/lib64/"$1" /usr/lib/"$1"; do [ -e "$f" ] && return 0; done; return 1; }
+  have_lib libEGL.so.1 || need+=(libegl1)
+  have_lib libEGL_mesa.so.0 || need+=(libegl-mesa0)
+  have_lib libGLESv2.so.2 || need+=(libgles2)
+  have_lib dri/swrast_dri.so || need+=(libgl1-mesa-dri)
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""

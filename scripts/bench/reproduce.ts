@@ -5,7 +5,7 @@
  * Writes results/bench/reproduce-quick.json, and keeps the paper tables the run wrote (Markdown, both
  * protocols) under results/bench/reproduce-quick-tables/ so that the README's copies can be checked,
  * and each run's wall seconds (from its manifest) with the CPU-seconds per method, to see where the
- * time goes.
+ * time goes; and the report with its PNG figures under results/bench/reproduce-quick-report/.
  * Run: `npx tsx scripts/bench/reproduce.ts [extra reproduce flags]`.
  */
 import * as fs from 'node:fs';
@@ -76,6 +76,18 @@ if (fs.existsSync(tables)) {
     if (!fs.statSync(dir).isDirectory()) continue;
     fs.mkdirSync(path.join(kept, protocol), { recursive: true });
     for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.md'))) fs.copyFileSync(path.join(dir, f), path.join(kept, protocol, f));
+  }
+}
+// The report and its PNG figures, so that the README's copies (tables, RQ1-RQ3 figures, Fig. 7) point
+// at a recorded run: results/bench/reproduce-quick-report/{report.md, figures/*.png, figures.json}.
+if (report !== null) {
+  const kept = path.resolve('results/bench/reproduce-quick-report');
+  fs.rmSync(kept, { recursive: true, force: true });
+  fs.mkdirSync(path.join(kept, 'figures'), { recursive: true });
+  fs.copyFileSync(path.join(out, 'report.md'), path.join(kept, 'report.md'));
+  const figs = path.join(out, 'figures');
+  if (fs.existsSync(figs)) {
+    for (const f of fs.readdirSync(figs).filter((x) => x.endsWith('.png') || x === 'figures.json')) fs.copyFileSync(path.join(figs, f), path.join(kept, 'figures', f));
   }
 }
 console.log(`reproduce --quick: ${wallSeconds.toFixed(0)} s (exit ${r.status}); results/bench/reproduce-quick.json`);

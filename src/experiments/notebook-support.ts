@@ -21,8 +21,8 @@ import type { MetricRecord } from '../evaluation/metrics.js';
 import { makeSplits, type ProtocolSplit } from '../evaluation/protocols.js';
 import { markdownTable } from '../figures/markdown.js';
 import type { RepresentationSet } from '../figures/model-figures.js';
-import { disposeEadro, loadCheckpoint, predictAsync, trainEadro, type EpochLog, type Prediction } from '../models/eadro/index.js';
-import { ablationToModel, normalisedCopy } from './methods/eadro.js';
+import { disposeEadro, predictAsync, trainEadro, type EpochLog, type Prediction } from '../models/eadro/index.js';
+import { ablationToModel } from './methods/eadro.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
@@ -31,8 +31,11 @@ import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
 import { MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
-import { listFinishedRuns, type StoredRun } from './store.js';
+import { listFinishedRuns } from './store.js';
 import { unfinishedRuns } from './execute.js';
+import { ablationLabels, abnormalTestWindows, representationSet, storedCheckpointRun, storedRepresentation, trainNormalised } from './representations.js';
+
+export { ablationLabels, abnormalTestWindows, storedCheckpointRun, trainNormalised };
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -114,14 +117,7 @@ export const notebookSupportDefaults = {
   } as Record<string, Record<string, unknown>>,
 };
 
-/** Readable names of the ablations (paper Table IV rows). */
-export const ablationLabels: Record<Ablation, string> = {
-  none: 'Eadro',
-  'without-logs': 'Eadro w/o logs',
-  'without-kpis': 'Eadro w/o KPIs',
-  'without-traces': 'Eadro w/o traces',
-  'without-graph': 'Eadro w/o graph',
-};
+
 
 
 /** The scale named by EADRO_NOTEBOOK_SCALE (default `ci`); an unknown name throws, naming the variable. */
@@ -171,14 +167,6 @@ export function datasetSummary(ds: WindowDataset): { windows: number; abnormal: 
 /** The temporal split (protocol.md §4.2) of a dataset, as the harness makes it. */
 export function temporalSplitOf(ds: WindowDataset, seed = notebookSupportDefaults.trainSeed): ProtocolSplit {
   return makeSplits(ds, { name: 'temporal' }, seed)[0] as ProtocolSplit;
-}
-
-/**
- * A copy whose KPIs and latency are z-scored with statistics of the training windows only (the same
- * code as the Eadro method of the harness, src/experiments/methods/eadro.ts), leaving `ds` untouched.
- */
-export function trainNormalised(ds: WindowDataset, train: readonly number[]): WindowDataset {
-  return normalisedCopy(ds, train).data;
 }
 
 /** A model's outputs on test windows, and where the model came from. */
@@ -280,11 +268,6 @@ export function describeWindow(ds: WindowDataset, p: Pick<NotebookPrediction, 'w
   const rank = Array.from(ranking).indexOf(label) + 1;
   return `window ${w} (start ${start}, run ${ds.meta.runId[w]}): ${ds.meta.faultType[w]} injected into ${ds.nodes[label]}; `
     + `P(anomalous) = ${pAnomalous} (threshold ${eadroMethodDefaults.threshold}); the true culprit is ranked ${rank} of ${n}`;
-}
-
-/** Which windows of a split are abnormal test windows (label >= 0), in split order. */
-export function abnormalTestWindows(ds: WindowDataset, split: Pick<ProtocolSplit, 'test'>): number[] {
-  return split.test.filter((w) => (ds.labels[w] as number) >= 0);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -410,18 +393,6 @@ export async function paperTableMarkdown(storeDir: string, table: 'table2' | 'ta
 // ---------------------------------------------------------------------------------------------------
 // Fig. 7: fused representations of abnormal test windows
 
-/** The finished temporal run of Eadro (paper variant) with this ablation on `system`, with a best checkpoint. */
-export function storedCheckpointRun(runs: readonly StoredRun[], system: SystemName, ablation: Ablation): { run: StoredRun; checkpoint: string } | null {
-  for (const run of runs) {
-    const spec = run.metrics.spec;
-    if (spec.method.name !== 'eadro' || (spec.method.variant ?? 'paper') !== 'paper' || (spec.method.ablation ?? 'none') !== ablation) continue;
-    if (spec.protocol.name !== 'temporal' || spec.dataset.system !== system || spec.dataset.kind !== 'testbed') continue;
-    const checkpoint = path.join(run.dir, 'work', 'fold-0', 'checkpoints', 'best');
-    if (fs.existsSync(path.join(checkpoint, 'metadata.json'))) return { run, checkpoint };
-  }
-  return null;
-}
-
 /**
  * H_F of the abnormal test windows for each Fig. 7 variant: from the stored checkpoint of the
  * store's temporal run when there is one (same data, split and normalisation as that run), else from
@@ -442,28 +413,15 @@ export async function fig7Representations(
     let ds: WindowDataset;
     let p: NotebookPrediction;
     if (stored !== null) {
-      const spec = stored.run.metrics.spec;
-      const d = spec.dataset as { system: SystemName; profile: string; seed: number };
-      ds = (await windowsOf(await ensureTestbed(d.system, d.profile, d.seed), spec.pipeline)).dataset;
-      const split = makeSplits(ds, spec.protocol, stored.run.metrics.seed)[0] as ProtocolSplit;
-      const data = trainNormalised(ds, split.train);
-      const windows = abnormalTestWindows(ds, split);
-      const loaded = loadCheckpoint(stored.checkpoint);
-      const prediction = await predictAsync(loaded.model, data, windows);
-      disposeEadro(loaded.model);
-      loaded.adam?.dispose();
-      p = { ablation, windows, prediction, history: [], backend: await backend(), source: `stored checkpoint ${path.relative(PROJECT_ROOT, stored.checkpoint)} (epoch ${loaded.metadata.epoch})` };
+      const r = await storedRepresentation(stored, ablation);
+      ds = r.ds;
+      p = { ablation, windows: r.windows, prediction: r.prediction, history: [], backend: await backend(), source: `stored checkpoint ${path.relative(PROJECT_ROOT, r.checkpoint)} (epoch ${r.epoch})` };
     } else {
       ds = (await testbedWindows(system, scale)).build.dataset;
       const split = temporalSplitOf(ds);
       p = await trainAndPredict(ds, split, { ablation, maxEpochs: scale.trainEpochs, windows: abnormalTestWindows(ds, split) });
     }
-    const n = p.prediction.fusedDim;
-    sets.push({
-      variant: ablationLabels[ablation],
-      rows: p.windows.map((_, b) => p.prediction.fused.subarray(b * n, (b + 1) * n)),
-      rootCauses: p.windows.map((w) => ds.nodes[ds.labels[w] as number] as string),
-    });
+    sets.push(representationSet(ablation, ds, p.windows, p.prediction));
     sources.push(`${ablationLabels[ablation]}: ${p.source}; ${p.windows.length} abnormal test windows of ${system}`);
   }
   return { sets, sources };

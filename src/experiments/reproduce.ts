@@ -21,6 +21,8 @@ import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
 import { MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
+import { ablationSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries } from './main-job-results.js';
+import type { FigureEntry } from '../figures/catalog.js';
 
 export type ReproduceForm = 'quick' | 'full';
 
@@ -300,10 +302,10 @@ export function traceDetectorBudgetNote(form: ReproduceForm): string {
  * exists, else HTML only with a note saying so and how to get the PNGs. Paths are relative to the
  * results folder (`figures/<id>.png|html`).
  */
-export async function writeMainJobFigures(rawRoot: string, label: string, outDir: string, opts: { chromium?: boolean } = {}): Promise<{ figures: string[]; note: string | null }> {
+export async function writeMainJobFigures(rawRoot: string, label: string, outDir: string, opts: { chromium?: boolean; extra?: FigureEntry[] } = {}): Promise<{ figures: string[]; note: string | null }> {
   const { loadMotivationData, telemetryMotivationFigures, exportFigures, chromiumAvailable } = await import('../figures/index.js');
   const png = opts.chromium ?? chromiumAvailable();
-  const entries = telemetryMotivationFigures(await loadMotivationData(rawRoot), label);
+  const entries = [...telemetryMotivationFigures(await loadMotivationData(rawRoot), label), ...(opts.extra ?? [])];
   const written = await exportFigures(entries, outDir, { png });
   const note = png
     ? null
@@ -497,12 +499,22 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const stored = listFinishedRuns(runsDir).filter((r) => experiment.seeds.includes(r.metrics.seed));
 
   endStage('grid');
-  // 4. Figures that exist: the motivation figures from the simulated TT data.
+  // 4. Figures: the motivation figures from the simulated TT data, RQ1 and RQ2 from the runs, and
+  // Fig. 7 from the Eadro models the grid trained.
   let figures: string[] = [];
   let figureNote: string | null = null;
+  const fig7Sources: string[] = [];
   if (options.figures !== false) {
+    const extra: FigureEntry[] = resultFigureEntries(stored);
     try {
-      ({ figures, note: figureNote } = await writeMainJobFigures(testbedRoot('TT', profile, reproduceDefaults.testbedSeed), `testbed TT ${profile} seed ${reproduceDefaults.testbedSeed}`, path.join(out, 'figures')));
+      const fig7 = await fig7Entry(stored);
+      if (fig7 === null) log('  Fig. 7 skipped: a variant has no stored model under temporal');
+      else (extra.push(fig7.entry), fig7Sources.push(...fig7.sources));
+    } catch (err) {
+      log(`  Fig. 7 skipped: ${(err as Error).message.split('\n')[0]}`);
+    }
+    try {
+      ({ figures, note: figureNote } = await writeMainJobFigures(testbedRoot('TT', profile, reproduceDefaults.testbedSeed), `testbed TT ${profile} seed ${reproduceDefaults.testbedSeed}`, path.join(out, 'figures'), { extra }));
       if (figureNote !== null) log(`  ${figureNote}`);
     } catch (err) {
       log(`  figures skipped: ${(err as Error).message.split('\n')[0]}`);
@@ -549,6 +561,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     '',
     claimOneSection(stored),
     '',
+    `## RQ3: what each source and the graph contribute (Table IV, \`${mainJobResultsDefaults.protocol}\`)`,
+    '',
+    'Eadro (paper variant) and its ablations, each trained as the full model was: every value is the mean over seeds with its 95 % cluster-bootstrap interval over fault episodes; "full − this" is the paired difference on the same test episodes (a positive value: the removed part helped). The paper\'s Table IV values (its reference formula, random split) stand in the last column.',
+    '',
+    ablationSection(stored),
+    '',
     `## How detectable the faults are (\`${reproduceDefaults.margins.protocol}\` test windows, testbed ground truth)`,
     '',
     'A window is faulty when it overlaps a fault, yet a network fault shows only in seconds with a call into or out of its target (or its connection-error log); at TT\'s 0.2-0.5 requests/s many faulty windows have none and look normal in every source. "Ceiling F1": a detector that flags exactly the faulty windows with a symptom and nothing else (the bound for any detector that judges each window by its own telemetry). Then the share of each kind of window that Eadro (full model) flags.',
@@ -570,6 +588,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     '',
     ...(figureNote === null ? [] : [figureNote, '']),
     ...(figures.length === 0 ? ['(none written)'] : figures.map((f) => `- [${f}](${f})`)),
+    ...(fig7Sources.length === 0 ? [] : ['', `Fig. 7's models: ${fig7Sources.join('; ')}.`]),
     '',
     ...(result.summary.failed.length === 0 ? [] : ['## Failed runs', '', ...result.summary.failed.map((f) => `- ${f.key}: ${f.error}`), '']),
   ].join('\n');

@@ -1,0 +1,187 @@
+/**
+ * What the main job shows of its own runs beyond the paper tables: Table IV as a report section
+ * (each ablation beside the full model, with intervals and paired differences), one figure each for
+ * RQ1 (detection) and RQ2 (localization) with the paper's values marked, and Fig. 7 (t-SNE of the
+ * fused representations) from the models the job trained.
+ */
+import type { FigureEntry } from '../figures/catalog.js';
+import { comparisonFigure, type ComparisonPanel, type ComparisonRow } from '../figures/comparison.js';
+import { representationFigure } from '../figures/model-figures.js';
+import { aggregateRuns, compareRuns, type AggregateOptions, type AggregatedGroup } from './aggregate.js';
+import { ablations, type Ablation } from './config.js';
+import { paperRowOf, tableDefs, variantLabel } from './paper-tables.js';
+import { ablationLabels, representationSet, storedCheckpointRun, storedRepresentation, type SystemName } from './representations.js';
+import type { StoredRun } from './store.js';
+
+export const mainJobResultsDefaults = {
+  /** The protocol the report's comparisons and figures use (the honest one). */
+  protocol: 'temporal',
+  systems: ['TT', 'SN'] as SystemName[],
+  /** Table IV's columns: [stored metric key, label, the paper's metric name or null]. */
+  ablationMetrics: [
+    ['det.f1', 'F1 (TN counted)', 'F1'],
+    ['det.mcc', 'MCC', null],
+    ['det.prAuc', 'PR-AUC', null],
+    ['loc.e2e.hr@1', 'HR@1 end-to-end', 'HR@1'],
+    ['loc.e2e.hr@5', 'HR@5 end-to-end', 'HR@5'],
+  ] as [string, string, string | null][],
+  /** Metrics whose paired difference (full model − ablation) the section shows. */
+  ablationDifferences: ['det.mcc', 'loc.e2e.hr@1'],
+  /** Paper §V-G: Fig. 7 shows SN's test set for these variants. */
+  fig7System: 'SN' as SystemName,
+  fig7Ablations: ['none', 'without-logs', 'without-kpis'] as Ablation[],
+};
+
+const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
+const signed = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(3);
+
+function ablationRuns(runs: readonly StoredRun[], system: string, ablation: Ablation, protocol: string): StoredRun[] {
+  return runs.filter((r) => {
+    const s = r.metrics.spec;
+    return s.method.name === 'eadro' && (s.method.variant ?? 'paper') === 'paper' && (s.method.ablation ?? 'none') === ablation && s.dataset.system === system && s.protocol.name === protocol;
+  });
+}
+
+/** A cell: mean [95 % CI] from the aggregated group of these runs. */
+function cell(group: AggregatedGroup | undefined, key: string): string {
+  const m = group?.metrics[key];
+  if (m === undefined || m.mean === null) return 'n/a';
+  const ci = group!.ci[key];
+  return ci !== undefined && Number.isFinite(ci.lo) ? `${fmt(m.mean)} [${fmt(ci.lo)}, ${fmt(ci.hi)}]` : fmt(m.mean);
+}
+
+/**
+ * Table IV (RQ3) from the store: per system, the full model and each ablation under `protocol`, each
+ * metric with its 95 % cluster-bootstrap interval over fault episodes, the paired difference full −
+ * ablation on the same test episodes for MCC and HR@1, and the paper's Table IV values.
+ */
+export function ablationSection(runs: readonly StoredRun[], opts: AggregateOptions = {}): string {
+  const d = mainJobResultsDefaults;
+  const table4 = tableDefs.find((t) => t.id === 'table4')!;
+  const paperRows = table4.paperRows();
+  const header = ['system', 'model', ...d.ablationMetrics.map(([, label]) => label), ...d.ablationDifferences.map((k) => `full − this, ${d.ablationMetrics.find(([m]) => m === k)?.[1] ?? k} [95 % CI]`), 'paper F1 / HR@1 / HR@5'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`];
+  for (const system of d.systems) {
+    const full = ablationRuns(runs, system, 'none', d.protocol);
+    if (full.length === 0) continue;
+    for (const ablation of ablations) {
+      const mine = ablationRuns(runs, system, ablation, d.protocol);
+      const group = mine.length === 0 ? undefined : aggregateRuns(mine, opts)[0];
+      const cells = d.ablationMetrics.map(([key]) => (mine.length === 0 ? 'not run' : cell(group, key)));
+      const diffs = d.ablationDifferences.map((key) => {
+        if (ablation === 'none') return '–';
+        if (mine.length === 0) return 'not run';
+        const c = compareRuns(full, mine, key, opts);
+        return Number.isFinite(c.estimate) ? `${signed(c.estimate)} [${signed(c.lo)}, ${signed(c.hi)}]` : 'n/a';
+      });
+      const row = paperRowOf({ name: 'eadro', ablation }, paperRows);
+      const paper = row === null ? 'n/a' : ['F1', 'HR@1', 'HR@5'].map((m) => fmt(table4.paperValue(row, system as 'TT' | 'SN', m))).join(' / ');
+      lines.push(`| ${system} | ${ablationLabels[ablation]} | ${[...cells, ...diffs, paper].join(' | ')} |`);
+    }
+  }
+  return lines.length === 2 ? '(no Eadro runs under `temporal` in the store)' : lines.join('\n');
+}
+
+/** The full-model groups of the methods a paper table accepts, under `protocol`, for one system. */
+function tableGroups(runs: readonly StoredRun[], tableId: 'table2' | 'table3', system: string, protocol: string, opts: AggregateOptions): AggregatedGroup[] {
+  const def = tableDefs.find((t) => t.id === tableId)!;
+  const mine = runs.filter((r) => {
+    const s = r.metrics.spec;
+    return s.dataset.system === system && s.protocol.name === protocol && def.accepts(s.method) && (s.method.ablation ?? 'none') === 'none' && (s.method.variant ?? 'paper') === 'paper';
+  });
+  return aggregateRuns(mine, opts);
+}
+
+function panel(groups: readonly AggregatedGroup[], tableId: 'table2' | 'table3', system: SystemName, key: string, paperMetric: string | null, title: string, reference?: (g: AggregatedGroup) => number | null, referenceLabel?: string): ComparisonPanel {
+  const def = tableDefs.find((t) => t.id === tableId)!;
+  const paperRows = def.paperRows();
+  const rows: ComparisonRow[] = groups.map((g) => {
+    const m = g.metrics[key];
+    const ci = g.ci[key];
+    const row = paperRowOf(g.spec.method, paperRows);
+    const paper = row === null || paperMetric === null ? undefined : def.paperValue(row, system, paperMetric);
+    const value = m?.mean ?? null;
+    return {
+      method: [row ?? g.spec.method.name, variantLabel(g.spec.method)].filter((x) => x !== '').join(' '),
+      value: value !== null && Number.isFinite(value) ? value : null,
+      lo: value !== null && ci !== undefined && Number.isFinite(ci.lo) ? ci.lo : null,
+      hi: value !== null && ci !== undefined && Number.isFinite(ci.hi) ? ci.hi : null,
+      ...(paper === undefined ? {} : { paper }),
+    };
+  });
+  const refs = reference === undefined ? [] : groups.map(reference).filter((v): v is number => v !== null && Number.isFinite(v));
+  return {
+    title: `${system} · ${title}`,
+    rows,
+    ...(refs.length === 0 || referenceLabel === undefined ? {} : { reference: { value: refs.reduce((a, b) => a + b, 0) / refs.length, label: referenceLabel } }),
+  };
+}
+
+/** RQ1 (detection) and RQ2 (localization) as figures: our values with intervals, the paper's marked. */
+export function resultFigureEntries(runs: readonly StoredRun[], opts: AggregateOptions = {}): FigureEntry[] {
+  const d = mainJobResultsDefaults;
+  const rq1: ComparisonPanel[] = [];
+  const rq2: ComparisonPanel[] = [];
+  for (const system of d.systems) {
+    const det = tableGroups(runs, 'table2', system, d.protocol, opts);
+    if (det.length > 0) {
+      rq1.push(panel(det, 'table2', system, 'det.f1', 'F1', 'F1 (TN counted)', (g) => g.trivial['allAnomalous.det.f1'] ?? null, 'flag every window'));
+      rq1.push(panel(det, 'table2', system, 'det.mcc', null, 'MCC', () => 0, 'chance'));
+    }
+    const loc = tableGroups(runs, 'table3', system, d.protocol, opts);
+    if (loc.length > 0) {
+      rq2.push(panel(loc, 'table3', system, 'loc.e2e.hr@1', 'HR@1', 'HR@1 end-to-end', (g) => g.trivial['random.loc.e2e.hr@1'] ?? null, 'random ranking'));
+      rq2.push(panel(loc, 'table3', system, 'loc.e2e.hr@5', 'HR@5', 'HR@5 end-to-end', (g) => g.trivial['random.loc.e2e.hr@5'] ?? null, 'random ranking'));
+    }
+  }
+  const entries: FigureEntry[] = [];
+  const interval = '95 % cluster-bootstrap CI over fault episodes';
+  if (rq1.length > 0) {
+    entries.push({
+      id: 'rq1-detection',
+      paperFigure: 'RQ1 (Table II as a figure)',
+      caption: `Anomaly detection under \`${d.protocol}\`: each method's F1 and MCC (mean over seeds, ${interval}); crosses: the paper's F1 (Table II). F1 is shown beside the flag-everything level (dotted), which it can reach without detecting anything; MCC is 0 at chance.`,
+      source: 'model',
+      figure: comparisonFigure({ title: `RQ1: anomaly detection (${d.protocol})`, panels: rq1, intervalLabel: interval }),
+    });
+  }
+  if (rq2.length > 0) {
+    entries.push({
+      id: 'rq2-localization',
+      paperFigure: 'RQ2 (Table III as a figure)',
+      caption: `Root-cause localization under \`${d.protocol}\`, end to end (a missed faulty window counts as a miss): HR@1 and HR@5 (mean over seeds, ${interval}); crosses: the paper's values (Table III, computed there with the reference formula); dotted: random ranking.`,
+      source: 'model',
+      figure: comparisonFigure({ title: `RQ2: root-cause localization (${d.protocol})`, panels: rq2, intervalLabel: interval }),
+    });
+  }
+  return entries;
+}
+
+/**
+ * Fig. 7 from the models the job trained: H_F of the abnormal test windows of SN under `temporal`,
+ * one t-SNE panel per variant (full model, without logs, without KPIs), each recomputed from the run's
+ * selected checkpoint. Null when a variant has no stored model.
+ */
+export async function fig7Entry(runs: readonly StoredRun[]): Promise<{ entry: FigureEntry; sources: string[] } | null> {
+  const d = mainJobResultsDefaults;
+  const sets = [];
+  const sources: string[] = [];
+  for (const ablation of d.fig7Ablations) {
+    const stored = storedCheckpointRun(runs, d.fig7System, ablation);
+    if (stored === null) return null;
+    const r = await storedRepresentation(stored, ablation);
+    sets.push(representationSet(ablation, r.ds, r.windows, r.prediction));
+    sources.push(`${ablationLabels[ablation]}: epoch ${r.epoch} of its run, ${r.windows.length} abnormal test windows`);
+  }
+  const { figure, panels } = representationFigure(sets, { title: `Fig. 7: t-SNE of the fused representations, ${d.fig7System} abnormal test windows (${d.protocol})` });
+  return {
+    entry: {
+      id: 'fig7-tsne',
+      paperFigure: 'Fig. 7',
+      caption: `t-SNE of H_F of the ${d.fig7System} abnormal test windows for ${panels.map((p) => p.variant).join(', ')} (the models this job trained, under \`${d.protocol}\`), coloured by root cause; each panel title gives the leave-one-out 1-NN accuracy of the root causes in 2-D (the paper shows Eadro's clusters as the cleanest).`,
+      source: 'model',
+      figure,
+    },
+    sources,
+  };
+}

@@ -1,0 +1,67 @@
+import { strict as assert } from 'node:assert';
+import { ablationSection, resultFigureEntries } from '../../src/experiments/main-job-results.js';
+import type { StoredRun } from '../../src/experiments/store.js';
+
+// 4 fault episodes of TT, each with 2 faulty windows (culprit node 1) and 2 normal ones, N = 3.
+const labels: number[] = [];
+const episodes: string[] = [];
+for (let e = 0; e < 4; e++) {
+  labels.push(1, 1, -1, -1);
+  episodes.push(...Array<string>(4).fill(`run/${e}`));
+}
+const right = labels.map(() => [1, 0, 2]);
+const wrong = labels.map(() => [0, 2, 1]);
+const run = (name: string, ablation: string, decide: (label: number) => boolean, ranking: number[][] | null, metrics: Record<string, number>, protocol = 'temporal'): StoredRun =>
+  ({
+    dir: '',
+    predictions: { storeVersion: 1, nodeCount: 3, windows: labels.map((_, i) => i), labels, episodes, folds: labels.map(() => 0), anomalyScore: null, predictedAnomalous: labels.map(decide), ranking },
+    metrics: {
+      seed: 0,
+      configHash: `${name}/${ablation}/${protocol}`,
+      spec: { dataset: { kind: 'testbed', system: 'TT', profile: 'quick', seed: 0 }, pipeline: {}, method: { name, ablation }, protocol: { name: protocol } },
+      metrics,
+    },
+  }) as unknown as StoredRun;
+
+describe('experiments/main-job-results', () => {
+  const runs = [
+    run('eadro', 'none', (l) => l >= 0, right, { 'det.f1': 1, 'det.mcc': 1, 'loc.e2e.hr@1': 1, 'loc.e2e.hr@5': 1 }),
+    run('eadro', 'without-logs', (l) => l >= 0, wrong, { 'det.f1': 1, 'det.mcc': 1, 'loc.e2e.hr@1': 0, 'loc.e2e.hr@5': 1 }),
+    run('eadro', 'without-graph', (l) => l >= 0, right, { 'det.f1': 1, 'loc.e2e.hr@1': 1 }, 'reference-random'), // another protocol
+    run('all-anomalous', 'none', () => true, null, { 'det.f1': 2 / 3 }),
+    run('random-guess', 'none', () => false, wrong, { 'loc.e2e.hr@1': 0 }),
+  ];
+
+  it('Table IV: each ablation beside the full model, paired differences, the paper\'s values, "not run" where absent', () => {
+    const table = ablationSection(runs, { resamples: 200 });
+    const rows = table.split('\n');
+    assert.match(rows[0]!, /\| system \| model \| F1 \(TN counted\) \| MCC \| PR-AUC \| HR@1 end-to-end \| HR@5 end-to-end \| full − this, MCC \[95 % CI\] \| full − this, HR@1 end-to-end \[95 % CI\] \| paper F1 \/ HR@1 \/ HR@5 \|/);
+    const full = rows.find((r) => r.startsWith('| TT | Eadro |'))!;
+    assert.match(full, /\| 1\.000 \[1\.000, 1\.000\] \|/, full);
+    assert.match(full, /\| – \| – \| 0\.989 \/ 0\.990 \/ 0\.993 \|$/, full);
+    const noLogs = rows.find((r) => r.startsWith('| TT | Eadro w/o logs |'))!;
+    // same decisions: MCC difference 0 in every resample; the culprit never first: HR@1 +1 in every resample
+    assert.match(noLogs, /\| \+0\.000 \[\+0\.000, \+0\.000\] \| \+1\.000 \[\+1\.000, \+1\.000\] \| 0\.964 \/ 0\.926 \/ 0\.993 \|$/, noLogs);
+    const noGraph = rows.find((r) => r.startsWith('| TT | Eadro w/o graph |'))!;
+    assert.match(noGraph, /not run \| not run/, 'its only run is under another protocol');
+    assert.ok(!rows.some((r) => r.startsWith('| SN')), 'no SN runs, no SN rows');
+    assert.equal(ablationSection([]), '(no Eadro runs under `temporal` in the store)');
+  });
+
+  it('RQ1 and RQ2 figures: every method with its interval, the paper\'s value marked, the trivial level drawn', () => {
+    const entries = resultFigureEntries(runs, { resamples: 200 });
+    assert.deepEqual(entries.map((e) => e.id), ['rq1-detection', 'rq2-localization']);
+    const [rq1, rq2] = entries;
+    // TT F1 panel, ours: methods named by their paper row where they have one
+    const ours = rq1!.figure.data[0]!;
+    assert.deepEqual([...ours.y!].sort(), ['Eadro', 'all-anomalous'].sort());
+    assert.equal(ours.x![ours.y!.indexOf('Eadro')], 1);
+    const paper = rq1!.figure.data[1]!;
+    assert.deepEqual(paper.x, [0.989], 'the paper\'s F1 of Eadro (Table II, TT)');
+    // the flag-everything level of F1 as a dotted line (prevalence 1/2: F1 2/3)
+    const shapes = rq1!.figure.layout['shapes'] as { x0: number }[];
+    assert.ok(Math.abs(shapes[0]!.x0 - 2 / 3) < 1e-9);
+    const rq2Paper = rq2!.figure.data[1]!;
+    assert.deepEqual(rq2Paper.x, [0.99], 'the paper\'s HR@1 of Eadro (Table III, TT)');
+  });
+});
