@@ -9,7 +9,7 @@ import { comparisonFigure, type ComparisonPanel, type ComparisonRow } from '../f
 import { representationFigure } from '../figures/model-figures.js';
 import { aggregateRuns, compareRuns, type AggregateOptions, type AggregatedGroup } from './aggregate.js';
 import { ablations, type Ablation } from './config.js';
-import { paperRowOf, tableDefs, variantLabel } from './paper-tables.js';
+import { paperRowOf, tableDefs } from './paper-tables.js';
 import { ablationLabels, representationSet, storedCheckpointRun, storedRepresentation, type SystemName } from './representations.js';
 import type { StoredRun } from './store.js';
 
@@ -102,7 +102,8 @@ function panel(groups: readonly AggregatedGroup[], tableId: 'table2' | 'table3',
     const paper = row === null || paperMetric === null ? undefined : def.paperValue(row, system, paperMetric);
     const value = m?.mean ?? null;
     return {
-      method: [row ?? g.spec.method.name, variantLabel(g.spec.method)].filter((x) => x !== '').join(' '),
+      // the paper's row name where it has one (budget and settings are in the report's tables)
+      method: row ?? g.spec.method.name,
       value: value !== null && Number.isFinite(value) ? value : null,
       lo: value !== null && ci !== undefined && Number.isFinite(ci.lo) ? ci.lo : null,
       hi: value !== null && ci !== undefined && Number.isFinite(ci.hi) ? ci.hi : null,

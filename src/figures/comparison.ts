@@ -59,11 +59,13 @@ export function comparisonFigure(input: ComparisonFigureInput, source = 'compari
     title: { text: input.title },
     width: Math.max(500, d.panelWidth * n),
     height: d.baseHeight + d.rowHeight * methods.length,
-    margin: { l: 150, r: 20, t: 80, b: 70 },
-    legend: { orientation: 'h', y: -0.12 },
-    annotations: [] as unknown[],
+    margin: { l: 150, r: 20, t: 110, b: 100 },
+    legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', xanchor: 'left' },
     shapes: [] as unknown[],
   };
+  // Rows at numeric positions shared by every panel (first method on top): category axes of separate
+  // panels order their own categories, which misaligned rows across panels.
+  const position = (method: string): number => methods.length - 1 - methods.indexOf(method);
   input.panels.forEach((p, i) => {
     p.rows.forEach((r, j) => {
       for (const [k, v] of [['value', r.value], ['lo', r.lo], ['hi', r.hi], ['paper', r.paper]] as const) {
@@ -81,7 +83,8 @@ export function comparisonFigure(input: ComparisonFigureInput, source = 'compari
       legendgroup: 'ours',
       showlegend: i === 0,
       x: shown.map((r) => r.value as number),
-      y: shown.map((r) => r.method),
+      y: shown.map((r) => position(r.method)),
+      text: shown.map((r) => r.method),
       error_x: {
         type: 'data',
         symmetric: false,
@@ -92,7 +95,7 @@ export function comparisonFigure(input: ComparisonFigureInput, source = 'compari
       marker: { color: figureStyleDefaults.palette[0], size: 8 },
       xaxis: `x${sfx}`,
       yaxis: `y${sfx}`,
-      hovertemplate: '%{y}: %{x:.3f}<extra></extra>',
+      hovertemplate: '%{text}: %{x:.3f}<extra></extra>',
     });
     const paper = p.rows.filter((r) => r.paper !== undefined);
     data.push({
@@ -102,34 +105,36 @@ export function comparisonFigure(input: ComparisonFigureInput, source = 'compari
       legendgroup: 'paper',
       showlegend: i === 0,
       x: paper.map((r) => r.paper as number),
-      y: paper.map((r) => r.method),
+      y: paper.map((r) => position(r.method)),
+      text: paper.map((r) => r.method),
       marker: { symbol: 'x', color: figureStyleDefaults.highlightColor, size: 9 },
       xaxis: `x${sfx}`,
       yaxis: `y${sfx}`,
-      hovertemplate: 'paper %{y}: %{x:.3f}<extra></extra>',
+      hovertemplate: 'paper %{text}: %{x:.3f}<extra></extra>',
     });
     const undefinedRows = p.rows.filter((r) => r.value === null).map((r) => r.method);
     const x0 = i * (width + d.panelGap);
-    layout[`xaxis${sfx}`] = { domain: [x0, x0 + width], anchor: `y${sfx}`, title: { text: p.title }, zeroline: false };
+    const notes = [p.reference === undefined ? null : `dotted: ${p.reference.label} ${p.reference.value.toFixed(3)}`, undefinedRows.length === 0 ? null : `undefined: ${undefinedRows.join(', ')}`].filter((s) => s !== null);
+    layout[`xaxis${sfx}`] = {
+      domain: [x0, x0 + width],
+      anchor: `y${sfx}`,
+      title: { text: notes.length === 0 ? p.title : `${p.title}<br><sup>${notes.join('<br>')}</sup>` },
+      zeroline: false,
+    };
     layout[`yaxis${sfx}`] = {
       anchor: `x${sfx}`,
-      categoryorder: 'array',
-      categoryarray: [...methods].reverse(), // first method on top
-      type: 'category',
+      range: [-0.6, methods.length - 0.4],
+      tickvals: methods.map((m) => position(m)),
+      ticktext: methods,
       showticklabels: i === 0,
+      showgrid: true,
+      zeroline: false,
       automargin: true,
     };
     if (p.reference !== undefined) {
       (layout['shapes'] as unknown[]).push({
         type: 'line', xref: `x${sfx}`, yref: `y${sfx} domain`, x0: p.reference.value, x1: p.reference.value, y0: 0, y1: 1,
         line: { dash: 'dot', color: '#888', width: 1 },
-      });
-    }
-    const notes = [p.reference === undefined ? null : `dotted: ${p.reference.label} ${p.reference.value.toFixed(3)}`, undefinedRows.length === 0 ? null : `undefined: ${undefinedRows.join(', ')}`].filter((s) => s !== null);
-    if (notes.length > 0) {
-      (layout['annotations'] as unknown[]).push({
-        xref: 'paper', yref: 'paper', x: x0, y: 1.0, yanchor: 'bottom', xanchor: 'left', showarrow: false,
-        text: `<sup>${notes.join('; ')}</sup>`,
       });
     }
   });
