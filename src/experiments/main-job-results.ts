@@ -12,6 +12,7 @@ import { ablations, type Ablation } from './config.js';
 import { paperRowOf, tableDefs } from './paper-tables.js';
 import { ablationLabels, representationSet, storedCheckpointRun, storedRepresentation, type SystemName } from './representations.js';
 import type { StoredRun } from './store.js';
+import type { WindowDataset } from '../windows/types.js';
 
 export const mainJobResultsDefaults = {
   /** The protocol the report's comparisons and figures use (the honest one). */
@@ -167,10 +168,11 @@ export async function fig7Entry(runs: readonly StoredRun[]): Promise<{ entry: Fi
   const d = mainJobResultsDefaults;
   const sets = [];
   const sources: string[] = [];
+  const windowsCache = new Map<string, WindowDataset>();
   for (const ablation of d.fig7Ablations) {
     const stored = storedCheckpointRun(runs, d.fig7System, ablation);
     if (stored === null) return null;
-    const r = await storedRepresentation(stored, ablation);
+    const r = await storedRepresentation(stored, ablation, windowsCache);
     sets.push(representationSet(ablation, r.ds, r.windows, r.prediction));
     sources.push(`${ablationLabels[ablation]}: epoch ${r.epoch} of its run, ${r.windows.length} abnormal test windows`);
   }

@@ -186,8 +186,9 @@ async function backend(): Promise<BackendInfo> {
 }
 
 /**
- * Train Eadro (paper variant) on `split.train`, selecting the epoch with the lowest loss on
- * `split.val` (as the harness does), then predict `windows` (default: the test windows).
+ * Train Eadro (paper variant) on `split.train`, selecting the epoch by its score on
+ * `split.val` (config.selectBy: the mean of F1 and HR@1 by default, as the harness does), then predict
+ * `windows` (default: the test windows).
  */
 export async function trainAndPredict(
   ds: WindowDataset,
@@ -408,12 +409,13 @@ export async function fig7Representations(
   const runs = storeDir === null ? [] : listFinishedRuns(storeDir);
   const sets: RepresentationSet[] = [];
   const sources: string[] = [];
+  const windowsCache = new Map<string, WindowDataset>();
   for (const ablation of ablations) {
     const stored = storedCheckpointRun(runs, system, ablation);
     let ds: WindowDataset;
     let p: NotebookPrediction;
     if (stored !== null) {
-      const r = await storedRepresentation(stored, ablation);
+      const r = await storedRepresentation(stored, ablation, windowsCache);
       ds = r.ds;
       p = { ablation, windows: r.windows, prediction: r.prediction, history: [], backend: await backend(), source: `stored checkpoint ${path.relative(PROJECT_ROOT, r.checkpoint)} (epoch ${r.epoch})` };
     } else {

@@ -62,10 +62,19 @@ export interface StoredRepresentation {
   checkpoint: string;
 }
 
-export async function storedRepresentation(stored: { run: StoredRun; checkpoint: string }, ablation: Ablation): Promise<StoredRepresentation> {
+/**
+ * `windows`: datasets already loaded, by dataset and pipeline (the variants of one figure share their
+ * windows: each is read from the cache once).
+ */
+export async function storedRepresentation(stored: { run: StoredRun; checkpoint: string }, ablation: Ablation, windowsCache: Map<string, WindowDataset> = new Map()): Promise<StoredRepresentation> {
   const spec = stored.run.metrics.spec;
   const d = spec.dataset as { system: SystemName; profile: string; seed: number };
-  const ds = (await windowsOf(await ensureTestbed(d.system, d.profile, d.seed), spec.pipeline)).dataset;
+  const key = JSON.stringify([d, spec.pipeline]);
+  let ds = windowsCache.get(key);
+  if (ds === undefined) {
+    ds = (await windowsOf(await ensureTestbed(d.system, d.profile, d.seed), spec.pipeline)).dataset;
+    windowsCache.set(key, ds);
+  }
   const split = makeSplits(ds, spec.protocol, stored.run.metrics.seed)[0] as ProtocolSplit;
   const data = trainNormalised(ds, split.train);
   const windows = abnormalTestWindows(ds, split);

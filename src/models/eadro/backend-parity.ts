@@ -96,8 +96,9 @@ export async function traceSteps(
   }
 }
 
-/** max |a - b| relative to max(1, max |b|). */
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** max |a - b| relative to max(1, max |b|); Infinity when the lengths differ. */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let diff = 0;
   let scale = 1;
   for (let i = 0; i < b.length; i++) {

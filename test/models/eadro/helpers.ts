@@ -5,6 +5,7 @@ import { initBackend } from '../../../src/core/backend.js';
 import { makeSyntheticWindows, type SyntheticOptions } from '../../../src/models/synthetic.js';
 import type { WindowDataset } from '../../../src/windows/types.js';
 import type { GradientResult } from '../../../src/models/eadro/step.js';
+import { maxRelDiff as parityMaxRelDiff } from '../../../src/models/eadro/backend-parity.js';
 
 let ready: Promise<unknown> | null = null;
 
@@ -23,16 +24,10 @@ export function tinyDataset(partial: Partial<SyntheticOptions> = {}): WindowData
   return makeSyntheticWindows({ N: 5, T: 6, K: 3, E: 4, W: 40, seed: 7, ...partial });
 }
 
-/** max |a - b| relative to max(1, max |b|). */
+/** max |a - b| relative to max(1, max |b|) (backend-parity.ts), asserting equal lengths. */
 export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'length');
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
+  return parityMaxRelDiff(a, b);
 }
 
 export function values(t: tf.Tensor): Float32Array {
