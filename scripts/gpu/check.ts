@@ -31,9 +31,9 @@ import { writeJsonAtomic } from '../../src/core/io.js';
 import { codeVersion, machineInfo, packageVersions } from '../../src/core/manifest.js';
 import { protocolDefaults } from '../../src/evaluation/protocols.js';
 import { makeSyntheticWindows } from '../../src/models/synthetic.js';
-import { compareTraces, traceSteps, type ParityReport } from '../../src/models/eadro/backend-parity.js';
+import { compareTraces, parityCases, parityModel, traceSteps, type ParityReport } from '../../src/models/eadro/backend-parity.js';
 import { Adam } from '../../src/models/eadro/adam.js';
-import { createEadro, datasetDims, disposeBatch, disposeEadro, makeBatch, parameterCount, predictAsync, type Ablation, type EadroVariant } from '../../src/models/eadro/index.js';
+import { createEadro, datasetDims, disposeBatch, disposeEadro, makeBatch, parameterCount, predictAsync, type EadroVariant } from '../../src/models/eadro/index.js';
 import { eadroDefaults } from '../../src/models/eadro/config.js';
 import { chooseStep, trainStepAsync } from '../../src/models/eadro/step.js';
 
@@ -50,15 +50,7 @@ const checkDefaults = {
   warmupSteps: 3, // ours: the first steps compile the WGSL shaders
   timedSteps: 10, // ours: 2,560 windows per row
   inferWindows: 1024, // ours: 4 batches, timed on the second of two passes (the first compiles)
-  parityCases: [
-    { variant: 'paper', without: [] },
-    { variant: 'reference', without: [] },
-    { variant: 'paper', without: ['graph'] },
-    { variant: 'paper', without: ['logs'] },
-    { variant: 'paper', without: ['kpis'] },
-    { variant: 'paper', without: ['traces'] },
-  ] as { variant: EadroVariant; without: Ablation[] }[],
-  smallModel: { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 },
+  parityCases, // models/eadro/backend-parity.ts: the cases the CI tests compare on the software adapter
   // The full form of `eadro reproduce` (experiments/reproduce.ts reproduceDefaults.full): the `paper`
   // profile's windows (results/bench/windows.json, windows-sn.json), 5 seeds, 2 protocols, the full model
   // and its 4 ablations (paper variant), up to eadroDefaults maxEpochs epochs each.
@@ -73,6 +65,8 @@ const { values: flags } = parseArgs({
 const smoke = flags.smoke === true;
 const requireVendor = (flags['require-vendor'] ?? checkDefaults.requireVendor).toLowerCase();
 const outDir = flags.out ?? checkDefaults.out;
+/** The settings that run: the smoke run's small shapes and batch over the defaults. */
+const settings = smoke ? { ...checkDefaults, ...checkDefaults.smoke, paperShape: { ...checkDefaults.paperShape, batchSize: checkDefaults.smoke.batchSize } } : checkDefaults;
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -82,7 +76,7 @@ const result: Record<string, unknown> = {
   benchmark: 'gpu-check',
   startedAt: new Date().toISOString(),
   smoke,
-  settings: smoke ? { ...checkDefaults, ...checkDefaults.smoke } : checkDefaults,
+  settings,
   machine: machineInfo(),
   loadAverage: os.loadavg(),
   code: codeVersion(),
@@ -129,7 +123,7 @@ async function main(): Promise<number> {
   const tiny = makeSyntheticWindows({ N: 6, T: 7, K: 3, E: 4, W: 40, seed: 5 });
   const snShape = makeSyntheticWindows({ N: 12, ...checkDefaults.paperShape, W: 96, seed: 2023 });
   const cases = [
-    ...checkDefaults.parityCases.map((c) => ({ ds: tiny, config: { ...c, ...checkDefaults.smallModel }, label: `small ${c.variant}${c.without.length ? ` w/o ${c.without.join(',')}` : ''}`, opts: {} })),
+    ...checkDefaults.parityCases.map((c) => ({ ds: tiny, config: { ...c, ...parityModel }, label: `small ${c.variant}${c.without.length ? ` w/o ${c.without.join(',')}` : ''}`, opts: {} })),
     ...(smoke ? [] : checkDefaults.variants.map((variant) => ({ ds: snShape, config: { variant }, label: `SN shape ${variant}, batch 32`, opts: { batchSize: 32 } }))),
   ];
   for (const c of cases) {
@@ -154,7 +148,7 @@ async function main(): Promise<number> {
 
   // 3. timing at the paper's shapes
   await initBackend('webgpu');
-  const s = smoke ? { ...checkDefaults, ...checkDefaults.smoke, paperShape: { ...checkDefaults.paperShape, batchSize: checkDefaults.smoke.batchSize } } : checkDefaults;
+  const s = settings;
   const B = s.paperShape.batchSize;
   const rows: Record<string, unknown>[] = [];
   result['timing'] = rows;

@@ -31,6 +31,11 @@ export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'we
 /** Backends whose tensors live off the host: reads must be `await data()` (dataSync fails on webgpu in Node). */
 export const DEVICE_BACKENDS: readonly string[] = ['webgpu'];
 
+/** Whether the active tfjs backend keeps tensors on a device that cannot be read synchronously. */
+export function onDeviceBackend(): boolean {
+  return DEVICE_BACKENDS.includes(tf.getBackend());
+}
+
 /** The npm package that provides each backend, and how to get it when it is absent. */
 export const BACKEND_PACKAGES: Record<BackendName, { pkg: string; install: string }> = {
   'tensorflow-gpu': {
@@ -170,10 +175,11 @@ async function tryBackend(
           const hint = (probe.webgpuHint ?? hardwareGpuHint)();
           if (hint === null) return { ok: false, reason: 'no GPU device visible (no NVIDIA driver, no /dev/dri render node)' };
         }
+        const webgpuInfo = (adapter: GpuAdapterDescription) => ({ ...base, tfjsBackend: 'webgpu', version: installedVersion(pkg), threads: 1, adapter });
         // Registered earlier in this process: switch back to it (a new device would orphan its tensors).
         const registered = activeAdapter();
         if (registered !== null && tf.findBackend('webgpu') !== null && (forced || !registered.software) && (await tf.setBackend('webgpu'))) {
-          return { ok: true, info: { ...base, tfjsBackend: 'webgpu', version: installedVersion(pkg), threads: 1, adapter: registered } };
+          return { ok: true, info: webgpuInfo(registered) };
         }
         const search = await findAdapter(forced, probe.importPackage);
         if (search.found === null) {
@@ -181,10 +187,7 @@ async function tryBackend(
         }
         await registerWebgpuBackend(search.found, probe.importPackage);
         if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `adapter ${adapterLabel(search.found.description)} found, but the tfjs webgpu backend failed to initialise` };
-        return {
-          ok: true,
-          info: { ...base, tfjsBackend: 'webgpu', version: installedVersion(pkg), threads: 1, adapter: search.found.description },
-        };
+        return { ok: true, info: webgpuInfo(search.found.description) };
       }
       case 'wasm': {
         const wasm = (await probe.importPackage(pkg)) as typeof import('@tensorflow/tfjs-backend-wasm');

@@ -9,13 +9,13 @@ import { comparisonFigure, type ComparisonPanel, type ComparisonRow } from '../f
 import { representationFigure } from '../figures/model-figures.js';
 import { aggregateRuns, compareRuns, type AggregateOptions, type AggregatedGroup } from './aggregate.js';
 import { ablations, type Ablation } from './config.js';
-import { paperRowOf, tableDefs } from './paper-tables.js';
+import { formatDifference, formatMetric, paperRowOf, tableDefs } from './paper-tables.js';
 import { ablationLabels, representationSet, storedCheckpointRun, storedRepresentation, type SystemName } from './representations.js';
 import type { StoredRun } from './store.js';
 import type { WindowDataset } from '../windows/types.js';
 
 export const mainJobResultsDefaults = {
-  /** The protocol the report's comparisons and figures use (the honest one). */
+  /** The protocol the report's comparisons, Table IV and the figures use (the honest one; reproduce.ts margins too). */
   protocol: 'temporal',
   systems: ['TT', 'SN'] as SystemName[],
   /** Table IV's columns: [stored metric key, label, the paper's metric name or null]. */
@@ -33,8 +33,7 @@ export const mainJobResultsDefaults = {
   fig7Ablations: ['none', 'without-logs', 'without-kpis'] as Ablation[],
 };
 
-const fmt = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
-const signed = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(3);
+const fmt = formatMetric;
 
 function ablationRuns(runs: readonly StoredRun[], system: string, ablation: Ablation, protocol: string): StoredRun[] {
   return runs.filter((r) => {
@@ -72,8 +71,7 @@ export function ablationSection(runs: readonly StoredRun[], opts: AggregateOptio
       const diffs = d.ablationDifferences.map((key) => {
         if (ablation === 'none') return '–';
         if (mine.length === 0) return 'not run';
-        const c = compareRuns(full, mine, key, opts);
-        return Number.isFinite(c.estimate) ? `${signed(c.estimate)} [${signed(c.lo)}, ${signed(c.hi)}]` : 'n/a';
+        return formatDifference(compareRuns(full, mine, key, opts));
       });
       const row = paperRowOf({ name: 'eadro', ablation }, paperRows);
       const paper = row === null ? 'n/a' : ['F1', 'HR@1', 'HR@5'].map((m) => fmt(table4.paperValue(row, system as 'TT' | 'SN', m))).join(' / ');

@@ -187,6 +187,13 @@ export const tableDefs: TableDef[] = [
 
 /** A metric cell: three decimals, or n/a where undefined or not finite. */
 export const formatMetric = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
+
+/** `+0.123` / `-0.123`: a difference with its sign. */
+export const formatSigned = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(3);
+
+/** A paired difference with its interval, `+0.071 [+0.019, +0.126]`, or n/a where undefined. */
+export const formatDifference = (d: { estimate: number; lo: number; hi: number }): string =>
+  Number.isFinite(d.estimate) ? `${formatSigned(d.estimate)} [${formatSigned(d.lo)}, ${formatSigned(d.hi)}]` : 'n/a';
 const fmt = formatMetric;
 
 function ourCell(g: AggregatedGroup, key: string | undefined): string {

@@ -22,6 +22,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
 import { MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { ablationSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries } from './main-job-results.js';
+import { formatDifference, formatSigned } from './paper-tables.js';
 import type { FigureEntry } from '../figures/catalog.js';
 
 export type ReproduceForm = 'quick' | 'full';
@@ -79,7 +80,7 @@ export const reproduceDefaults = {
    * detect (F1, MCC) or rank (HR@k). A comparator absent from the store gives no row.
    */
   margins: {
-    protocol: 'temporal',
+    protocol: mainJobResultsDefaults.protocol, // one protocol for the report's comparisons, Table IV and the figures
     comparisons: [
       { metric: 'det.f1', label: 'F1 (TN counted)', against: ['all-anomalous', 'n-sigma', 'spot', 'fe-ml', ...TRACE_DETECTORS, ...MS_BASELINES] },
       { metric: 'det.mcc', label: 'MCC', against: ['random-guess', 'n-sigma', 'spot', 'fe-ml', ...TRACE_DETECTORS, ...MS_BASELINES] },
@@ -196,8 +197,6 @@ function fullModelRuns(runs: StoredRun[], method: string, system: string, protoc
   });
 }
 
-/** `+0.123` / `-0.123`: a difference with its sign. */
-const signed = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(3);
 
 /** The report's core: how the numbers of the same model move between the two protocols. */
 export function protocolComparison(runs: StoredRun[]): string {
@@ -221,7 +220,7 @@ export function protocolComparison(runs: StoredRun[]): string {
     for (const [key, label] of metrics) {
       const t = meanMetric(temporal, key);
       const ref = meanMetric(reference, key);
-      lines.push(`| ${system} | ${label} | ${fmt(t)} | ${fmt(ref)} | ${t === null || ref === null ? 'n/a' : signed(ref - t)} |`);
+      lines.push(`| ${system} | ${label} | ${fmt(t)} | ${fmt(ref)} | ${t === null || ref === null ? 'n/a' : formatSigned(ref - t)} |`);
     }
   }
   return lines.join('\n');
@@ -249,7 +248,7 @@ export function marginsOverBaselines(runs: StoredRun[], opts: AggregateOptions =
         const d = compareRuns(eadro, other, c.metric, opts);
         const valueA = meanMetric(eadro, c.metric);
         const valueB = meanMetric(other, c.metric);
-        const diff = Number.isFinite(d.estimate) ? `${signed(d.estimate)} [${signed(d.lo)}, ${signed(d.hi)}]` : 'n/a';
+        const diff = formatDifference(d);
         const ahead = Number.isFinite(d.fractionAboveZero) ? d.fractionAboveZero.toFixed(3) : 'n/a';
         lines.push(`| ${system} | ${c.label} | ${fmt(valueA)} | ${name} | ${fmt(valueB)} | ${diff} | ${ahead} |`);
       }

@@ -17,8 +17,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EadroError } from '../core/errors.js';
-import { storedDatasetChecksum, type StoredRun } from './store.js';
-import { listFinishedRuns } from './store.js';
+import { listFinishedRuns, storedDatasetChecksum, type StoredRun } from './store.js';
 
 export interface ResultsDb {
   connection: DuckDBConnection;
@@ -58,7 +57,7 @@ export async function openResultsDb(source: string | readonly StoredRun[]): Prom
     runRows.appendVarchar(d.profile ?? '');
     runRows.appendVarchar(spec.protocol.name);
     runRows.appendInteger(r.metrics.seed);
-    const checksum = r.dir === '' ? null : storedDatasetChecksum(r.dir);
+    const checksum = storedDatasetChecksum(r.dir);
     if (checksum === null) runRows.appendNull();
     else runRows.appendVarchar(checksum);
     runRows.endRow();

@@ -18,7 +18,7 @@ import { hostDetectMargin, hostLoss } from './manual/loss.js';
 import { disposeEvalPlan, evalForward, prepareEvalPlan, type EvalPlan } from './manual/eval-forward.js';
 import { fillEvalInput } from './manual/eval-input.js';
 import { softmaxInto } from './manual/host.js';
-import { DEVICE_BACKENDS } from '../../core/backend.js';
+import { onDeviceBackend } from '../../core/backend.js';
 import { EadroError } from '../../core/errors.js';
 import { throwIfGpuError } from '../../core/webgpu.js';
 
@@ -145,7 +145,7 @@ export function predict(
   let lossSum = 0;
   if (manual) lossSum = manualPredictAll(model, ds, indices, batchSize, withLoss, buffers);
   else {
-    if (DEVICE_BACKENDS.includes(tf.getBackend())) {
+    if (onDeviceBackend()) {
       throw new EadroError(`predict() reads synchronously, which the ${tf.getBackend()} backend cannot do in Node.`, { field: 'predict', expected: 'await predictAsync(...) on this backend' });
     }
     for (let start = 0; start < indices.length; start += batchSize) {

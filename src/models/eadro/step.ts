@@ -108,7 +108,7 @@ export function autodiffGradients(model: EadroModel, batch: EadroBatch): Gradien
 }
 
 /** Apply gradients and update the BatchNorm running statistics; disposes the gradient result. */
-export function applyStep(model: EadroModel, adam: Adam, result: GradientResult): void {
+export function applyStep(model: EadroModel, adam: Adam, result: Pick<GradientResult, 'grads' | 'bnBatch'>): void {
   adam.apply(model.params, result.grads);
   for (const [branch, s] of result.bnBatch) {
     const old = model.bnState.get(branch)!;
@@ -133,10 +133,9 @@ export function trainStep(model: EadroModel, batch: EadroBatch, adam: Adam, kind
 export async function trainStepAsync(model: EadroModel, batch: EadroBatch, adam: Adam, kind: StepKind): Promise<StepLosses> {
   if (kind === 'manual') return trainStep(model, batch, adam, kind);
   const result = autodiffGradientTensors(model, batch);
-  const lossTensor = result.losses;
-  applyStep(model, adam, { ...result, losses: { total: 0, detect: 0, locate: 0 } });
-  const losses = lossesOf(await lossTensor.data());
-  lossTensor.dispose();
+  applyStep(model, adam, result);
+  const losses = lossesOf(await result.losses.data());
+  result.losses.dispose();
   throwIfGpuError();
   return losses;
 }

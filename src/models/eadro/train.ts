@@ -41,7 +41,7 @@ import { selectionMetrics } from './selection-metrics.js';
 import { chooseStep, trainStepAsync, type StepKind, type StepLosses } from './step.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureFastWasmKernels } from './wasm-kernels.js';
-import { DEVICE_BACKENDS } from '../../core/backend.js';
+import { onDeviceBackend } from '../../core/backend.js';
 import { assertFiniteInputs } from '../../windows/finite.js';
 import { simdTimeAttentionUsed } from './layers/time-attention.js';
 import { simdGatEdgesUsed } from './manual/gatv2.js';
@@ -165,7 +165,7 @@ export async function trainEadro(
   checkIndices(ds, split.val, 'split.val');
   if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
   // On a GPU backend a NaN input may never reach the loss (windows/finite.ts): check the inputs first.
-  if (DEVICE_BACKENDS.includes(tf.getBackend())) assertFiniteInputs(ds, [...split.train, ...split.val]);
+  if (onDeviceBackend()) assertFiniteInputs(ds, [...split.train, ...split.val]);
   const fastWasmKernels = ensureFastWasmKernels();
   const step = chooseStep(config, opts.step);
   const threads = resolveTrainThreads(opts.threads);

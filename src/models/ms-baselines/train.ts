@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EadroError } from '../../core/errors.js';
-import { DEVICE_BACKENDS } from '../../core/backend.js';
+import { onDeviceBackend } from '../../core/backend.js';
 import { assertFiniteInputs } from '../../windows/finite.js';
 import { writeJsonAtomic } from '../../core/io.js';
 import { createProgress } from '../../core/progress.js';
@@ -191,7 +191,7 @@ export async function trainMs(ds: WindowDataset, layout: MultiSourceLayout, spli
   if (split.train.length === 0) throw new EadroError('The training split is empty.', { field: 'split.train', expected: 'at least one window' });
   const dims = { N: layout.N, T: layout.T, C: layout.C };
   // On a GPU backend a NaN input may never reach the loss (windows/finite.ts): check the inputs first.
-  if (DEVICE_BACKENDS.includes(tf.getBackend())) assertFiniteInputs(ds, [...split.train, ...split.val]);
+  if (onDeviceBackend()) assertFiniteInputs(ds, [...split.train, ...split.val]);
   // Eadro's faster wasm kernels (matMul with transposes, reductions, slices): measured 1,190 -> 300 ms
   // per MS-DCC step at TT's shape (batch 128, N = 27, C = 123). A no-op on other backends.
   const fastWasmKernels = ensureFastWasmKernels();

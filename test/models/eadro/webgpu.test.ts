@@ -11,15 +11,13 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/core/backend.js';
 import { findAdapter } from '../../../src/core/webgpu.js';
-import { createEadro, disposeEadro, predictAsync, trainEadro, type Ablation, type EadroConfig, type EadroVariant } from '../../../src/models/eadro/index.js';
+import { createEadro, disposeEadro, predictAsync, trainEadro, type EadroConfig } from '../../../src/models/eadro/index.js';
 import { datasetDims } from '../../../src/models/eadro/data.js';
 import { setOpPlacement } from '../../../src/models/eadro/layers/placement.js';
-import { compareTraces, parityDefaults, traceSteps } from '../../../src/models/eadro/backend-parity.js';
+import { compareTraces, parityCases, parityDefaults, parityModel as small, traceSteps } from '../../../src/models/eadro/backend-parity.js';
 import type { WindowDataset } from '../../../src/windows/types.js';
 import { orderedSplit } from '../../../src/models/synthetic.js';
 import { maxRelDiff, quietTraining, tinyDataset } from './helpers.js';
-
-const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
 
 async function adapterProblem(): Promise<string | null> {
   try {
@@ -48,15 +46,7 @@ describe('models/eadro on WebGPU (software adapter in CI) against the cpu backen
     await initBackend(process.env['EADRO_BACKEND'] === 'cpu' ? 'cpu' : 'wasm');
   });
 
-  const cases: { variant: EadroVariant; without: Ablation[] }[] = [
-    { variant: 'paper', without: [] },
-    { variant: 'reference', without: [] },
-    { variant: 'paper', without: ['graph'] },
-    { variant: 'reference', without: ['logs'] },
-    { variant: 'reference', without: ['kpis'] },
-    { variant: 'paper', without: ['traces'] },
-  ];
-  for (const { variant, without } of cases) {
+  for (const { variant, without } of parityCases) {
     const label = `${variant}${without.length ? ` without ${without.join(',')}` : ''}`;
     it(title(`${label}: losses of ${parityDefaults.steps} steps, the first gradients and the weights equal the cpu backend's`), async function () {
       if (PROBLEM !== null) return this.skip();
