@@ -6,7 +6,9 @@
  * protocols) under results/bench/reproduce-quick-tables/ so that the README's copies can be checked,
  * and each run's wall seconds (from its manifest) with the CPU-seconds per method, to see where the
  * time goes; and the report with its PNG figures under results/bench/reproduce-quick-report/.
- * Run: `npx tsx scripts/bench/reproduce.ts [extra reproduce flags]`.
+ * Run: `npx tsx scripts/bench/reproduce.ts [--keep-results] [extra reproduce flags]`.
+ * `--keep-results` moves the run's results folder to results/reproduce-quick (where `npm start` writes
+ * it), replacing what is there, so that the notebooks at the `quick` scale read this very run.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { writeJsonAtomic } from '../../src/core/io.js';
 import { codeVersion, machineInfo } from '../../src/core/manifest.js';
 
-const extra = process.argv.slice(2);
+const keepResults = process.argv.includes('--keep-results');
+const extra = process.argv.slice(2).filter((a) => a !== '--keep-results');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-bench-reproduce-'));
 const out = path.join(work, 'results');
 const load0 = os.loadavg()[0];
@@ -91,4 +94,10 @@ if (report !== null) {
   }
 }
 console.log(`reproduce --quick: ${wallSeconds.toFixed(0)} s (exit ${r.status}); results/bench/reproduce-quick.json`);
+if (keepResults && r.status === 0) {
+  const kept = path.resolve('results/reproduce-quick');
+  fs.rmSync(kept, { recursive: true, force: true });
+  fs.cpSync(out, kept, { recursive: true });
+  console.log(`results kept in ${kept}`);
+}
 fs.rmSync(work, { recursive: true, force: true });

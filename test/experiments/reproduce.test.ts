@@ -9,7 +9,7 @@ import { expandGrid } from '../../src/experiments/grid.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 describe('experiments/reproduce', () => {
-  it('quick: Eadro under two protocols, its 4 ablations under temporal, 2 trivial baselines, 3 Table I detectors, the 2 trace detectors, the 4 derived baselines and the 5 trace localizers, on TT and SN', () => {
+  it('quick: Eadro under two protocols, its 4 ablations and MS-LSTM/MS-DCC under temporal, 2 trivial baselines, 3 Table I detectors, the 2 trace detectors, the 4 derived baselines and the 5 trace localizers, on TT and SN', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
@@ -26,11 +26,14 @@ describe('experiments/reproduce', () => {
     assert.equal(reproduceExperiment('full').methods.find((m) => m.name === 'multimodal-trace')!.params, undefined, "the full form: the authors' budgets");
     // The deep derived baselines run at the quick budget the report states.
     assert.deepEqual(e.methods.find((m) => m.name === 'ms-lstm')!.params, reproduceDefaults.quick.msDeepParams);
-    assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8/);
+    assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8\) and run under `temporal` only/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    assert.equal(runs.length, (17 * 2 + 4) * 2 * e.seeds.length);
+    // 15 methods under both protocols, the 4 ablations and MS-LSTM/MS-DCC under temporal only.
+    assert.equal(runs.length, (15 * 2 + 4 + 2) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
+    assert.ok(runs.filter((r) => r.spec.method.name === 'ms-lstm' || r.spec.method.name === 'ms-dcc').every((r) => r.spec.protocol.name === 'temporal'));
+    assert.ok(expandGrid(reproduceExperiment('full')).some((r) => r.spec.method.name === 'ms-lstm' && r.spec.protocol.name === 'reference-random'), 'the full form runs them under every protocol');
   });
 
   it('full: paper profile, 5 seeds, paper epochs; overrides apply', () => {
