@@ -29,6 +29,15 @@ export const notebookRunnerDefaults = {
   notebookDir: 'notebooks',
   /** Kernel every notebook must name. */
   kernelName: 'tslab',
+  /** The scale whose outputs the committed notebooks show (issue 22: the `quick` scale). */
+  committedScale: 'quick',
+  /**
+   * ours: a committed notebook keeps figures as PNG (tens of kB each) and tables as Markdown; 2 MiB
+   * leaves room for a few figures while refusing embedded plotly JSON (a figure's HTML is 3.6 MB).
+   */
+  maxCommittedBytes: 2 * 1024 * 1024,
+  /** Output types a committed notebook must not carry (interactive figures belong in results/figures/*.html). */
+  forbiddenCommittedMimes: ['text/html', 'application/vnd.plotly.v1+json', 'application/javascript'],
 };
 
 /** A notebook cell output, as nbformat 4 stores it. */
@@ -47,9 +56,18 @@ export interface NotebookCell {
   outputs?: NotebookOutput[];
 }
 
+/** When and how a notebook's committed outputs were made (scripts/notebooks/refresh-outputs.ts). */
+export interface NotebookLastRun {
+  scale: string;
+  commit: string;
+  dirty: boolean;
+  date: string;
+  seconds: number;
+}
+
 export interface Notebook {
   cells: NotebookCell[];
-  metadata: { kernelspec?: { name?: string }; eadro?: { expects?: string[] } } & Record<string, unknown>;
+  metadata: { kernelspec?: { name?: string }; eadro?: { expects?: string[]; expectsText?: string[]; lastRun?: NotebookLastRun } } & Record<string, unknown>;
   nbformat: number;
 }
 
@@ -233,4 +251,70 @@ export function runNotebooks(notebooks?: readonly string[], outDir?: string, roo
     results.push({ ...exec, check });
   }
   return { results, failed };
+}
+
+/**
+ * What one Markdown output shows, without its numbers: its headings and the header rows of its tables,
+ * digits masked. The rows themselves (which methods ran, their values) depend on the scale and the
+ * data, the headers on the code.
+ */
+function markdownShape(markdown: string): string {
+  const lines = markdown.split('\n').map((l) => l.trim());
+  const shape: string[] = [];
+  lines.forEach((line, i) => {
+    const isHeading = /^#{1,6} /.test(line);
+    const isTableHeader = line.startsWith('|') && /^\|(\s*:?-{3,}:?\s*\|)+$/.test(lines[i + 1] ?? '');
+    if (isHeading || isTableHeader) shape.push(line.replace(/\d+(?:\.\d+)?/g, '#'));
+  });
+  return shape.length === 0 ? 'text/markdown' : `text/markdown ${shape.join(' / ')}`;
+}
+
+/**
+ * A notebook's outputs as structure, one list per code cell: for each displayed output its MIME types
+ * (a Markdown output with its headings and table headers, numbers masked), and `error` for an error.
+ * Streams (logs: epochs, grid progress, where the tables came from) are left out: they differ between
+ * a run that reads the main job's store and one that runs its own grid, and say nothing of what the
+ * notebook shows.
+ */
+export function outputStructure(nb: Notebook): string[][] {
+  return nb.cells.filter((c) => c.cell_type === 'code').map((cell) => (cell.outputs ?? []).flatMap((out) => {
+    if (out.output_type === 'stream') return [];
+    if (out.output_type === 'error') return ['error'];
+    return [Object.keys(out.data ?? {}).sort().map((mime) => (mime === 'text/markdown' ? markdownShape(joined(out.data![mime])) : mime)).join(' + ')];
+  }));
+}
+
+/**
+ * Differences between the structure of a committed notebook and of the same notebook executed now:
+ * empty when the committed outputs show what the code produces (same cells, same kinds of output,
+ * same table headers), else one line per differing code cell.
+ */
+export function compareOutputStructure(committed: Notebook, executed: Notebook): string[] {
+  const a = outputStructure(committed);
+  const b = outputStructure(executed);
+  if (a.length !== b.length) return [`committed notebook has ${a.length} code cells, the executed one ${b.length}`];
+  const problems: string[] = [];
+  a.forEach((cell, i) => {
+    if (JSON.stringify(cell) !== JSON.stringify(b[i])) {
+      problems.push(`code cell ${i}: committed outputs show ${JSON.stringify(cell)}, the code now shows ${JSON.stringify(b[i])}`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * Check a notebook as committed: it carries the outputs of a run at the committed scale (checked as
+ * an executed notebook is: no error, declared outputs present, real PNGs), recorded in
+ * metadata.eadro.lastRun, and stays small (no embedded interactive figures).
+ */
+export function checkCommittedNotebook(nb: Notebook, name: string, bytes: number): NotebookCheck {
+  const check = checkExecutedNotebook(nb, name);
+  const lastRun = nb.metadata.eadro?.lastRun;
+  if (lastRun === undefined) check.problems.push('no metadata.eadro.lastRun: outputs not committed (npx tsx scripts/notebooks/refresh-outputs.ts)');
+  else if (lastRun.scale !== notebookRunnerDefaults.committedScale) check.problems.push(`outputs are from the ${lastRun.scale} scale, expected ${notebookRunnerDefaults.committedScale}`);
+  if (bytes > notebookRunnerDefaults.maxCommittedBytes) check.problems.push(`${bytes} bytes, more than ${notebookRunnerDefaults.maxCommittedBytes}`);
+  for (const mime of notebookRunnerDefaults.forbiddenCommittedMimes) {
+    if ((check.outputCounts[mime] ?? 0) > 0) check.problems.push(`carries ${mime} output (interactive figures go to results/figures/*.html)`);
+  }
+  return check;
 }

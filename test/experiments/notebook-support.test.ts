@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { currentDatasetChecksum } from '../../src/experiments/execute.js';
 import { expandGrid } from '../../src/experiments/grid.js';
+import { reproduceDefaults } from '../../src/experiments/reproduce.js';
 import {
   abnormalTestWindows, describeWindow, firstAnomalousPosition, metricsMarkdown, notebookExperiment, notebookScale,
   notebookStoreDir, notebookSupportDefaults, predictionMetrics, storedCheckpointRun, tablesSource, traceScoreSummary, trainNormalised,
@@ -58,6 +59,9 @@ describe('experiments/notebook-support', () => {
     assert.equal(quick.name, 'quick');
     assert.deepEqual(quick.gridSystems, ['TT', 'SN']);
     assert.ok(quick.gridEpochs > notebookScale({}).gridEpochs);
+    // The quick scale is the main job's data: its profile and window pipeline, so the cache is shared.
+    assert.equal(quick.profile, reproduceDefaults.quick.profile);
+    assert.deepEqual(quick.pipeline, reproduceDefaults.quick.pipeline);
     assert.throws(() => notebookScale({ EADRO_NOTEBOOK_SCALE: 'huge' }), /field: EADRO_NOTEBOOK_SCALE[\s\S]*expected: ci \| quick[\s\S]*found: huge/);
   });
 

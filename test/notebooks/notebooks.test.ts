@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromiumAvailable } from '../../src/figures/plotly.js';
 import {
-  checkExecutedNotebook, executeNotebook, jupyterAvailable, listNotebooks, notebookRunnerDefaults, runNotebooks, setupKernel,
-  type Notebook,
+  checkCommittedNotebook, checkExecutedNotebook, compareOutputStructure, executeNotebook, jupyterAvailable, listNotebooks,
+  notebookRunnerDefaults, outputStructure, runNotebooks, setupKernel, type Notebook,
 } from '../../scripts/notebooks/notebook-runner.js';
 
 const HAVE_JUPYTER = jupyterAvailable();
@@ -51,6 +51,57 @@ describe('notebooks: output checks', () => {
   });
 });
 
+describe('notebooks: committed outputs', () => {
+  const table = (rows: string[]): string => `### Table II (protocol: temporal)\n\n| Method | F1 |\n|---|---|\n${rows.map((r) => `| ${r} |`).join('\n')}\n`;
+  const shown = (markdown: string, log: string): Notebook => notebook([
+    { output_type: 'stream', name: 'stdout', text: log },
+    { output_type: 'display_data', data: { 'text/markdown': markdown } },
+    { output_type: 'display_data', data: { 'image/png': PNG_BASE64 } },
+  ]);
+
+  it('reads a notebook as structure: output kinds and table headers, without numbers, rows or logs', () => {
+    assert.deepEqual(outputStructure(shown(table(['Eadro | 0.815']), 'epoch 1')), [[
+      'text/markdown ### Table II (protocol: temporal) / | Method | F1 |', 'image/png',
+    ]]);
+    // Other numbers, other rows and other logs (a store read instead of a grid run): the same structure.
+    const quick = shown(table(['Eadro | 0.815', 'MS-LSTM | 0.684']), 'read the main store');
+    const ci = shown(table(['Eadro | 0.412']), 'ran a small grid\n3 runs');
+    assert.deepEqual(compareOutputStructure(quick, ci), []);
+  });
+
+  it('tells when the committed outputs no longer match: a lost figure, a changed table, an error', () => {
+    const committed = shown(table(['Eadro | 0.815']), '');
+    const noFigure = notebook([{ output_type: 'display_data', data: { 'text/markdown': table(['Eadro | 0.815']) } }]);
+    assert.match(compareOutputStructure(committed, noFigure).join('\n'), /code cell 0: committed outputs show .*image\/png.*, the code now shows/);
+    const otherColumns = shown(table(['Eadro | 0.815']).replace('| Method | F1 |', '| Method | F1 | MCC |'), '');
+    assert.equal(compareOutputStructure(committed, otherColumns).length, 1);
+    const failed = notebook([{ output_type: 'error', ename: 'Error', evalue: 'x' }]);
+    assert.match(compareOutputStructure(committed, failed)[0]!, /"error"/);
+    const moreCells: Notebook = { ...committed, cells: [...committed.cells, { cell_type: 'code', source: 'y', outputs: [] }] };
+    assert.match(compareOutputStructure(committed, moreCells)[0]!, /1 code cells, the executed one 2/);
+  });
+
+  it('a committed notebook must carry a quick-scale run, stay small and hold no interactive figure', () => {
+    const nb = shown(table(['Eadro | 0.815']), '');
+    assert.match(checkCommittedNotebook(nb, 'x.ipynb', 1000).problems.join('\n'), /no metadata\.eadro\.lastRun/);
+    nb.metadata.eadro = { lastRun: { scale: 'ci', commit: 'abc', dirty: false, date: '2026-12-07', seconds: 1 } };
+    assert.match(checkCommittedNotebook(nb, 'x.ipynb', 1000).problems.join('\n'), /from the ci scale, expected quick/);
+    nb.metadata.eadro.lastRun!.scale = 'quick';
+    assert.deepEqual(checkCommittedNotebook(nb, 'x.ipynb', 1000).problems, []);
+    assert.match(checkCommittedNotebook(nb, 'x.ipynb', 3 * 1024 * 1024).problems.join('\n'), /more than 2097152/);
+    nb.cells[1]!.outputs!.push({ output_type: 'display_data', data: { 'text/html': '<div>plotly</div>' } });
+    assert.match(checkCommittedNotebook(nb, 'x.ipynb', 1000).problems.join('\n'), /carries text\/html output/);
+  });
+
+  for (const file of listNotebooks()) {
+    it(`${path.basename(file)} is committed with the outputs of its last quick-scale run`, () => {
+      const text = fs.readFileSync(file, 'utf8');
+      const check = checkCommittedNotebook(JSON.parse(text) as Notebook, path.basename(file), Buffer.byteLength(text));
+      assert.deepEqual(check.problems, [], `${path.basename(file)}: refresh with npx tsx scripts/notebooks/refresh-outputs.ts`);
+    });
+  }
+});
+
 describe('notebooks: headless execution', function () {
   this.timeout(notebookRunnerDefaults.cellTimeoutSeconds * 1000);
 
@@ -64,7 +115,7 @@ describe('notebooks: headless execution', function () {
     }
   });
 
-  it(needsJupyter('executes every notebook with no cell error, showing its PNG figures and tables'), function () {
+  it(needsJupyter('executes every notebook with no cell error, showing its PNG figures and tables, as its committed outputs do'), function () {
     if (!CAN_RUN) return this.skip();
     // Each notebook may take up to the per-cell limit; five run in sequence (about 8 min on a loaded 2-core machine).
     this.timeout(Math.max(1, listNotebooks().length) * notebookRunnerDefaults.cellTimeoutSeconds * 1000);
@@ -72,6 +123,12 @@ describe('notebooks: headless execution', function () {
     const summary = runNotebooks(undefined, outDir);
     const report = summary.results.map((r) => `${path.basename(r.notebook)}: ${r.executed === null ? `nbconvert exit ${r.exitCode}\n${r.log}` : r.check?.problems.join('; ')}`).join('\n');
     assert.equal(summary.failed, 0, report);
+    // The committed outputs (quick scale) show what the code produces now (CI size), by structure.
+    const stale = summary.results.flatMap((r) => compareOutputStructure(
+      JSON.parse(fs.readFileSync(r.notebook, 'utf8')) as Notebook,
+      JSON.parse(fs.readFileSync(r.executed!, 'utf8')) as Notebook,
+    ).map((p) => `${path.basename(r.notebook)}: ${p}`));
+    assert.deepEqual(stale, [], 'committed outputs no longer match the code: npx tsx scripts/notebooks/refresh-outputs.ts');
     // Declared outputs were checked per notebook above; the figures themselves must be there too.
     assert.ok(summary.results.some((r) => (r.check?.outputCounts['image/png'] ?? 0) > 0), 'the notebooks show PNG figures');
     for (const r of summary.results) {
