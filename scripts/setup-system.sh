@@ -4,7 +4,8 @@
 # - jupyter-nbconvert, jupyter-client: execute the tslab notebooks headless (no pip here);
 # - chromium: render plotly figures to PNG through playwright-core;
 # - libegl1, libegl-mesa0, libgles2, libgl1-mesa-dri: Mesa's EGL/OpenGL ES with llvmpipe, the software
-#   WebGPU adapter (Dawn's OpenGL ES backend) on which the webgpu training tests run without a GPU.
+#   WebGPU adapter (Dawn's OpenGL ES backend) on which the webgpu training tests run without a GPU;
+# - slurm-wlm, munge: a one-node SLURM cluster (scripts/slurm/local-cluster.sh) for the SLURM grid test.
 # As root (or with passwordless sudo) it installs them; otherwise it prints the exact command and the
 # tests that will be skipped for want of them, and exits 0 so that every other test still runs.
 # `bash scripts/setup-system.sh chromium` checks Chromium only (npm start: the main job's PNG figures).
@@ -25,6 +26,10 @@ if [ "$want" = "all" ] || [ "$want" = "webgpu" ]; then
   have_lib libGLESv2.so.2 || need+=(libgles2)
   have_lib dri/swrast_dri.so || need+=(libgl1-mesa-dri)
 fi
+if [ "$want" = "all" ] || [ "$want" = "slurm" ]; then
+  { command -v slurmctld >/dev/null 2>&1 || [ -x /usr/sbin/slurmctld ]; } || need+=(slurm-wlm)
+  { command -v munged >/dev/null 2>&1 || [ -x /usr/sbin/munged ]; } || need+=(munge)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -33,12 +38,12 @@ if [ "$(id -u)" -ne 0 ]; then
   else
     echo "setup-system: missing ${need[*]}, and no root or passwordless sudo to install them." >&2
     echo "setup-system: install them with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
-    echo "setup-system: until then the notebook, PNG and WebGPU tests they need are SKIPPED (listed at the end of the test run), and figures are written as HTML only." >&2
+    echo "setup-system: until then the notebook, PNG, WebGPU and SLURM tests they need are SKIPPED (listed at the end of the test run), and figures are written as HTML only." >&2
     exit 0
   fi
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "setup-system: missing ${need[*]} and this is not a Debian/Ubuntu system (no apt-get): install Jupyter (nbconvert, jupyter-client), Chromium and Mesa EGL/GLES with your package manager; until then the notebook, PNG and WebGPU tests they need are SKIPPED." >&2
+  echo "setup-system: missing ${need[*]} and this is not a Debian/Ubuntu system (no apt-get): install Jupyter (nbconvert, jupyter-client), Chromium, Mesa EGL/GLES and SLURM (slurm-wlm, munge) with your package manager; until then the notebook, PNG, WebGPU and SLURM tests they need are SKIPPED." >&2
   exit 0
 fi
 echo "setup-system: installing ${need[*]} (Debian packages; once)"

@@ -3,12 +3,15 @@
  * that execute runs in parallel. Resumable by construction: a run is finished iff its metrics.json
  * exists (written last, atomically), finished runs are skipped, unfinished ones are redone from an
  * emptied folder. A grid killed with SIGKILL and started again therefore completes with every run
- * present exactly once and finished runs untouched.
+ * present exactly once and finished runs untouched. Several grids (processes, machines, SLURM tasks)
+ * may share one store: each run is claimed before it is handed to a worker (src/experiments/claims.ts),
+ * a run claimed by a live process elsewhere is left to it, and a failed run's error is kept beside it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../core/progress.js';
+import { claimDefaults, claimRun, clearFailure, recordFailure, type Claim } from './claims.js';
 import { executeRun, unfinishedRuns } from './execute.js';
 import type { GridRun } from './grid.js';
 import { loadExtensions } from './registry.js';
@@ -37,7 +40,9 @@ export interface GridOptions {
   /** Label of the grid in progress lines. */
   label?: string;
   /** Called for every event (tests, custom displays). */
-  onEvent?: (e: FromWorker | { type: 'skipped'; key: string }) => void;
+  onEvent?: (e: FromWorker | { type: 'skipped'; key: string } | { type: 'claimed-elsewhere'; key: string }) => void;
+  /** Seconds without a heartbeat after which another process's claim is taken over. */
+  staleAfterSeconds?: number;
 }
 
 export interface GridSummary {
@@ -45,6 +50,8 @@ export interface GridSummary {
   skipped: number;
   completed: number;
   failed: { key: string; error: string }[];
+  /** Runs left to another process: claimed by it, or finished by it while this grid ran. */
+  claimedElsewhere: string[];
 }
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
@@ -70,72 +77,109 @@ export async function runGrid(runs: readonly GridRun[], opts: GridOptions): Prom
     skipped++;
     opts.onEvent?.({ type: 'skipped', key: runKey(r) });
   }
-  const summary: GridSummary = { total: runs.length, skipped, completed: 0, failed: [] };
+  const summary: GridSummary = { total: runs.length, skipped, completed: 0, failed: [], claimedElsewhere: [] };
   if (!quiet()) process.stderr.write(`${label}: ${runs.length} runs, ${skipped} already finished, ${pending.length} to do, ${Math.min(poolSize, pending.length) || 'in-process'} worker(s)\n`);
   if (pending.length === 0) return summary;
   const bar = createProgress(label, pending.length);
-  const onEvent = (e: FromWorker): void => {
+  const claims = new Map<string, { claim: Claim; timer: NodeJS.Timeout }>();
+  const release = (key: string): void => {
+    const held = claims.get(key);
+    if (held === undefined) return;
+    clearInterval(held.timer);
+    held.claim.release();
+    claims.delete(key);
+  };
+  const onEvent = (e: FromWorker, run?: GridRun): void => {
     opts.onEvent?.(e);
     if (e.type === 'done') {
       summary.completed++;
+      if (run !== undefined) clearFailure(opts.resultsDir, run.configHash, run.seed);
+      release(e.key);
       bar.tick(1, e.key);
     } else if (e.type === 'failed') {
       summary.failed.push({ key: e.key, error: e.error });
+      if (run !== undefined) recordFailure(opts.resultsDir, run.configHash, run.seed, e.error);
+      release(e.key);
       bar.tick(1, `${e.key} FAILED`);
       if (!quiet()) process.stderr.write(`${label}: run ${e.key} failed: ${e.error}\n`);
     } else if (e.type === 'progress' && !quiet()) {
       process.stderr.write(`  run ${e.key}: ${e.done}/${e.total} ${e.status}\n`);
     }
   };
-
-  if (poolSize <= 0) {
-    await loadExtensions(extensions);
-    for (const run of pending) {
-      const key = runKey(run);
-      try {
-        await executeRun(run, { resultsDir: opts.resultsDir, progress: (done, total, status) => onEvent({ type: 'progress', key, done, total, status: status ?? '' }) });
-        onEvent({ type: 'done', key });
-      } catch (err) {
-        onEvent({ type: 'failed', key, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    bar.stop();
-    return summary;
-  }
-
   const queue = [...pending];
-  await new Promise<void>((resolve) => {
-    let alive = 0;
-    const startWorker = (): void => {
-      const child: ChildProcess = fork(WORKER, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      alive++;
-      let current: GridRun | null = null;
-      const next = (): void => {
-        current = queue.shift() ?? null;
-        if (current === null) child.send({ type: 'exit' } satisfies ToWorker);
-        else child.send({ type: 'run', run: current, resultsDir: opts.resultsDir, extensions } satisfies ToWorker);
-      };
-      child.on('message', (raw: unknown) => {
-        const msg = raw as FromWorker;
-        if (msg.type === 'ready') return next();
-        onEvent(msg);
-        if (msg.type === 'done' || msg.type === 'failed') next();
+  /** The next run this process may do: claimed here, or null when the queue is empty. */
+  const take = (): GridRun | null => {
+    for (;;) {
+      const run = queue.shift();
+      if (run === undefined) return null;
+      const key = runKey(run);
+      const claim = claimRun(opts.resultsDir, run.configHash, run.seed, {
+        staleAfterSeconds: opts.staleAfterSeconds,
+        onTakeover: (file, reason) => {
+          if (!quiet()) process.stderr.write(`${label}: took over the claim on ${key} (${reason}): ${file}\n`);
+        },
       });
-      child.on('exit', (code, signal) => {
-        // A worker that dies mid-run (crash, out of memory) fails that run; the rest goes on.
-        if (current !== null) {
-          onEvent({ type: 'failed', key: runKey(current), error: `worker exited (code ${code}, signal ${signal}) during the run` });
-          current = null;
-          if (queue.length > 0) startWorker();
+      if (claim === null) {
+        summary.claimedElsewhere.push(key);
+        opts.onEvent?.({ type: 'claimed-elsewhere', key });
+        bar.tick(1, `${key} left to another process`);
+        continue;
+      }
+      claims.set(key, { claim, timer: setInterval(() => claim.heartbeat(), claimDefaults.heartbeatSeconds * 1000).unref() });
+      return run;
+    }
+  };
+
+  try {
+    if (poolSize <= 0) {
+      await loadExtensions(extensions);
+      for (let run = take(); run !== null; run = take()) {
+        const key = runKey(run);
+        try {
+          await executeRun(run, { resultsDir: opts.resultsDir, progress: (done, total, status) => onEvent({ type: 'progress', key, done, total, status: status ?? '' }) });
+          onEvent({ type: 'done', key }, run);
+        } catch (err) {
+          onEvent({ type: 'failed', key, error: err instanceof Error ? err.message : String(err) }, run);
         }
-        alive--;
-        if (alive === 0) resolve();
-      });
-    };
-    for (let i = 0; i < Math.min(poolSize, pending.length); i++) startWorker();
-  });
-  // Workers that died before taking work (e.g. failed to start) leave runs in the queue: say so.
-  for (const run of queue.splice(0)) onEvent({ type: 'failed', key: runKey(run), error: 'not executed: every worker process exited before taking this run' });
-  bar.stop();
-  return summary;
+      }
+      return summary;
+    }
+
+    await new Promise<void>((resolve) => {
+      let alive = 0;
+      const startWorker = (): void => {
+        const child: ChildProcess = fork(WORKER, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        alive++;
+        let current: GridRun | null = null;
+        const next = (): void => {
+          current = take();
+          if (current === null) child.send({ type: 'exit' } satisfies ToWorker);
+          else child.send({ type: 'run', run: current, resultsDir: opts.resultsDir, extensions } satisfies ToWorker);
+        };
+        child.on('message', (raw: unknown) => {
+          const msg = raw as FromWorker;
+          if (msg.type === 'ready') return next();
+          onEvent(msg, current ?? undefined);
+          if (msg.type === 'done' || msg.type === 'failed') next();
+        });
+        child.on('exit', (code, signal) => {
+          // A worker that dies mid-run (crash, out of memory) fails that run; the rest goes on.
+          if (current !== null) {
+            onEvent({ type: 'failed', key: runKey(current), error: `worker exited (code ${code}, signal ${signal}) during the run` }, current);
+            current = null;
+            if (queue.length > 0) startWorker();
+          }
+          alive--;
+          if (alive === 0) resolve();
+        });
+      };
+      for (let i = 0; i < Math.min(poolSize, pending.length); i++) startWorker();
+    });
+    // Workers that died before taking work (e.g. failed to start) leave runs in the queue: say so.
+    for (const run of queue.splice(0)) onEvent({ type: 'failed', key: runKey(run), error: 'not executed: every worker process exited before taking this run' });
+    return summary;
+  } finally {
+    for (const key of [...claims.keys()]) release(key);
+    bar.stop();
+  }
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { computeMetrics } from '../../src/evaluation/metrics.js';
 import { defineExperiment } from '../../src/experiments/config.js';
 import { expandGrid } from '../../src/experiments/grid.js';
+import { failureFile, readFailure } from '../../src/experiments/claims.js';
 import { runGrid } from '../../src/experiments/runner.js';
 import { isRunFinished, listFinishedRuns, runDir, storedDatasetChecksum } from '../../src/experiments/store.js';
 import { simulate } from '../../src/testbed/index.js';
@@ -44,7 +45,7 @@ describe('experiments/runner', function () {
     const dir = tmpDir();
     const runs = expandGrid(smallGrid).slice(0, 4);
     const s = await runGrid(runs, { resultsDir: dir, poolSize: 0, extensions: [FAKE_METHODS] });
-    assert.deepEqual(s, { total: 4, skipped: 0, completed: 4, failed: [] });
+    assert.deepEqual(s, { total: 4, skipped: 0, completed: 4, failed: [], claimedElsewhere: [] });
     for (const r of runs) {
       const d = runDir(dir, r.configHash, r.seed);
       const manifest = JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8'));
@@ -65,7 +66,7 @@ describe('experiments/runner', function () {
     }
     const before = mtimes(dir);
     const again = await runGrid(runs, { resultsDir: dir, poolSize: 0, extensions: [FAKE_METHODS] });
-    assert.deepEqual(again, { total: 4, skipped: 4, completed: 0, failed: [] });
+    assert.deepEqual(again, { total: 4, skipped: 4, completed: 0, failed: [], claimedElsewhere: [] });
     assert.deepEqual(mtimes(dir), before);
   });
 
@@ -81,6 +82,13 @@ describe('experiments/runner', function () {
     assert.ok(events.includes('progress'), 'per-run progress reaches the runner');
     const crashed = runs.filter((r) => r.spec.method.name === 'fake-crash');
     for (const r of crashed) assert.equal(isRunFinished(runDir(dir, r.configHash, r.seed)), false);
+    // The error is kept beside the run (eadro grid status shows it); no claim is left behind.
+    for (const r of crashed) {
+      assert.match(readFailure(dir, r.configHash, r.seed)?.error ?? '', /fake-crash: deliberate failure/);
+      assert.equal(fs.existsSync(`${runDir(dir, r.configHash, r.seed)}.claim.json`), false);
+    }
+    const ok = runs.find((r) => r.spec.method.name !== 'fake-crash')!;
+    assert.equal(fs.existsSync(failureFile(dir, ok.configHash, ok.seed)), false);
     // (in-process here: the retry logic is the runner's, and worker start-up is slow on a loaded machine)
     const again = await runGrid(runs, { resultsDir: dir, poolSize: 0, extensions: [FAKE_METHODS] });
     assert.equal(again.skipped, 2);
@@ -99,14 +107,14 @@ describe('experiments/runner', function () {
       seeds: [0],
     }));
     const first = await runGrid(runs, { resultsDir: dir, poolSize: 0 });
-    assert.deepEqual(first, { total: 1, skipped: 0, completed: 1, failed: [] });
+    assert.deepEqual(first, { total: 1, skipped: 0, completed: 1, failed: [], claimedElsewhere: [] });
     const d = runDir(dir, runs[0]!.configHash, runs[0]!.seed);
     const checksumBefore = storedDatasetChecksum(d);
     assert.match(checksumBefore ?? '', /^[0-9a-f]{64}$/);
-    assert.deepEqual(await runGrid(runs, { resultsDir: dir, poolSize: 0 }), { total: 1, skipped: 1, completed: 0, failed: [] });
+    assert.deepEqual(await runGrid(runs, { resultsDir: dir, poolSize: 0 }), { total: 1, skipped: 1, completed: 0, failed: [], claimedElsewhere: [] });
     // Same spec, same config hash, other content: the stored numbers no longer describe this data.
     fs.writeFileSync(path.join(raw, 'README.txt'), 'a file added after the run\n');
-    assert.deepEqual(await runGrid(runs, { resultsDir: dir, poolSize: 0 }), { total: 1, skipped: 0, completed: 1, failed: [] });
+    assert.deepEqual(await runGrid(runs, { resultsDir: dir, poolSize: 0 }), { total: 1, skipped: 0, completed: 1, failed: [], claimedElsewhere: [] });
     const checksumAfter = storedDatasetChecksum(d);
     assert.match(checksumAfter ?? '', /^[0-9a-f]{64}$/);
     assert.notEqual(checksumAfter, checksumBefore);
@@ -150,5 +158,25 @@ describe('experiments/runner', function () {
     // Runs finished before the kill are untouched.
     for (const [d, m] of before) assert.deepEqual(mtimes(d), m, `${d} was rewritten`);
     assert.equal(listFinishedRuns(dir).length, runs.length);
+  });
+  it('grids racing in several processes over one store never run a run twice', async () => {
+    const dir = tmpDir();
+    const runs = expandGrid(slowGrid(150));
+    const script = path.resolve('test/experiments/fixtures/run-grid.ts');
+    // Three grids at once, each in-process (pool 0), on the same store and the same runs.
+    const outputs = await Promise.all([0, 1, 2].map(() => new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, dir, '150', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, EADRO_QUIET: '1' } });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`grid process exited ${code}`))));
+    })));
+    const summaries = outputs.map((o) => JSON.parse(o.trim().split('\n').pop()!) as { completed: number; skipped: number; claimedElsewhere: string[]; failed: unknown[] });
+    // Every run was done by exactly one process: the completions add up to the grid, no run failed.
+    assert.equal(summaries.reduce((a, s) => a + s.completed, 0), runs.length, JSON.stringify(summaries));
+    assert.ok(summaries.every((s) => s.failed.length === 0));
+    for (const s of summaries) assert.equal(s.completed + s.skipped + s.claimedElsewhere.length, runs.length);
+    assert.equal(listFinishedRuns(dir).length, runs.length);
+    const leftovers = fs.readdirSync(path.join(dir, 'runs')).flatMap((h) => fs.readdirSync(path.join(dir, 'runs', h)).filter((f) => !/^\d+$/.test(f)));
+    assert.deepEqual(leftovers, [], 'no claim or failure file left');
   });
 });
