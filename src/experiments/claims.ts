@@ -104,6 +104,11 @@ export interface Claim {
 
 export interface ClaimOptions {
   staleAfterSeconds?: number;
+  /**
+   * Claim a finished run too: the runner redoes a finished run whose dataset changed since
+   * (execute.ts unfinishedRuns). Without it a finished run is never claimed (another process did it).
+   */
+  redo?: boolean;
   /** Called when a stale claim is taken over (for the log). */
   onTakeover?: (file: string, reason: string) => void;
 }
@@ -115,7 +120,8 @@ export interface ClaimOptions {
  */
 export function claimRun(resultsDir: string, configHash: string, seed: number, opts: ClaimOptions = {}): Claim | null {
   const dir = runDir(resultsDir, configHash, seed);
-  if (isRunFinished(dir)) return null;
+  const finishedBefore = isRunFinished(dir);
+  if (finishedBefore && opts.redo !== true) return null;
   const file = claimFile(resultsDir, configHash, seed);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const record: ClaimRecord = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString(), slurmJob: slurmJob() };
@@ -129,7 +135,7 @@ export function claimRun(resultsDir: string, configHash: string, seed: number, o
         fs.closeSync(fd);
       }
       // Finished by someone else between our check and our claim: nothing to do.
-      if (isRunFinished(dir)) {
+      if (!finishedBefore && isRunFinished(dir)) {
         fs.rmSync(file, { force: true });
         return null;
       }

@@ -134,6 +134,8 @@ export interface GridEstimate {
   /** Runs with an estimate, and their summed seconds. */
   estimated: number;
   runSeconds: number;
+  /** The longest single run: the wall time on a cluster with a CPU (or GPU) per run. */
+  longestRunSeconds: number;
   /** Runs without one, with the first reason. */
   unknown: number;
   unknownReason: string | null;
@@ -141,7 +143,7 @@ export interface GridEstimate {
 
 /** Sum the estimates of the runs still to do. */
 export function estimateGrid(runs: readonly GridRun[], basis: EstimateBasis | null, backend: string): GridEstimate {
-  const out: GridEstimate = { backend, runs: runs.length, estimated: 0, runSeconds: 0, unknown: 0, unknownReason: null };
+  const out: GridEstimate = { backend, runs: runs.length, estimated: 0, runSeconds: 0, longestRunSeconds: 0, unknown: 0, unknownReason: null };
   for (const run of runs) {
     const e = estimateRun(run, basis, backend);
     if (e.seconds === null) {
@@ -150,6 +152,7 @@ export function estimateGrid(runs: readonly GridRun[], basis: EstimateBasis | nu
     } else {
       out.estimated++;
       out.runSeconds += e.seconds;
+      out.longestRunSeconds = Math.max(out.longestRunSeconds, e.seconds);
     }
   }
   return out;
@@ -179,7 +182,7 @@ export function describeEstimate(runs: readonly GridRun[], basis: EstimateBasis 
     }
     const wall = e.runSeconds / Math.max(1, pool);
     const partial = e.unknown > 0 ? `; ${e.unknown} run(s) without an estimate: ${e.unknownReason}` : '';
-    lines.push(`${backend}: ${formatDuration(e.runSeconds)} of runs (${e.estimated} runs), about ${formatDuration(wall)} on ${Math.max(1, pool)} process(es)${partial}; from ${basis!.file} (measured ${basis!.measuredAt}, commit ${basis!.commit?.slice(0, 7) ?? 'unknown'})`);
+    lines.push(`${backend}: ${formatDuration(e.runSeconds)} of runs (${e.estimated} runs), about ${formatDuration(wall)} on ${Math.max(1, pool)} process(es), longest run ${formatDuration(e.longestRunSeconds)} (the wall time with a CPU per run, e.g. SLURM)${partial}; from ${basis!.file} (measured ${basis!.measuredAt}, commit ${basis!.commit?.slice(0, 7) ?? 'unknown'})`);
   }
   return lines;
 }

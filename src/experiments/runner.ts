@@ -15,6 +15,7 @@ import { claimDefaults, claimRun, clearFailure, recordFailure, type Claim } from
 import { executeRun, unfinishedRuns } from './execute.js';
 import type { GridRun } from './grid.js';
 import { loadExtensions } from './registry.js';
+import { isRunFinished, runDir } from './store.js';
 
 export const runnerDefaults = {
   /** ours: the project machine has 2 cores; one worker per core. */
@@ -107,6 +108,8 @@ export async function runGrid(runs: readonly GridRun[], opts: GridOptions): Prom
     }
   };
   const queue = [...pending];
+  // Finished runs in the queue are redone on purpose (their dataset changed since): claimed all the same.
+  const redo = new Set(pending.filter((r) => isRunFinished(runDir(opts.resultsDir, r.configHash, r.seed))));
   /** The next run this process may do: claimed here, or null when the queue is empty. */
   const take = (): GridRun | null => {
     for (;;) {
@@ -115,6 +118,7 @@ export async function runGrid(runs: readonly GridRun[], opts: GridOptions): Prom
       const key = runKey(run);
       const claim = claimRun(opts.resultsDir, run.configHash, run.seed, {
         staleAfterSeconds: opts.staleAfterSeconds,
+        redo: redo.has(run),
         onTakeover: (file, reason) => {
           if (!quiet()) process.stderr.write(`${label}: took over the claim on ${key} (${reason}): ${file}\n`);
         },

@@ -31,6 +31,10 @@ describe('experiments/claims', () => {
     fs.mkdirSync(runDir(dir, 'abc123', 0), { recursive: true });
     fs.writeFileSync(path.join(runDir(dir, 'abc123', 0), 'metrics.json'), '{}');
     assert.equal(claimRun(dir, 'abc123', 0), null, 'finished');
+    const redo = claimRun(dir, 'abc123', 0, { redo: true });
+    assert.ok(redo !== null, 'a finished run redone on purpose (its dataset changed) is claimed');
+    assert.equal(claimRun(dir, 'abc123', 0, { redo: true }), null, 'by one process only');
+    redo.release();
   });
 
   it('takes over a claim without a heartbeat for too long, and one whose process is gone', () => {
