@@ -349,3 +349,26 @@ export function coverageMarkdown(rows: readonly CoverageRow[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The parts of a split that lack a class (issue 26): a validation part with no normal window (or no
+ * faulty one) cannot select a checkpoint or a threshold by F1, and a test part without both classes
+ * leaves MCC and PR-AUC undefined. One sentence per such part; empty when every part has both.
+ */
+export function splitClassWarnings(ds: Pick<WindowDataset, 'labels'>, split: Pick<ProtocolSplit, 'val' | 'test' | 'modelSelection'>): string[] {
+  const out: string[] = [];
+  const parts: [string, readonly number[]][] = [['validation', split.val], ['test', split.test]];
+  for (const [name, windows] of parts) {
+    if (windows.length === 0) continue;
+    let faulty = 0;
+    for (const i of windows) if ((ds.labels[i] as number) >= 0) faulty++;
+    if (faulty === 0 || faulty === windows.length) {
+      const has = faulty === 0 ? 'only normal' : 'only faulty';
+      const consequence = name === 'validation'
+        ? 'F1 on it cannot tell checkpoints or thresholds apart'
+        : 'MCC and PR-AUC are undefined on it';
+      out.push(`the ${name} part holds ${has} windows (${windows.length}): ${consequence}`);
+    }
+  }
+  return out;
+}

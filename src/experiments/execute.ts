@@ -8,7 +8,7 @@ import { stableStringify } from '../core/hash.js';
 import { finishManifest, startManifest, type DatasetInfo } from '../core/manifest.js';
 import { EadroError } from '../core/errors.js';
 import { episodeKey, windowAndEpisodeMetrics } from '../evaluation/episode-metrics.js';
-import { coverageTable, makeSplits } from '../evaluation/protocols.js';
+import { coverageTable, makeSplits, splitClassWarnings } from '../evaluation/protocols.js';
 import type { WindowDataset } from '../windows/types.js';
 import type { DatasetSpec } from './config.js';
 import type { GridRun } from './grid.js';
@@ -155,6 +155,10 @@ export async function executeRun(run: GridRun, opts: ExecuteOptions): Promise<st
   }
   const metrics = windowAndEpisodeMetrics(ds, pooled.windows, pooled, inferCount > 0 ? inferUsSum / inferCount : null);
   const warnings: string[] = [];
+  // issue 26: a part without one class selects on nothing (validation) or leaves metrics undefined (test)
+  splits.forEach((split, f) => {
+    for (const w of splitClassWarnings(ds, split)) warnings.push(splits.length > 1 ? `fold ${f}: ${w}` : w);
+  });
   if (ds.normalization === 'reference-per-run' && run.spec.protocol.name !== 'reference-random') {
     // protocol.md §4.1 item 7: z-scores over each whole run, faults and test part included.
     warnings.push('dataset normalised per run over all its windows (reference preprocessing): test statistics leaked into the features');

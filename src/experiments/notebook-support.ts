@@ -28,7 +28,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
-import { MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
+import { LOCALIZATION_PRIORS, MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns } from './store.js';
@@ -291,7 +291,7 @@ export function notebookExperiment(scale: NotebookScale, part: TablesPart | 'all
   const derived: MethodSpec[] = MS_BASELINES.map((name) => (name === 'ms-lstm' || name === 'ms-dcc' ? { name, params: { maxEpochs: scale.gridEpochs, batchSize: notebookSupportDefaults.batchSize } } : { name }));
   // The trace detectors (Table II) at a budget that fits the tiny testbed's few hundred training traces.
   const traceDetectors: MethodSpec[] = TRACE_DETECTORS.map((name) => ({ name, params: notebookSupportDefaults.traceDetectorParams[name] ?? {} }));
-  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, { name: 'n-sigma' }, ...traceDetectors, ...derived, ...TRACE_LOCALIZERS.map((name) => ({ name }))];
+  const main: MethodSpec[] = [eadro('none'), { name: 'all-anomalous' }, { name: 'random-guess' }, ...LOCALIZATION_PRIORS.map((name) => ({ name })), { name: 'n-sigma' }, ...traceDetectors, ...derived, ...TRACE_LOCALIZERS.map((name) => ({ name }))];
   const ablation: MethodSpec[] = [eadro('none'), ...scale.gridAblations.map(eadro)];
   const methods = part === 'main' ? main : part === 'ablation' ? ablation : [...main, ...ablation.slice(1)];
   return defineExperiment({

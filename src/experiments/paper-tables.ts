@@ -93,10 +93,11 @@ export function paperRowOf(m: MethodSpec, rows: readonly string[]): string | nul
 const isEadroAblation = (m: MethodSpec): boolean => norm(m.name) === 'eadro' && (m.ablation ?? 'none') !== 'none';
 
 /**
- * Methods that only rank services (the trace-based localizers of Table III, given the true anomaly
- * existence): their runs flag every test window, so they have no place in the detection tables.
+ * Methods that only rank services (the trace-based localizers of Table III and the culprit-frequency
+ * prior, given the true anomaly existence): their runs flag every test window, so they have no place
+ * in the detection tables.
  */
-export const LOCALIZER_ONLY: ReadonlySet<string> = new Set(['tbac', 'netmedic', 'monitorrank', 'cloudranger', 'dycause']);
+export const LOCALIZER_ONLY: ReadonlySet<string> = new Set(['tbac', 'netmedic', 'monitorrank', 'cloudranger', 'dycause', 'culpritprior']);
 const isLocalizerOnly = (m: MethodSpec): boolean => LOCALIZER_ONLY.has(norm(m.name));
 
 const hrKeys = (prefix: string): Record<string, string> => ({

@@ -16,6 +16,11 @@ export const builtinMethods: Record<string, () => Promise<Method>> = {
   'all-anomalous': async () => (await import('./methods/trivial.js')).allAnomalousMethod,
   'random-guess': async () => (await import('./methods/trivial.js')).randomGuessMethod,
   eadro: async () => (await import('./methods/eadro.js')).eadroMethod,
+  // ours (issue 26): the culprit-frequency prior, the floor a localizer must pass beside random ranking
+  'culprit-prior': async () => {
+    const [{ baselineMethod }, { CulpritPrior }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/localizers/culprit-prior.js')]);
+    return baselineMethod('culprit-prior', 'ranks services by how often each was the culprit of the training faulty windows (no telemetry); given the true anomaly existence', () => ({ localizer: new CulpritPrior() }));
+  },
   'n-sigma': async () => {
     const [{ baselineMethod }, { NSigma }] = await Promise.all([import('./methods/baseline.js'), import('../baselines/n-sigma.js')]);
     return baselineMethod('n-sigma', 'N-sigma on per-service maximum latency (paper §III-B); ranks services by that z-score', () => {

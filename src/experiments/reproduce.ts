@@ -20,7 +20,7 @@ import { compareRuns, type AggregateOptions } from './aggregate.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
-import { MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
+import { LOCALIZATION_PRIORS, MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { ablationSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries } from './main-job-results.js';
 import { formatDifference, formatSigned } from './paper-tables.js';
 import type { FigureEntry } from '../figures/catalog.js';
@@ -91,8 +91,8 @@ export const reproduceDefaults = {
     comparisons: [
       { metric: 'det.f1', label: 'F1 (TN counted)', against: ['all-anomalous', 'n-sigma', 'spot', 'fe-ml', ...TRACE_DETECTORS, ...MS_BASELINES] },
       { metric: 'det.mcc', label: 'MCC', against: ['random-guess', 'n-sigma', 'spot', 'fe-ml', ...TRACE_DETECTORS, ...MS_BASELINES] },
-      { metric: 'loc.e2e.hr@1', label: 'HR@1 end-to-end', against: ['random-guess', 'n-sigma', ...MS_BASELINES, ...TRACE_LOCALIZERS] },
-      { metric: 'loc.e2e.hr@5', label: 'HR@5 end-to-end', against: ['random-guess', 'n-sigma', ...MS_BASELINES, ...TRACE_LOCALIZERS] },
+      { metric: 'loc.e2e.hr@1', label: 'HR@1 end-to-end', against: ['random-guess', ...LOCALIZATION_PRIORS, 'n-sigma', ...MS_BASELINES, ...TRACE_LOCALIZERS] },
+      { metric: 'loc.e2e.hr@5', label: 'HR@5 end-to-end', against: ['random-guess', ...LOCALIZATION_PRIORS, 'n-sigma', ...MS_BASELINES, ...TRACE_LOCALIZERS] },
     ],
   },
 };
@@ -136,6 +136,7 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
     })),
     { name: 'all-anomalous' },
     { name: 'random-guess' },
+    ...LOCALIZATION_PRIORS.map((name) => ({ name })), // issue 26: the culprit-frequency prior beside random ranking
     { name: 'n-sigma' }, // protocol.md §4.2: all-anomalous, random ranking and N-sigma in every table
     { name: 'spot' }, // paper Table I (baselines.md §3.1 defaults: level 0.98, q chosen on validation)
     { name: 'fe-ml' }, // paper Table I: FE+ML, latency features into a one-class SVM (baselines.md §3.1)
@@ -155,7 +156,7 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
   ];
   return defineExperiment({
     name: `reproduce-${form}`,
-    description: 'Eadro and its ablations (Table IV), with trivial baselines, the Table I detectors (N-sigma, SPOT, FE+ML), the trace detectors TraceAnomaly and MultimodalTrace, and the derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC) and the trace localizers TBAC, NetMedic, MonitorRank, CloudRanger and DyCause, on TT and SN, under two protocols',
+    description: 'Eadro and its ablations (Table IV), with trivial baselines and the culprit-frequency prior, the Table I detectors (N-sigma, SPOT, FE+ML), the trace detectors TraceAnomaly and MultimodalTrace, and the derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC) and the trace localizers TBAC, NetMedic, MonitorRank, CloudRanger and DyCause, on TT and SN, under two protocols',
     datasets: reproduceDefaults.systems.map((system) => ({ kind: 'testbed', system, profile, seed: reproduceDefaults.testbedSeed })),
     pipeline: d.pipeline,
     methods,

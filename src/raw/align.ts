@@ -374,3 +374,43 @@ export function loadAlignmentReport(file: string): AlignmentReport {
   const evidence = Array.isArray(v?.evidence) ? v!.evidence.map((e) => ({ ...e, score: typeof e.score === 'number' ? e.score : NaN })) : [];
   return { offsets: offsets as ClockOffsets, evidence };
 }
+
+/** A measured offset held out of the config snippet: its evidence is too weak to act on. */
+export interface WeakOffset {
+  source: string;
+  /** The offset the measurement suggests, seconds. */
+  measured: number;
+  /** The offset kept in the snippet instead (the configured one), seconds. */
+  kept: number;
+  score: number;
+  /** What would confirm (or refute) the measured offset. */
+  confirm: string;
+}
+
+/**
+ * The offsets to put in the raw config (issue 26): the measured ones, except where the evidence is weak
+ * (mean r below alignDefaults.weakScore), which keep their configured value and are listed apart with
+ * what would confirm them. A weak measurement printed as "the config to use" was a trap.
+ */
+export function offsetsToUse(report: AlignmentReport, configured: ClockOffsets): { offsets: ClockOffsets; weak: WeakOffset[] } {
+  const offsets: ClockOffsets = { ...report.offsets };
+  const weak: WeakOffset[] = [];
+  const seen = new Set<string>();
+  for (const e of report.evidence) {
+    // A source's first evidence is the measurement that set its offset; later ones are cross-checks.
+    if (seen.has(e.source)) continue;
+    seen.add(e.source);
+    if (e.source === e.reference || !Number.isFinite(e.score) || e.score >= alignDefaults.weakScore) continue;
+    const key = e.source as keyof ClockOffsets;
+    if (!(key in offsets)) continue;
+    weak.push({
+      source: e.source,
+      measured: offsets[key],
+      kept: configured[key],
+      score: e.score,
+      confirm: `mean r ${e.score.toFixed(3)} < ${alignDefaults.weakScore}: read more runs (--max-runs), or look at ${e.source} against ${e.reference} around a known fault (a CPU exhaustion shows in both) before setting offsets.${e.source} to ${offsets[key]}`,
+    });
+    offsets[key] = configured[key];
+  }
+  return { offsets, weak };
+}

@@ -6,7 +6,7 @@
 // Configuration
 export { rawDefaults, normalizeRawConfig, defaultLogFormats, eadroMetricColumns } from './config.js';
 export type { LogFormat, RawConfig } from './config.js';
-export { SkipCollector } from './skips.js';
+export { SkipCollector, formatSkipsByFile, summarizeSkips } from './skips.js';
 
 // Runs and records
 export { listRuns, readRunRecord, runFiles, containerToService, runNameTime, runsDefaults } from './runs.js';

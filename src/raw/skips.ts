@@ -38,8 +38,33 @@ export class SkipCollector {
     return n;
   }
 
-  /** One line per report, for CLI summaries. */
+  /** One line per (file, reason): the detail behind `summarizeSkips`. */
   format(): string[] {
-    return this.reports().map((r) => `${r.count} x ${r.reason} (${r.file})${r.example === undefined ? '' : `: ${r.example}`}`);
+    return formatSkipsByFile(this.reports());
   }
+}
+
+/**
+ * Skips summarised one line per reason (issue 26: one line per file buried the summary of a 3,000-file
+ * dataset): `N x reason in F file(s), e.g. <file>: <example>`, most frequent first. The per-file
+ * counts stay in report.json (and `formatSkipsByFile`).
+ */
+export function summarizeSkips(reports: readonly SkipReport[]): string[] {
+  const byReason = new Map<string, { count: number; files: Set<string>; first: SkipReport }>();
+  for (const r of reports) {
+    const g = byReason.get(r.reason);
+    if (g === undefined) byReason.set(r.reason, { count: r.count, files: new Set([r.file]), first: r });
+    else {
+      g.count += r.count;
+      g.files.add(r.file);
+    }
+  }
+  return [...byReason.entries()]
+    .sort((a, b) => b[1].count - a[1].count)
+    .map(([reason, g]) => `${g.count} x ${reason} in ${g.files.size} file(s), e.g. ${g.first.file}${g.first.example === undefined ? '' : `: ${g.first.example}`}`);
+}
+
+/** Skips one line per (file, reason), as counted. */
+export function formatSkipsByFile(reports: readonly SkipReport[]): string[] {
+  return reports.map((r) => `${r.count} x ${r.reason} (${r.file})${r.example === undefined ? '' : `: ${r.example}`}`);
 }

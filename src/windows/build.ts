@@ -19,6 +19,8 @@
 import * as path from 'node:path';
 import {
   SkipCollector,
+  formatSkipsByFile,
+  summarizeSkips,
   assertOverlap,
   measureAlignment,
   listRuns,
@@ -826,7 +828,7 @@ export function copyWindows(
 }
 
 /** One-screen summary of a build (CLI). */
-export function formatBuildReport(report: BuildReport): string[] {
+export function formatBuildReport(report: BuildReport, opts: { skipsByFile?: boolean } = {}): string[] {
   const lines: string[] = [];
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   lines.push(`windows: ${report.windows} (${report.abnormalWindows} abnormal, ${pct(report.abnormalShare)}), episodes: ${report.episodes}`);
@@ -861,7 +863,7 @@ export function formatBuildReport(report: BuildReport): string[] {
     if (report.absentInputs.length > 20) lines.push(`  ... and ${report.absentInputs.length - 20} more (report.json: absentInputs)`);
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
-  lines.push(`skipped items: ${report.skippedTotal}`);
-  for (const s of report.skipped) lines.push(`  ${s.count} x ${s.reason} (${s.file})${s.example === undefined ? '' : `: ${s.example}`}`);
+  lines.push(`skipped items: ${report.skippedTotal}${report.skipped.length > 0 && opts.skipsByFile !== true ? ' (per file in report.json, or with --verbose)' : ''}`);
+  for (const line of opts.skipsByFile === true ? formatSkipsByFile(report.skipped) : summarizeSkips(report.skipped)) lines.push(`  ${line}`);
   return lines;
 }

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { EadroError } from '../../src/core/errors.js';
 import {
+  splitClassWarnings,
   coverageMarkdown,
   coverageTable,
   episodeDisjointSplits,
@@ -179,5 +180,15 @@ describe('evaluation/protocols', () => {
     assert.equal(makeSplits(ds, { name: 'episode-disjoint', params: { folds: 3 } }, 0).length, 3);
     assert.throws(() => makeSplits(ds, { name: 'nope' as never }, 0), /Unknown protocol/);
     assert.throws(() => temporalSplit(ds, { trainFraction: 1.5 }), /field: trainFraction/);
+  });
+  it('names the parts of a split that lack a class (validation cannot select, test leaves MCC undefined)', () => {
+    const labels = Int32Array.from([-1, 2, -1, 1, 1, 1, -1, -1]);
+    const ds = { labels };
+    assert.deepEqual(splitClassWarnings(ds, { val: [0, 1], test: [2, 3], modelSelection: 'validation' }), []);
+    assert.deepEqual(splitClassWarnings(ds, { val: [3, 4, 5], test: [6, 7], modelSelection: 'validation' }), [
+      'the validation part holds only faulty windows (3): F1 on it cannot tell checkpoints or thresholds apart',
+      'the test part holds only normal windows (2): MCC and PR-AUC are undefined on it',
+    ]);
+    assert.deepEqual(splitClassWarnings(ds, { val: [], test: [0, 1], modelSelection: 'test' }), [], 'an empty part (selection on test) is not a warning');
   });
 });

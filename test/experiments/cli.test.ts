@@ -12,19 +12,25 @@ function eadro(...args: string[]): { status: number | null; stdout: string; stde
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A grid of two trivial baselines on toy data (the `toy` generator of FAKE_METHODS) in a fresh folder. */
+function toyExperiment(name: string, seeds: number[]): { dir: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-cli-'));
+  const file = path.join(dir, 'e.json');
+  fs.writeFileSync(file, JSON.stringify({
+    name,
+    datasets: [{ kind: 'generated', generator: 'toy', system: 'SN', params: { runs: 2, episodesPerRun: 2, windowsPerEpisode: 100, faultWindows: 80, nodes: 4 } }],
+    methods: [{ name: 'all-anomalous' }, { name: 'random-guess' }],
+    protocols: [{ name: 'temporal' }],
+    seeds,
+  }));
+  return { dir, file };
+}
+
 describe('experiments/cli: eadro grid and eadro tables', function () {
   this.timeout(60_000);
 
   it('grid runs an experiment file and writes tables; tables rebuilds the same files from the store', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-cli-'));
-    const file = path.join(dir, 'e.json');
-    fs.writeFileSync(file, JSON.stringify({
-      name: 'cli-test',
-      datasets: [{ kind: 'generated', generator: 'toy', system: 'SN', params: { runs: 2, episodesPerRun: 2, windowsPerEpisode: 100, faultWindows: 80, nodes: 4 } }],
-      methods: [{ name: 'all-anomalous' }, { name: 'random-guess' }],
-      protocols: [{ name: 'temporal' }],
-      seeds: [0, 1],
-    }));
+    const { dir, file } = toyExperiment('cli-test', [0, 1]);
     const results = path.join(dir, 'results');
     const g = eadro('grid', file, '--out', results, '--pool', '0', '--extension', FAKE_METHODS, '--resamples', '100');
     assert.equal(g.status, 0, g.stderr);
@@ -36,16 +42,9 @@ describe('experiments/cli: eadro grid and eadro tables', function () {
       assert.equal(fs.readFileSync(path.join(dir, 't2', 'temporal', f), 'utf8'), fs.readFileSync(path.join(results, 'tables', 'temporal', f), 'utf8'), f);
     }
   });
+
   it('--only runs part of a grid, --dry-run and status tell what is done and what it costs, errors name the flag', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-cli-'));
-    const file = path.join(dir, 'e.json');
-    fs.writeFileSync(file, JSON.stringify({
-      name: 'cli-steer',
-      datasets: [{ kind: 'generated', generator: 'toy', system: 'SN', params: { runs: 2, episodesPerRun: 2, windowsPerEpisode: 100, faultWindows: 80, nodes: 4 } }],
-      methods: [{ name: 'all-anomalous' }, { name: 'random-guess' }],
-      protocols: [{ name: 'temporal' }],
-      seeds: [0, 1, 2],
-    }));
+    const { dir, file } = toyExperiment('cli-steer', [0, 1, 2]);
     const results = path.join(dir, 'results');
     const part = eadro('grid', file, '--out', results, '--pool', '0', '--only', 'method=random-guess,seed=1-2', '--resamples', '100', '--extension', FAKE_METHODS);
     assert.equal(part.status, 0, part.stderr);
@@ -68,12 +67,12 @@ describe('experiments/cli: eadro grid and eadro tables', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-cli-'));
     const dry = eadro('reproduce', '--dry-run', '--out', dir);
     assert.equal(dry.status, 0, dry.stderr);
-    assert.match(dry.stdout, /eadro reproduce: 420 runs, 0 finished in .*, 420 to do/);
-    assert.match(dry.stdout, /wasm: [\d.]+ days of runs \(420 runs\), about [\d.]+ days on 2 process\(es\)/);
+    assert.match(dry.stdout, /eadro reproduce: 440 runs, 0 finished in .*, 440 to do/);
+    assert.match(dry.stdout, /wasm: [\d.]+ days of runs \(4[0-9][0-9] runs\), about [\d.]+ days on 2 process\(es\)/);
     assert.match(dry.stdout, /tensorflow-gpu: no estimate \(no main-job benchmark on the tensorflow-gpu backend yet\)/);
     const only = eadro('grid', 'experiments/reproduce-full.ts', '--out', dir, '--dry-run', '--only', 'system=sn,method=eadro,ablation=none,seed=0-1');
     assert.equal(only.status, 0, only.stderr);
-    assert.match(only.stdout, /4 runs \(2 configurations\) \(--only system=sn,method=eadro,ablation=none,seed=0-1: 4 of 420\)/);
+    assert.match(only.stdout, /4 runs \(2 configurations\) \(--only system=sn,method=eadro,ablation=none,seed=0-1: 4 of 440\)/);
     assert.match(only.stdout, /wasm: .* of runs \(4 runs\)/);
   });
 });

@@ -76,4 +76,16 @@ describe('experiments/methods/eadro', function () {
       /method\.variant/,
     );
   });
+  it('selects by the validation loss, and says so, when the validation part holds one class only', async () => {
+    const ds = makeSyntheticWindows({ N: 4, T: 10, K: 2, E: 3, W: 60, seed: 6 });
+    const split = protocolSplit(ds.W);
+    for (const i of split.val) ds.labels[i] = 1; // every validation window faulty: F1 cannot select
+    const r = await eadroMethod.fitAndEvaluate(ds, split, {
+      seed: 0,
+      workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-method-')),
+      method: { name: 'eadro', variant: 'paper', ablation: 'none', params: { maxEpochs: 2, batchSize: 32 } },
+      progress: () => undefined,
+    });
+    assert.match(String(r.info?.['selectionFallback']), /validation part holds only faulty windows .*selected by the validation loss/);
+  });
 });

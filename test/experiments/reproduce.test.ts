@@ -18,7 +18,7 @@ describe('experiments/reproduce', () => {
     // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML, TraceAnomaly, MultimodalTrace,
     // MS-RF, MS-SVM, MS-LSTM, MS-DCC, TBAC, NetMedic, MonitorRank, CloudRanger and DyCause under both
     // protocols, the 4 ablations under temporal.
-    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'n-sigma', 'spot', 'fe-ml', 'trace-anomaly', 'multimodal-trace', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
+    assert.deepEqual(e.methods.filter((m) => m.name !== 'eadro').map((m) => m.name), ['all-anomalous', 'random-guess', 'culprit-prior', 'n-sigma', 'spot', 'fe-ml', 'trace-anomaly', 'multimodal-trace', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
     // The trace detectors run at the quick budget the report states.
     assert.deepEqual(e.methods.find((m) => m.name === 'trace-anomaly')!.params, reproduceDefaults.quick.traceDetectorParams['trace-anomaly']);
     assert.match(traceDetectorBudgetNote('quick'), /smaller budget[\s\S]*posteriorFlow false[\s\S]*MultimodalTrace: hidden 32/);
@@ -29,8 +29,8 @@ describe('experiments/reproduce', () => {
     assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8\) and run under `temporal` only/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    // 15 methods under both protocols, the 4 ablations and MS-LSTM/MS-DCC under temporal only.
-    assert.equal(runs.length, (15 * 2 + 4 + 2) * 2 * e.seeds.length);
+    // 16 methods under both protocols, the 4 ablations and MS-LSTM/MS-DCC under temporal only.
+    assert.equal(runs.length, (16 * 2 + 4 + 2) * 2 * e.seeds.length);
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
     assert.ok(runs.filter((r) => r.spec.method.name === 'ms-lstm' || r.spec.method.name === 'ms-dcc').every((r) => r.spec.protocol.name === 'temporal'));
     assert.ok(expandGrid(reproduceExperiment('full')).some((r) => r.spec.method.name === 'ms-lstm' && r.spec.protocol.name === 'reference-random'), 'the full form runs them under every protocol');
@@ -40,7 +40,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
-    assert.equal(expandGrid(e).length, 21 * 2 * 2 * 5, 'every ablation under every protocol');
+    assert.equal(expandGrid(e).length, 22 * 2 * 2 * 5, 'every ablation under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { EadroError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/rng.js';
-import { assertOverlap, measureAlignment, type AlignmentReport } from '../../src/raw/align.js';
+import { assertOverlap, measureAlignment, offsetsToUse, type AlignmentReport } from '../../src/raw/align.js';
 import { normalizeRawConfig } from '../../src/raw/config.js';
 import { listRuns, readRunRecord } from '../../src/raw/runs.js';
 import { searchLag, type SecondSeries } from '../../src/raw/xcorr.js';
@@ -84,5 +84,25 @@ describe('raw/align', () => {
     // With the measured records offset applied, they overlap.
     const fixed = readRunRecord(run!, normalizeRawConfig({ offsets: report.offsets }), SYNTH_SERVICES)!;
     assertOverlap(fixed, [spansRange(0)], run!.recordFile!, report);
+  });
+  it('a weakly measured offset stays out of the offsets to use, listed apart with what would confirm it', () => {
+    const configured = { spans: 0, logs: 0, metrics: 0, records: 0 };
+    // The strong measurements pass through unchanged.
+    assert.deepEqual(offsetsToUse(report, configured), { offsets: report.offsets, weak: [] });
+    const weakMetrics: AlignmentReport = {
+      offsets: { spans: 0, logs: 8 * H, metrics: 120, records: 8 * H },
+      evidence: [
+        { source: 'spans', reference: 'spans', lagSeconds: 0, score: NaN, method: 'reference', note: '' },
+        { source: 'logs', reference: 'spans', lagSeconds: 8 * H, score: 0.7, method: 'xcorr', note: '' },
+        { source: 'metrics', reference: 'spans', lagSeconds: 120, score: 0.08, method: 'xcorr', note: 'WEAK evidence, check by hand' },
+        { source: 'records', reference: 'metrics', lagSeconds: 8 * H, score: 0.6, method: 'CPU-exhaustion faults', note: '' },
+        { source: 'records', reference: 'spans', lagSeconds: 8 * H, score: 0.05, method: 'coverage', note: 'cross-check' },
+      ],
+    };
+    const use = offsetsToUse(weakMetrics, configured);
+    assert.deepEqual(use.offsets, { spans: 0, logs: 8 * H, metrics: 0, records: 8 * H }, 'metrics kept at its configured 0; records judged by its first evidence');
+    assert.equal(use.weak.length, 1);
+    assert.deepEqual({ ...use.weak[0]!, confirm: '' }, { source: 'metrics', measured: 120, kept: 0, score: 0.08, confirm: '' });
+    assert.match(use.weak[0]!.confirm, /mean r 0\.080 < 0\.2: read more runs \(--max-runs\)/);
   });
 });

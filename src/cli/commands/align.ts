@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { describeDataset, finishManifest, startManifest } from '../../core/manifest.js';
 import { writeJsonAtomic } from '../../core/io.js';
-import { alignDefaults, formatLag, measureAlignment, type TelemetrySource } from '../../raw/align.js';
+import { alignDefaults, formatLag, measureAlignment, offsetsToUse, type TelemetrySource } from '../../raw/align.js';
 import { normalizeRawConfig, type RawConfig } from '../../raw/config.js';
-import { SkipCollector } from '../../raw/skips.js';
+import { SkipCollector, summarizeSkips } from '../../raw/skips.js';
 import { readConfigFile, withGlobalOptions, type GlobalArgs } from '../options.js';
 
 export const order = 20;
@@ -47,7 +47,8 @@ export const command: CommandModule<object, AlignArgs> = {
       ...(args.maxRuns === undefined ? {} : { maxRuns: args.maxRuns }),
       ...(args.maxLagHours === undefined ? {} : { maxLagHours: args.maxLagHours }),
     });
-    const out = { ...report, skipped: skips.reports(), warnings };
+    const toUse = offsetsToUse(report, cfg.offsets);
+    const out = { ...report, offsetsToUse: toUse.offsets, weak: toUse.weak, skipped: skips.reports(), warnings };
     if (args.out !== undefined) {
       const manifest = startManifest({
         command: 'align',
@@ -78,10 +79,14 @@ export const command: CommandModule<object, AlignArgs> = {
     }
     if (skips.total() > 0) {
       console.log(`skipped while reading (${skips.total()}):`);
-      for (const line of skips.format()) console.log(`  ${line}`);
+      for (const line of args.verbose ? skips.format() : summarizeSkips(skips.reports())) console.log(`  ${line}`);
     }
     console.log('raw config to use:');
-    console.log(JSON.stringify({ raw: { offsets: report.offsets } }, null, 2));
+    console.log(JSON.stringify({ raw: { offsets: toUse.offsets } }, null, 2));
+    if (toUse.weak.length > 0) {
+      console.log('held out of the config above (weak evidence; the configured offset is kept):');
+      for (const w of toUse.weak) console.log(`  ${w.source}: measured ${w.measured} s (${formatLag(w.measured)}), kept ${w.kept} s. To confirm: ${w.confirm}`);
+    }
     if (args.out !== undefined) console.log(`wrote ${path.join(args.out, 'alignment.json')} and manifest.json`);
   },
 };

@@ -56,7 +56,7 @@ export const command: CommandModule<object, WindowsArgs> = {
       return;
     }
     console.log(`${build.fromCache ? 'loaded from cache' : 'built'} (config ${build.configHash})${build.entry === null ? '' : `: ${build.entry}`}`);
-    for (const line of formatBuildReport(build.report)) console.log(line);
+    for (const line of formatBuildReport(build.report, { skipsByFile: args.verbose })) console.log(line);
     console.log(`written: ${args.out} (meta.json, logs.npy, metrics.npy, traces.npy, labels.npy, windows.json, report.json, manifest.json)`);
   },
 };

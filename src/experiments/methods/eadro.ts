@@ -12,8 +12,8 @@ import { finiteOrNull } from '../../core/stats.js';
 import { officialGraph, detectSystem } from '../../features/graph.js';
 import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js';
 import type { Split, WindowDataset } from '../../windows/types.js';
-import type { ProtocolSplit } from '../../evaluation/protocols.js';
-import type { EadroConfig, Ablation as ModelAblation } from '../../models/eadro/config.js';
+import { splitClassWarnings, type ProtocolSplit } from '../../evaluation/protocols.js';
+import { eadroDefaults, type EadroConfig, type Ablation as ModelAblation } from '../../models/eadro/config.js';
 import { trainEadro, predictAsync, disposeEadro, resolveEadroConfig, type Prediction } from '../../models/eadro/index.js';
 import type { WindowConfig } from '../../windows/build.js';
 import type { Ablation } from '../config.js';
@@ -99,6 +99,16 @@ export const eadroMethod: Method = {
       without: ablationToModel[ablation],
     };
     const { data, normStats, trainSplit } = prepareEadroData(ds, split, variant);
+    // issue 26: on a selection part without both classes F1 (and so 'f1-hr1') cannot discriminate:
+    // select by the validation loss instead, and say so in the run's info.
+    let selectionFallback: string | null = null;
+    if ((config.selectBy ?? eadroDefaults.common.selectBy) === 'f1-hr1') {
+      const [problem] = splitClassWarnings(ds, { val: trainSplit.val, test: [], modelSelection: split.modelSelection });
+      if (problem !== undefined) {
+        config.selectBy = 'loss';
+        selectionFallback = `${problem}; checkpoints selected by the validation loss instead of F1 and HR@1`;
+      }
+    }
     const trained = await trainEadro(data, trainSplit, config, {
       seed: ctx.seed,
       checkpointDir: `${ctx.workDir}/checkpoints`,
@@ -154,6 +164,7 @@ export const eadroMethod: Method = {
         selectedValHR1: finiteOrNull(selected?.valHR1),
         forgottenLastEpoch: last?.forgotten ?? 0,
         divergedAtEpoch: trained.divergedAtEpoch, // null unless the training loss stopped being finite
+        selectionFallback, // null unless the selection part lacked a class (then: the loss selected)
         modelSaved: modelFolder !== null, // work/fold-<k>/model: eadro evaluate|explain --model <run folder>
       },
     };
