@@ -66,7 +66,7 @@ describe('experiments/estimate', () => {
     assert.ok(Math.abs(g.runSeconds - 102) < 1e-9);
     assert.equal(g.longestRunSeconds, 100);
     const lines = describeEstimate(runs, basis, 2);
-    assert.match(lines[0]!, /^wasm: 2 min of runs \(2 runs\), about 51 s on 2 process\(es\), longest run 100 s \(the wall time with a CPU per run, e.g. SLURM\); 2 run\(s\) without an estimate/);
+    assert.match(lines[0]!, /^wasm: 2 min of runs \(2 runs\), about 51 s on 2 process\(es\), longest run 2 min \(the wall time with a CPU per run, e.g. SLURM\); 2 run\(s\) without an estimate/);
     assert.match(lines.find((l) => l.startsWith('tensorflow-gpu'))!, /no estimate \(no main-job benchmark on the tensorflow-gpu backend yet\)/);
     const full = estimateGrid(expandGrid(reproduceExperiment('full')), { ...basis, runs: [{ method: 'eadro', system: 'TT', protocol: 'temporal', seconds: 120 }] }, 'wasm');
     assert.ok(full.runSeconds > 86400, formatDuration(full.runSeconds));

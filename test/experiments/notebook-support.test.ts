@@ -70,7 +70,7 @@ describe('experiments/notebook-support', () => {
     const main = notebookExperiment(scale, 'main');
     const ablation = notebookExperiment(scale, 'ablation');
     assert.deepEqual(main.protocols.map((p) => p.name), ['temporal', 'reference-random']);
-    assert.deepEqual(main.methods.map((m) => m.name), ['eadro', 'all-anomalous', 'random-guess', 'n-sigma', 'trace-anomaly', 'multimodal-trace', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
+    assert.deepEqual(main.methods.map((m) => m.name), ['eadro', 'all-anomalous', 'random-guess', 'culprit-prior', 'n-sigma', 'trace-anomaly', 'multimodal-trace', 'ms-rf', 'ms-svm', 'ms-lstm', 'ms-dcc', 'tbac', 'netmedic', 'monitor-rank', 'cloud-ranger', 'dycause']);
     assert.deepEqual(main.methods.find((m) => m.name === 'trace-anomaly')!.params, notebookSupportDefaults.traceDetectorParams['trace-anomaly'], 'the trace detectors at the tiny budget');
     assert.deepEqual(ablation.methods.map((m) => m.ablation), ['none', ...scale.gridAblations]);
     assert.ok(main.datasets.every((d) => d.kind === 'testbed' && d.profile === 'tiny' && d.system === 'SN'));

@@ -61,7 +61,7 @@ describe('notebooks: committed outputs', () => {
 
   it('reads a notebook as structure: output kinds and table headers, without numbers, rows or logs', () => {
     assert.deepEqual(outputStructure(shown(table(['Eadro | 0.815']), 'epoch 1')), [[
-      'text/markdown ### Table II (protocol: temporal) / | Method | F1 |', 'image/png',
+      'text/markdown ### Table II (protocol: temporal) / | Method | F# |', 'image/png',
     ]]);
     // Other numbers, other rows and other logs (a store read instead of a grid run): the same structure.
     const quick = shown(table(['Eadro | 0.815', 'MS-LSTM | 0.684']), 'read the main store');

@@ -34,7 +34,7 @@ describe('scripts/setup-system.sh', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /missing jupyter-nbconvert jupyter-client chromium, and no root or passwordless sudo/);
     assert.match(r.stderr, /sudo apt-get update && sudo apt-get install -y --no-install-recommends jupyter-nbconvert jupyter-client chromium/);
-    assert.match(r.stderr, /notebook, PNG and WebGPU tests they need are SKIPPED/);
+    assert.match(r.stderr, /notebook, PNG, WebGPU and SLURM tests they need are SKIPPED/);
   });
 
   it('with the tools present it installs nothing and prints nothing', function () {
