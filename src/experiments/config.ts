@@ -11,8 +11,12 @@ import { protocolNames, type ProtocolSpec } from '../evaluation/protocols.js';
 export type DatasetSpec =
   /** The built-in testbed simulator: system TT or SN, a size profile, a simulation seed. */
   | { kind: 'testbed'; system: 'TT' | 'SN'; profile: string; seed: number }
-  /** A raw dataset folder in the released layout (`../shared/specs/data-formats.md`). */
-  | { kind: 'raw'; path: string; system: 'TT' | 'SN' }
+  /**
+   * A raw dataset folder in the released layout (`../shared/specs/data-formats.md`). `paperData: true`
+   * says it is the released Eadro dataset itself, so the tables may put the paper's numbers beside it;
+   * otherwise they are marked as the paper's on other data (or left out).
+   */
+  | { kind: 'raw'; path: string; system: 'TT' | 'SN'; paperData?: boolean }
   /** A generator registered by name (tests and synthetic studies). */
   | { kind: 'generated'; generator: string; system: 'TT' | 'SN'; params?: Record<string, unknown> };
 
@@ -82,6 +86,8 @@ export function validateExperiment(value: unknown, file: string): ExperimentConf
     if (kind !== 'testbed' && kind !== 'raw' && kind !== 'generated') fail(file, `datasets[${i}].kind`, "'testbed' | 'raw' | 'generated'", kind);
     const system = (d as { system?: unknown }).system;
     if (system !== 'TT' && system !== 'SN') fail(file, `datasets[${i}].system`, "'TT' | 'SN'", system);
+    const paperData = (d as { paperData?: unknown }).paperData;
+    if (paperData !== undefined && (kind !== 'raw' || typeof paperData !== 'boolean')) fail(file, `datasets[${i}].paperData`, 'true or false, on a raw dataset only', paperData);
   });
   (e.methods as unknown[]).forEach((m, i) => {
     const mm = m as Partial<MethodSpec>;

@@ -226,6 +226,20 @@ export function variantLabel(method: MethodSpec): string {
   return [method.variant ?? '', ...extras].filter((x) => x !== '').join(' ');
 }
 
+/**
+ * Whether the paper's numbers describe a group's data (issue 26): the paper's systems on our testbed
+ * (built to reproduce them) or on the released Eadro dataset (`paperData: true`); not on other raw
+ * telemetry or generated windows, where a "(paper)" cell beside our value would read as a comparison
+ * of like with like.
+ */
+export function isPaperData(spec: RunSpec): boolean {
+  const d = spec.dataset;
+  return d.kind === 'testbed' || (d.kind === 'raw' && d.paperData === true);
+}
+
+/** How the tables show the paper's values beside results on other data: marked (default) or left out. */
+export type OtherDataPaperValues = 'mark' | 'omit';
+
 /** Short description of a group's data: testbed profile and seed, raw path, or generator. */
 export function dataLabel(spec: RunSpec): string {
   const d = spec.dataset;
@@ -253,20 +267,22 @@ function sortGroups(groups: AggregatedGroup[]): AggregatedGroup[] {
  * Build one table from the groups of one protocol. `registered` = registry method names, used to tell
  * "not implemented" from "not run".
  */
-export function buildPaperTable(def: TableDef, groups: readonly AggregatedGroup[], registered: readonly string[], protocol: string): Table {
+export function buildPaperTable(def: TableDef, groups: readonly AggregatedGroup[], registered: readonly string[], protocol: string, otherData: OtherDataPaperValues = 'mark'): Table {
   const rows: string[][] = [];
   const paperRows = def.paperRows();
   const inTable = groups.filter((g) => def.accepts(g.spec.method));
-  const paperCells = (row: string | null, system: 'TT' | 'SN', metric: string): string => {
+  const paperCells = (row: string | null, system: 'TT' | 'SN', metric: string, onPaperData = true): string => {
     if (row === null) return '–';
     const v = def.paperValue(row, system, metric);
-    return v === undefined ? '–' : fmt(v);
+    if (v === undefined) return '–';
+    if (onPaperData) return fmt(v);
+    return otherData === 'omit' ? '–' : `${fmt(v)} (${system}, other data)`;
   };
   const groupRows = (g: AggregatedGroup, label: string, row: string | null): void => {
     for (const setting of def.settings) {
       rows.push([
         label, variantLabel(g.spec.method), dataLabel(g.spec), g.spec.dataset.system, setting.label, String(g.seeds.length),
-        ...def.metrics.flatMap((m) => [ourCell(g, setting.keys[m]), paperCells(row, g.spec.dataset.system, m)]),
+        ...def.metrics.flatMap((m) => [ourCell(g, setting.keys[m]), paperCells(row, g.spec.dataset.system, m, isPaperData(g.spec))]),
       ]);
     }
   };
@@ -307,14 +323,14 @@ export function buildPaperTable(def: TableDef, groups: readonly AggregatedGroup[
 }
 
 /** File name (relative to the tables folder) → content, for every table of every protocol present. */
-export function renderPaperTables(groups: readonly AggregatedGroup[], registered: readonly string[]): Map<string, string> {
+export function renderPaperTables(groups: readonly AggregatedGroup[], registered: readonly string[], otherData: OtherDataPaperValues = 'mark'): Map<string, string> {
   const files = new Map<string, string>();
   const protocols = [...new Set(groups.map((g) => g.spec.protocol.name))].sort();
   for (const protocol of protocols) {
     const mine = groups.filter((g) => g.spec.protocol.name === protocol);
     const md: string[] = [`# Paper tables, protocol ${protocol}`, ''];
     for (const def of tableDefs) {
-      const t = buildPaperTable(def, mine, registered, protocol);
+      const t = buildPaperTable(def, mine, registered, protocol, otherData);
       files.set(`${protocol}/${def.id}.md`, toMarkdown(t));
       files.set(`${protocol}/${def.id}.csv`, toCsv(t));
       files.set(`${protocol}/${def.id}.tex`, toLatex(t));

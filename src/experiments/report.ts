@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { aggregateRuns, type AggregateOptions } from './aggregate.js';
-import { renderPaperTables, writeRenderedTables } from './paper-tables.js';
+import { renderPaperTables, writeRenderedTables, type OtherDataPaperValues } from './paper-tables.js';
 import { loadExtensions, registeredMethodNames } from './registry.js';
 import { listFinishedRuns } from './store.js';
 
@@ -14,13 +14,15 @@ export interface TablesOptions extends AggregateOptions {
   extensions?: string[];
   /** Output folder; default `<resultsDir>/tables`. */
   outDir?: string;
+  /** The paper's values beside results on data that is not the paper's: marked (default) or left out. */
+  otherDataPaperValues?: OtherDataPaperValues;
 }
 
 /** Render every table from the stored runs (file name relative to the tables folder → content). */
 export async function renderTablesFromStore(resultsDir: string, opts: TablesOptions = {}): Promise<Map<string, string>> {
   await loadExtensions(opts.extensions ?? []);
   const groups = aggregateRuns(listFinishedRuns(resultsDir), opts);
-  return renderPaperTables(groups, registeredMethodNames());
+  return renderPaperTables(groups, registeredMethodNames(), opts.otherDataPaperValues);
 }
 
 /** Render and write; returns the written files. */

@@ -41,6 +41,9 @@ describe('experiments/grid', () => {
     assert.throws(() => validateExperiment(bad, 'exp.ts'), (err: unknown) => err instanceof EadroError && /field: datasets\[0\]\.system/.test(err.message) && /file: exp\.ts/.test(err.message));
     assert.throws(() => validateExperiment({ ...bad, datasets: [{ kind: 'raw', path: 'p', system: 'TT' }], protocols: [{ name: 'random' }] }, 'e'), /protocols\[0\]\.name/);
     assert.throws(() => validateExperiment({ ...bad, datasets: [{ kind: 'raw', path: 'p', system: 'TT' }], seeds: [-1] }, 'e'), /seeds\[0\]/);
+    // paperData marks the released Eadro dataset (the tables then show the paper's values plainly).
+    assert.doesNotThrow(() => validateExperiment({ ...bad, datasets: [{ kind: 'raw', path: 'p', system: 'TT', paperData: true }] }, 'e'));
+    assert.throws(() => validateExperiment({ ...bad, datasets: [{ kind: 'testbed', system: 'TT', profile: 'quick', seed: 0, paperData: true }] }, 'e'), /datasets\[0\]\.paperData[\s\S]*on a raw dataset only/);
   });
 
   it('loads the typed experiment files in experiments/', async () => {

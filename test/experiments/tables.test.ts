@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { aggregateRuns, compareRuns } from '../../src/experiments/aggregate.js';
 import { runExperiment } from '../../src/experiments/experiment.js';
-import { buildPaperTable, paperRowOf, paperTables, tableDefs, variantLabel } from '../../src/experiments/paper-tables.js';
+import { buildPaperTable, isPaperData, paperRowOf, paperTables, tableDefs, variantLabel } from '../../src/experiments/paper-tables.js';
 import { renderTablesFromStore } from '../../src/experiments/report.js';
 import { listFinishedRuns } from '../../src/experiments/store.js';
 import { latexEscape, toCsv, toLatex, toMarkdown, type Table } from '../../src/experiments/tables.js';
@@ -109,6 +109,22 @@ describe('experiments/tables', function () {
     assert.match(tex, /x, "y" & 0\.5 \$\\pm\$ 0\.1 \\\\/);
     assert.match(tex, /100 \\% sure/);
     assert.equal(latexEscape('a_b#c'), 'a\\_b\\#c');
+  });
+
+  it("the paper's values beside results on other data are marked as such, or left out", () => {
+    const groups = aggregateRuns(listFinishedRuns(dir), { resamples: 50 });
+    const g = groups.find((x) => x.spec.method.name === 'all-anomalous' && x.spec.protocol.name === 'temporal' && x.spec.dataset.system === 'TT')!;
+    // The same numbers as if Eadro had made them on three kinds of data.
+    const as = (dataset: object) => ({ ...g, spec: { ...g.spec, method: { name: 'eadro' }, dataset } }) as typeof g;
+    const f1Paper = (t: ReturnType<typeof buildPaperTable>) => t.rows.find((r) => r[0] === 'Eadro' && r[3] === 'TT' && r[4] === 'TN counted')![7];
+    const table2 = tableDefs[1]!;
+    assert.equal(f1Paper(buildPaperTable(table2, [as({ kind: 'testbed', system: 'TT', profile: 'quick', seed: 0 })], ['eadro'], 'temporal')), '0.989');
+    assert.equal(f1Paper(buildPaperTable(table2, [as({ kind: 'raw', path: '/data/eadro-release/TT', system: 'TT', paperData: true })], ['eadro'], 'temporal')), '0.989');
+    const other = as({ kind: 'raw', path: '/data/other-deployment', system: 'TT' });
+    assert.equal(f1Paper(buildPaperTable(table2, [other], ['eadro'], 'temporal')), '0.989 (TT, other data)');
+    assert.equal(f1Paper(buildPaperTable(table2, [other], ['eadro'], 'temporal', 'omit')), '–');
+    assert.equal(isPaperData(other.spec), false);
+    assert.equal(isPaperData(as({ kind: 'generated', generator: 'toy', system: 'TT' }).spec), false, 'generated windows are not the paper\'s data');
   });
 });
 

@@ -10,6 +10,7 @@ interface TablesArgs extends GlobalArgs {
   results: string;
   resamples: number;
   extension: string[];
+  'paper-on-other-data': string;
 }
 
 export const command: CommandModule<object, TablesArgs> = {
@@ -19,9 +20,10 @@ export const command: CommandModule<object, TablesArgs> = {
     withGlobalOptions(y)
       .option('results', { type: 'string', default: 'results', describe: 'results folder holding runs/' })
       .option('resamples', { type: 'number', default: aggregateDefaults.resamples, describe: 'cluster-bootstrap resamples' })
-      .option('extension', { type: 'string', array: true, default: [] as string[], describe: 'extra method module(s), so their rows read "not run" rather than "not implemented"' }) as never,
+      .option('extension', { type: 'string', array: true, default: [] as string[], describe: 'extra method module(s), so their rows read "not run" rather than "not implemented"' })
+      .option('paper-on-other-data', { type: 'string', choices: ['mark', 'omit'], default: 'mark', describe: 'the paper\'s values beside results on data that is not the paper\'s (raw data without paperData: true, generated windows): marked "(TT, other data)" or left out' }) as never,
   handler: async (args) => {
-    const files = await writeTablesFromStore(args.results, { resamples: args.resamples, extensions: args.extension, ...(args.out === undefined ? {} : { outDir: args.out }) });
+    const files = await writeTablesFromStore(args.results, { resamples: args.resamples, extensions: args.extension, otherDataPaperValues: args['paper-on-other-data'] as 'mark' | 'omit', ...(args.out === undefined ? {} : { outDir: args.out }) });
     if (files.length === 0) console.log(`no finished runs under ${args.results}/runs: nothing to tabulate`);
     else console.log(`${files.length} table files written to ${args.out ?? `${args.results}/tables`}`);
   },
