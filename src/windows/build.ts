@@ -196,6 +196,14 @@ export interface RunSummary {
   /** Seconds of the run's grid, and its start (unix s). */
   seconds: number;
   start: number;
+  /**
+   * Windows without a request in any service (no span served anywhere in its T seconds), and how many
+   * of them are labelled normal (issue 26): metric rows recorded around the traffic, or a quiet system,
+   * make windows that hold nothing a detector could judge. Null for a run without spans. Counted and
+   * reported; the windows are kept.
+   */
+  windowsWithoutRequests: number | null;
+  normalWindowsWithoutRequests: number | null;
 }
 
 export interface BuildReport {
@@ -559,6 +567,8 @@ export async function buildWindowDataset(
     const Wr = starts.length;
     let abnormal = 0;
     let episodes = 0;
+    let withoutRequests: number | null = null;
+    let normalWithoutRequests: number | null = null;
     if (plan.usedFor === 'windows' && Wr > 0) {
       const series: RunSeries = buildRunSeries(nodes, services, st.spans, st.tables, rawCfg.metricColumns, t0, S);
       filledMetricValues += series.filledMetricValues;
@@ -596,6 +606,19 @@ export async function buildWindowDataset(
           (perService[svc] ??= { windows: 0, injections: 0 }).windows++;
         }
       }
+      if (st.spans.spanCount > 0) {
+        withoutRequests = 0;
+        normalWithoutRequests = 0;
+        for (let w = 0; w < Wr; w++) {
+          const from = (w0 + w) * N * T;
+          let any = false;
+          for (let j = from; j < from + N * T && !any; j++) any = requests[j]! > 0;
+          if (!any) {
+            withoutRequests++;
+            if (labels[w0 + w]! < 0) normalWithoutRequests++;
+          }
+        }
+      }
       if (cfg.normalization === 'reference-per-run') zScoreRunLatencyWindows(traces, w0, w0 + Wr, N, T);
       for (const f of faults) (perService[nodes[f.node]!] ??= { windows: 0, injections: 0 }).injections++;
       episodeBase += episodes;
@@ -613,6 +636,8 @@ export async function buildWindowDataset(
       metricServices: st.tables.length,
       seconds: S,
       start: t0,
+      windowsWithoutRequests: withoutRequests,
+      normalWindowsWithoutRequests: normalWithoutRequests,
     });
     w0 += Wr;
   }
@@ -861,6 +886,12 @@ export function formatBuildReport(report: BuildReport, opts: { skipsByFile?: boo
     lines.push(`absent inputs: ${report.absentInputs.length} (a service's source missing in one run while present in others; masked for that run, zeros in its ${windows} window-service cells):`);
     for (const a of report.absentInputs.slice(0, 20)) lines.push(`  run ${a.run}: ${a.service} ${a.source}: ${a.what} (${a.windows} windows; ${a.file})`);
     if (report.absentInputs.length > 20) lines.push(`  ... and ${report.absentInputs.length - 20} more (report.json: absentInputs)`);
+  }
+  const quiet = report.runs.filter((r) => (r.windowsWithoutRequests ?? 0) > 0);
+  if (quiet.length > 0) {
+    const total = quiet.reduce((a, r) => a + r.windowsWithoutRequests!, 0);
+    const normal = quiet.reduce((a, r) => a + (r.normalWindowsWithoutRequests ?? 0), 0);
+    lines.push(`windows without a request in any service: ${total} (${normal} labelled normal), in ${quiet.length} run(s); kept (report.json runs[].windowsWithoutRequests)`);
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push(`skipped items: ${report.skippedTotal}${report.skipped.length > 0 && opts.skipsByFile !== true ? ' (per file in report.json, or with --verbose)' : ''}`);

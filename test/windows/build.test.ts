@@ -84,6 +84,48 @@ describe('windows/build (end to end on a generated raw root)', function () {
     assert.equal(counts.errors.reduce((a, v) => a + v, 0) > 0, true);
   });
 
+  it('counts, per run, the windows without a request in any service and how many are labelled normal', () => {
+    const N = ds.nodes.length;
+    let offset = 0;
+    for (const run of report.runs.filter((r) => r.usedFor === 'windows')) {
+      let empty = 0;
+      let emptyNormal = 0;
+      for (let w = offset; w < offset + run.windows; w++) {
+        const cells = counts.requests.subarray(w * N * 10, (w + 1) * N * 10);
+        if (cells.every((v) => v === 0)) {
+          empty++;
+          if ((ds.labels[w] as number) < 0) emptyNormal++;
+        }
+      }
+      assert.equal(run.windowsWithoutRequests, empty, run.id);
+      assert.equal(run.normalWindowsWithoutRequests, emptyNormal, run.id);
+      offset += run.windows;
+    }
+    // The fixture's fault-free run ends with seconds that serve no request: counted, and said in the summary.
+    const total = report.runs.reduce((a, r) => a + (r.windowsWithoutRequests ?? 0), 0);
+    if (total > 0) assert.ok(formatBuildReport(report).some((l) => l.startsWith(`windows without a request in any service: ${total} (`)));
+    else assert.ok(!formatBuildReport(report).some((l) => l.startsWith('windows without a request')));
+    assert.equal(total, 0, 'the fixture serves requests every second');
+  });
+
+  it('metric rows recorded past the traffic of a fault-free run make windows without a request: counted and reported', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-padded-'));
+    fs.cpSync(root, copy, { recursive: true });
+    // 60 more seconds of metric rows after the run's last request, as a collector left running would write.
+    const end = FIXTURE.normalStart + FIXTURE.normalSeconds;
+    for (const svc of FIXTURE.services) {
+      const file = path.join(copy, 'no fault', FIXTURE.normalRun, 'metrics', `${svc}.csv`);
+      const extra = Array.from({ length: 60 }, (_, k) => `${end + k},10,10,10,1000,1000,0,0`).join('\n');
+      fs.appendFileSync(file, `${extra}\n`);
+    }
+    const { report: padded } = await buildWindowDataset(copy, base);
+    const normalRun = padded.runs.find((r) => r.kind === 'normal')!;
+    // Windows lying wholly in the 60 padded seconds: starts end .. end + 60 - T, i.e. 51 at stride 1.
+    assert.equal(normalRun.windowsWithoutRequests, 60 - 10 + 1);
+    assert.equal(normalRun.normalWindowsWithoutRequests, 60 - 10 + 1);
+    assert.ok(formatBuildReport(padded).includes(`windows without a request in any service: 51 (51 labelled normal), in 1 run(s); kept (report.json runs[].windowsWithoutRequests)`));
+  });
+
   it('keeps whole traces with the traces of each window: one per second, labels and call paths from the spans', () => {
     const ts = ds.traceSet!;
     assert.equal(ts.start.length, FIXTURE.normalSeconds + FIXTURE.faultSeconds, 'every trace starts in some window of its run');
