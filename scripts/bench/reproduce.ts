@@ -16,6 +16,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeJsonAtomic } from '../../src/core/io.js';
 import { codeVersion, machineInfo } from '../../src/core/manifest.js';
+import type { MethodSpec } from '../../src/experiments/config.js';
+import { methodLabel } from '../../src/experiments/grid.js';
 
 const keepResults = process.argv.includes('--keep-results');
 const extra = process.argv.slice(2).filter((a) => a !== '--keep-results');
@@ -42,9 +44,8 @@ function runDurations(): { method: string; system: string; protocol: string; sec
       const metricsFile = path.join(runsDir, hash, seed, 'metrics.json');
       if (!fs.existsSync(manifestFile) || !fs.existsSync(metricsFile)) continue;
       const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { durationSeconds: number; protocol: string; startedAt: string };
-      const spec = (JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { spec: { method: { name: string; ablation?: string }; dataset: { system?: string } } }).spec;
-      const ablation = spec.method.ablation !== undefined && spec.method.ablation !== 'none' ? `/${spec.method.ablation}` : '';
-      rows.push({ method: `${spec.method.name}${ablation}`, system: spec.dataset.system ?? '', protocol: manifest.protocol, seconds: manifest.durationSeconds, startedAt: manifest.startedAt });
+      const spec = (JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { spec: { method: MethodSpec; dataset: { system?: string } } }).spec;
+      rows.push({ method: methodLabel(spec.method), system: spec.dataset.system ?? '', protocol: manifest.protocol, seconds: manifest.durationSeconds, startedAt: manifest.startedAt });
     }
   }
   return rows.sort((a, b) => a.startedAt.localeCompare(b.startedAt));

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../src/core/io.js';
 import { codeVersion } from '../../src/core/manifest.js';
+import { notebookSupportDefaults } from '../../src/experiments/notebook-support.js';
 import {
   checkCommittedNotebook, jupyterAvailable, notebookRunnerDefaults, projectRoot, runNotebooks, type Notebook,
 } from './notebook-runner.js';
@@ -22,7 +23,7 @@ if (!jupyterAvailable()) {
   process.exit(1);
 }
 const root = projectRoot();
-const mainStore = path.join(root, 'results', 'reproduce-quick', 'runs-store');
+const mainStore = notebookSupportDefaults.mainStore;
 if (!fs.existsSync(mainStore)) console.log(`refresh-outputs: ${mainStore} is missing, so notebooks 02-04 run their own quick grid (tens of minutes); run the main job first to avoid it`);
 process.env['EADRO_NOTEBOOK_SCALE'] = notebookRunnerDefaults.committedScale;
 const version = codeVersion();

@@ -355,7 +355,7 @@ export function coverageMarkdown(rows: readonly CoverageRow[]): string {
  * faulty one) cannot select a checkpoint or a threshold by F1, and a test part without both classes
  * leaves MCC and PR-AUC undefined. One sentence per such part; empty when every part has both.
  */
-export function splitClassWarnings(ds: Pick<WindowDataset, 'labels'>, split: Pick<ProtocolSplit, 'val' | 'test' | 'modelSelection'>): string[] {
+export function splitClassWarnings(ds: Pick<WindowDataset, 'labels'>, split: Pick<ProtocolSplit, 'val' | 'test'>): string[] {
   const out: string[] = [];
   const parts: [string, readonly number[]][] = [['validation', split.val], ['test', split.test]];
   for (const [name, windows] of parts) {

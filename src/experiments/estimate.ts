@@ -21,7 +21,7 @@ import { multimodalTraceDefaults } from '../models/trace-detectors/multimodal-tr
 import { buildSchedule, resolveProfile, type ProfileName } from '../testbed/schedule.js';
 import { resolveSystem } from '../testbed/simulate.js';
 import { windowDefaults } from '../windows/build.js';
-import type { GridRun } from './grid.js';
+import { methodLabel, type GridRun } from './grid.js';
 
 export const estimateDefaults = {
   /** The main job's benchmark: every run's measured seconds. */
@@ -88,12 +88,6 @@ export function testbedWindowCount(system: 'TT' | 'SN', profile: string, seed: n
   return count;
 }
 
-/** The method key of a run as the benchmark names it: `eadro/without-logs`, `n-sigma`. */
-export function measuredMethodKey(run: GridRun): string {
-  const m = run.spec.method;
-  return m.ablation !== undefined && m.ablation !== 'none' ? `${m.name}/${m.ablation}` : m.name;
-}
-
 export interface RunEstimate {
   /** Estimated seconds of the run on the backend, or null with the reason in `basis`. */
   seconds: number | null;
@@ -106,7 +100,7 @@ export function estimateRun(run: GridRun, basis: EstimateBasis | null, backend: 
   if (backend !== basis.backend) return { seconds: null, basis: `no main-job benchmark on the ${backend} backend yet` };
   const d = run.spec.dataset;
   if (d.kind !== 'testbed') return { seconds: null, basis: `${d.kind} dataset: its window count is known only once its windows are built` };
-  const method = measuredMethodKey(run);
+  const method = methodLabel(run.spec.method); // as the benchmark names it
   const same = basis.runs.filter((r) => r.method === method && r.system === d.system);
   const exact = same.filter((r) => r.protocol === run.spec.protocol.name);
   const measured = exact.length > 0 ? exact : same;

@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EadroError } from '../core/errors.js';
-import { claimDefaults, readClaim, readFailure } from './claims.js';
-import type { GridRun } from './grid.js';
+import { claimDefaults, claimFile, readClaim, readFailure } from './claims.js';
+import { methodLabel, runKey, type GridRun } from './grid.js';
 import { isRunFinished, runDir } from './store.js';
 
 /** The axes `--only` filters on, with how each is read from a run. */
@@ -76,7 +76,7 @@ export interface RunStatus {
 
 function statusOf(resultsDir: string, configHash: string, seed: number, staleAfterSeconds: number): Omit<RunStatus, 'run' | 'key'> {
   if (isRunFinished(runDir(resultsDir, configHash, seed))) return { state: 'done', detail: '' };
-  const claim = readClaim(`${runDir(resultsDir, configHash, seed)}.claim.json`, staleAfterSeconds);
+  const claim = readClaim(claimFile(resultsDir, configHash, seed), staleAfterSeconds);
   if (claim !== null) {
     const who = claim.record === null ? 'unknown process' : `${claim.record.host} pid ${claim.record.pid}${claim.record.slurmJob === null ? '' : ` (SLURM ${claim.record.slurmJob})`} since ${claim.record.startedAt}`;
     return claim.stale ? { state: 'stale claim', detail: `${who}: ${claim.reason}` } : { state: 'claimed', detail: who };
@@ -92,7 +92,7 @@ function statusOf(resultsDir: string, configHash: string, seed: number, staleAft
  */
 export function gridStatus(resultsDir: string, runs: readonly GridRun[] | null, staleAfterSeconds = claimDefaults.staleAfterSeconds): RunStatus[] {
   if (runs !== null) {
-    return runs.map((run) => ({ key: `${run.configHash}/${run.seed}`, run, ...statusOf(resultsDir, run.configHash, run.seed, staleAfterSeconds) }));
+    return runs.map((run) => ({ key: runKey(run), run, ...statusOf(resultsDir, run.configHash, run.seed, staleAfterSeconds) }));
   }
   const root = path.join(resultsDir, 'runs');
   if (!fs.existsSync(root)) {
@@ -120,8 +120,13 @@ export function statusCounts(statuses: readonly RunStatus[]): Record<RunState, n
   return counts;
 }
 
+/** `2 done, 0 claimed, 0 stale claim, 0 failed, 4 to do`. */
+export function formatStatusCounts(statuses: readonly RunStatus[]): string {
+  return Object.entries(statusCounts(statuses)).map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
 /** One line per run: state, key, what it is, detail. */
 export function describeRun(s: RunStatus): string {
-  const what = s.run === null ? '' : ` ${GRID_AXES['method']!(s.run)}${s.run.spec.method.ablation !== undefined && s.run.spec.method.ablation !== 'none' ? `/${s.run.spec.method.ablation}` : ''} ${GRID_AXES['system']!(s.run)} ${GRID_AXES['protocol']!(s.run)} seed ${s.run.seed}`;
+  const what = s.run === null ? '' : ` ${methodLabel(s.run.spec.method)} ${GRID_AXES['system']!(s.run)} ${GRID_AXES['protocol']!(s.run)} seed ${s.run.seed}`;
   return `${s.state.padEnd(11)} ${s.key}${what}${s.detail === '' ? '' : `  ${s.detail}`}`;
 }

@@ -9,13 +9,23 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configHash } from '../core/hash.js';
 import { EadroError } from '../core/errors.js';
-import { validateExperiment, type ExperimentConfig, type RunSpec } from './config.js';
+import { validateExperiment, type ExperimentConfig, type MethodSpec, type RunSpec } from './config.js';
 
 export interface GridRun {
   spec: RunSpec;
   seed: number;
   /** Hash of `spec` (12 hex digits): the results folder name. */
   configHash: string;
+}
+
+/** A run's key in the store and in progress lines: `<config hash>/<seed>` (its folder under runs/). */
+export function runKey(r: Pick<GridRun, 'configHash' | 'seed'>): string {
+  return `${r.configHash}/${r.seed}`;
+}
+
+/** A method with its ablation, as tables of run times name it: `eadro/without-logs`, `n-sigma`. */
+export function methodLabel(m: Pick<MethodSpec, 'name' | 'ablation'>): string {
+  return m.ablation !== undefined && m.ablation !== 'none' ? `${m.name}/${m.ablation}` : m.name;
 }
 
 /** Every run of an experiment, in a stable order (datasets, then methods, then protocols, then seeds). */
@@ -33,7 +43,7 @@ export function expandGrid(e: ExperimentConfig): GridRun[] {
   }
   const seen = new Set<string>();
   for (const r of runs) {
-    const key = `${r.configHash}/${r.seed}`;
+    const key = runKey(r);
     if (seen.has(key)) throw new EadroError('Experiment lists the same run twice.', { field: 'datasets/methods/protocols/seeds', found: key, expected: 'distinct values on every axis' });
     seen.add(key);
   }

@@ -13,5 +13,8 @@ export const TRACE_LOCALIZERS = ['tbac', 'netmedic', 'monitor-rank', 'cloud-rang
 /** The trace anomaly detectors of Table II (baselines.md §3.3), in the paper's row order. */
 export const TRACE_DETECTORS = ['trace-anomaly', 'multimodal-trace'] as const;
 
+/** The methods that train a network (SLURM's `train` class: longer, heavier tasks). */
+export const TRAINED_METHODS = ['eadro', 'ms-lstm', 'ms-dcc', ...TRACE_DETECTORS] as const;
+
 /** Our localization floors beside random ranking (issue 26): the culprit-frequency prior. */
 export const LOCALIZATION_PRIORS = ['culprit-prior'] as const;

@@ -104,7 +104,7 @@ export function splitFor(ds: WindowDataset, protocol: string, seed: number, fold
 }
 
 /** Normalisation statistics as JSON (Float64Array -> number[]). */
-interface NormStatsJson {
+export interface NormStatsJson {
   N: number;
   K: number;
   metricMean: number[];
@@ -138,7 +138,8 @@ export interface ModelCliMetadata {
   nodes: string[];
 }
 
-function statsToJson(s: NormStats): NormStatsJson {
+/** Normalisation statistics as written to model-cli.json and by `eadro export --protocol`. */
+export function statsToJson(s: NormStats): NormStatsJson {
   return { N: s.N, K: s.K, metricMean: [...s.metricMean], metricStd: [...s.metricStd], latencyMean: [...s.latencyMean], latencyStd: [...s.latencyStd], fittedOn: s.fittedOn };
 }
 

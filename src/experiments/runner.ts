@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createProgress } from '../core/progress.js';
 import { claimDefaults, claimRun, clearFailure, recordFailure, type Claim } from './claims.js';
 import { executeRun, unfinishedRuns } from './execute.js';
-import type { GridRun } from './grid.js';
+import { runKey, type GridRun } from './grid.js';
 import { loadExtensions } from './registry.js';
 import { isRunFinished, runDir } from './store.js';
 
@@ -61,9 +61,6 @@ const TSX_LOADER = import.meta.resolve('tsx');
 
 const quiet = (): boolean => process.env['EADRO_QUIET'] === '1';
 
-function runKey(r: GridRun): string {
-  return `${r.configHash}/${r.seed}`;
-}
 
 /** Run every unfinished run of a grid; resolves when all are finished or failed. */
 export async function runGrid(runs: readonly GridRun[], opts: GridOptions): Promise<GridSummary> {

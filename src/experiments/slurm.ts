@@ -14,13 +14,14 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { codeVersion } from '../core/manifest.js';
 import { EadroError } from '../core/errors.js';
 import { estimateRun, type EstimateBasis } from './estimate.js';
-import type { GridRun } from './grid.js';
+import { TRAINED_METHODS } from './method-sets.js';
+import { runKey, type GridRun } from './grid.js';
 
 export const slurmDefaults = {
   /** ours: one run per task, so that a killed task loses one run and the queue balances itself. */
   runsPerTask: 1,
   /** Methods that train a network (Eadro, MS-LSTM, MS-DCC, the trace detectors): the `train` class. */
-  trainMethods: ['eadro', 'ms-lstm', 'ms-dcc', 'trace-anomaly', 'multimodal-trace'],
+  trainMethods: TRAINED_METHODS as readonly string[],
   /**
    * ours: memory per task by testbed profile, from results/bench: raw to windows at `paper` TT peaks at
    * 4.1 GB (windows.json) and the `[W, N, E]` log tensor alone is 1.8 GB; `quick` runs stay under 2 GB.
@@ -87,7 +88,6 @@ export function slurmDir(storeDir: string): string {
   return path.join(storeDir, 'slurm');
 }
 
-const runKey = (r: GridRun): string => `${r.configHash}/${r.seed}`;
 
 /** Split the runs into resource classes and tasks, with each class's resources and time limit. */
 export function planSlurm(runs: readonly GridRun[], opts: SlurmOptions): SlurmPlan {

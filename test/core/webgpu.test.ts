@@ -5,6 +5,7 @@ import { createEadro, disposeEadro, predictAsync } from '../../src/models/eadro/
 import { datasetDims, disposeBatch, makeBatch } from '../../src/models/eadro/data.js';
 import { Adam } from '../../src/models/eadro/adam.js';
 import { trainStepAsync } from '../../src/models/eadro/step.js';
+import { parityModel } from '../../src/models/eadro/backend-parity.js';
 import { tinyDataset, useTestBackend } from '../models/eadro/helpers.js';
 
 describe('core/webgpu', () => {
@@ -23,7 +24,7 @@ describe('core/webgpu', () => {
     this.timeout(60000);
     await useTestBackend();
     const ds = tinyDataset({ W: 20 });
-    const model = createEadro({ variant: 'reference', gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 }, datasetDims(ds), 1);
+    const model = createEadro({ variant: 'reference', ...parityModel }, datasetDims(ds), 1);
     const adam = new Adam({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
     const batch = makeBatch(ds, [0, 1, 2, 3], model.config);
     try {

@@ -184,11 +184,11 @@ describe('evaluation/protocols', () => {
   it('names the parts of a split that lack a class (validation cannot select, test leaves MCC undefined)', () => {
     const labels = Int32Array.from([-1, 2, -1, 1, 1, 1, -1, -1]);
     const ds = { labels };
-    assert.deepEqual(splitClassWarnings(ds, { val: [0, 1], test: [2, 3], modelSelection: 'validation' }), []);
-    assert.deepEqual(splitClassWarnings(ds, { val: [3, 4, 5], test: [6, 7], modelSelection: 'validation' }), [
+    assert.deepEqual(splitClassWarnings(ds, { val: [0, 1], test: [2, 3] }), []);
+    assert.deepEqual(splitClassWarnings(ds, { val: [3, 4, 5], test: [6, 7] }), [
       'the validation part holds only faulty windows (3): F1 on it cannot tell checkpoints or thresholds apart',
       'the test part holds only normal windows (2): MCC and PR-AUC are undefined on it',
     ]);
-    assert.deepEqual(splitClassWarnings(ds, { val: [], test: [0, 1], modelSelection: 'test' }), [], 'an empty part (selection on test) is not a warning');
+    assert.deepEqual(splitClassWarnings(ds, { val: [], test: [0, 1] }), [], 'an empty part (selection on test) is not a warning');
   });
 });

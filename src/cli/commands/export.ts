@@ -16,8 +16,9 @@ import { finishManifest, startManifest } from '../../core/manifest.js';
 import { buildWindowDatasetCached } from '../../windows/cache.js';
 import { stageProgressBars, windowConfigFromFile, writeBuild } from '../../windows/cli-support.js';
 import { exportNpy, isNpyDir, loadNpy, loadNpyCounts, readNpyMeta } from '../../windows/export.js';
-import { makeSplits, protocolNames, type ProtocolName } from '../../evaluation/protocols.js';
+import { protocolNames } from '../../evaluation/protocols.js';
 import { prepareEadroData } from '../../experiments/methods/eadro.js';
+import { splitFor, statsToJson } from '../../experiments/model-cli.js';
 import type { WindowDataset } from '../../windows/types.js';
 import type { WindowCounts } from '../../windows/build.js';
 import { withGlobalOptions, type GlobalArgs } from '../options.js';
@@ -37,23 +38,19 @@ interface ExportArgs extends GlobalArgs {
  * written with the split, the normalisation statistics and the variant's graph.
  */
 function exportPrepared(ds: WindowDataset, counts: WindowCounts | undefined, args: ExportArgs, provenance: Record<string, unknown>): string {
-  const protocol = args.protocol as ProtocolName;
-  const splits = makeSplits(ds, { name: protocol }, args.seed);
-  const split = splits[args.fold];
-  if (split === undefined) throw new EadroError('No such fold.', { field: '--fold', expected: `0-${splits.length - 1}`, found: String(args.fold) });
+  const protocol = args.protocol!;
+  const split = splitFor(ds, protocol, args.seed, args.fold);
   const variant = args.variant as 'paper' | 'reference';
   const prepared = prepareEadroData(ds, split, variant);
   exportNpy(prepared.data, args.out!, {
     split: { train: split.train, val: split.val, test: split.test },
-    protocol: { name: protocol, seed: args.seed, fold: args.fold, folds: splits.length, modelSelection: split.modelSelection, purged: split.purged, params: split.params },
+    protocol: { name: protocol, seed: args.seed, fold: args.fold, folds: split.fold?.count ?? 1, modelSelection: split.modelSelection, purged: split.purged, params: split.params },
     variant,
     provenance: { ...provenance, protocol, seeds: [args.seed] },
   }, counts);
   const stats = prepared.normStats;
   writeJsonAtomic(path.join(args.out!, 'normalization-stats.json'), stats === null ? null : {
-    fittedOn: stats.fittedOn, N: stats.N, K: stats.K,
-    metricMean: Array.from(stats.metricMean), metricStd: Array.from(stats.metricStd),
-    latencyMean: Array.from(stats.latencyMean), latencyStd: Array.from(stats.latencyStd),
+    ...statsToJson(stats),
     note: 'KPIs: (x - metricMean[n*K+k]) / metricStd[n*K+k]; latency: (x - latencyMean[n]) / latencyStd[n]; fitted on the split\'s train windows (src/windows/normalize.ts)',
   });
   return `${split.train.length} train / ${split.val.length} validation / ${split.test.length} test windows (${protocol}, seed ${args.seed}, fold ${args.fold}), ${variant} variant's graph (${prepared.data.edges[0].length} edges), normalised on the train windows`;

@@ -9,7 +9,7 @@ import { EadroError } from '../../core/errors.js';
 import { aggregateDefaults } from '../../experiments/aggregate.js';
 import { describeEstimate, loadEstimateBasis } from '../../experiments/estimate.js';
 import { runExperiment } from '../../experiments/experiment.js';
-import { describeRun, gridStatus, parseOnly, selectRuns, statusCounts } from '../../experiments/grid-select.js';
+import { describeRun, formatStatusCounts, gridStatus, parseOnly, selectRuns } from '../../experiments/grid-select.js';
 import { expandGrid, loadExperimentFile } from '../../experiments/grid.js';
 import { runGrid, runnerDefaults, type GridSummary } from '../../experiments/runner.js';
 import { planSlurm, readSlurmPlan, runsOfTask, slurmDir, slurmTime, writeSlurm } from '../../experiments/slurm.js';
@@ -51,8 +51,7 @@ async function statusCommand(args: GridArgs): Promise<void> {
     if (args.only !== undefined) runs = selectRuns(runs, parseOnly(args.only));
   }
   const statuses = gridStatus(dir, runs);
-  const counts = statusCounts(statuses);
-  console.log(`${dir}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}${runs === null ? ' (runs never started are not listed without --experiment)' : ''}`);
+  console.log(`${dir}: ${formatStatusCounts(statuses)}${runs === null ? ' (runs never started are not listed without --experiment)' : ''}`);
   for (const s of statuses) if (s.state !== 'done') console.log(`  ${describeRun(s)}`);
 }
 
@@ -97,8 +96,7 @@ export const command: CommandModule<object, GridArgs> = {
 
     if (args['dry-run'] || args.emit === 'slurm') {
       const statuses = gridStatus(resultsDir, runs);
-      const counts = statusCounts(statuses);
-      console.log(`state: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      console.log(`state: ${formatStatusCounts(statuses)}`);
       const todo = statuses.filter((s) => s.state !== 'done').map((s) => s.run!);
       const basis = loadEstimateBasis();
       if (args['dry-run']) {

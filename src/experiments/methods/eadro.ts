@@ -103,7 +103,7 @@ export const eadroMethod: Method = {
     // select by the validation loss instead, and say so in the run's info.
     let selectionFallback: string | null = null;
     if ((config.selectBy ?? eadroDefaults.common.selectBy) === 'f1-hr1') {
-      const [problem] = splitClassWarnings(ds, { val: trainSplit.val, test: [], modelSelection: split.modelSelection });
+      const [problem] = splitClassWarnings(ds, { val: trainSplit.val, test: [] });
       if (problem !== undefined) {
         config.selectBy = 'loss';
         selectionFallback = `${problem}; checkpoints selected by the validation loss instead of F1 and HR@1`;

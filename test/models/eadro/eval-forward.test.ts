@@ -12,8 +12,10 @@ import { fillEvalInput } from '../../../src/models/eadro/manual/eval-input.js';
 import { gatForward, gatPredict, gatPredictRows, graphLists, type GatSettings } from '../../../src/models/eadro/manual/gatv2.js';
 import { Workspace, softmaxInto } from '../../../src/models/eadro/manual/host.js';
 import { maxRelDiff, tinyDataset, useTestBackend, values } from './helpers.js';
+import { parityModel } from '../../../src/models/eadro/backend-parity.js';
 
-const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
+/** The parity tests' small layer sizes (src/models/eadro/backend-parity.ts). */
+const small = parityModel;
 
 describe('models/eadro/manual/eval-forward (forward-only pass of predict)', function () {
   this.timeout(60000);

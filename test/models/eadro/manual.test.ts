@@ -8,8 +8,10 @@ import { Adam } from '../../../src/models/eadro/adam.js';
 import { applyStep, autodiffGradients, chooseStep, type GradientResult } from '../../../src/models/eadro/step.js';
 import { manualForward, disposeForward, manualGradients, supportsManualStep } from '../../../src/models/eadro/manual/network.js';
 import { flatParams, gradientsToHost, maxRelDiff, tinyDataset, useTestBackend, values } from './helpers.js';
+import { parityModel } from '../../../src/models/eadro/backend-parity.js';
 
-const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
+/** The parity tests' small layer sizes (src/models/eadro/backend-parity.ts). */
+const small = parityModel;
 const TOLERANCE = 2e-4; // float32 rounding differs between the two computations (sums in float64 here)
 
 const toHost = gradientsToHost;

@@ -15,8 +15,10 @@ import { createReductionMemory, reducerLayout, SharedSumReducer } from '../../..
 import { replicaPart } from '../../../src/models/eadro/parallel/replica-step.js';
 import { ParallelTrainer, resolveTrainThreads } from '../../../src/models/eadro/parallel/trainer.js';
 import { flatParams, gradientsToHost, maxRelDiff, quietTraining, tinyDataset, type HostResult, useTestBackend, values } from './helpers.js';
+import { parityModel } from '../../../src/models/eadro/backend-parity.js';
 
-const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
+/** The parity tests' small layer sizes (src/models/eadro/backend-parity.ts). */
+const small = parityModel;
 const TOLERANCE = 1e-4;
 const medium = { gatHidden: 16, fuseDim: 16, kpiFilters: 8, traceFilters: 8, logDim: 8, detectHidden: 16, locateHidden: 16 };
 

@@ -6,8 +6,10 @@ import { opPlacement, setOpPlacement } from '../../../src/models/eadro/layers/pl
 import { EadroError } from '../../../src/core/errors.js';
 import { initBackend } from '../../../src/core/backend.js';
 import { gradientsToHost, maxRelDiff, tinyDataset, useTestBackend } from './helpers.js';
+import { parityModel } from '../../../src/models/eadro/backend-parity.js';
 
-const small = { gatHidden: 8, fuseDim: 10, kpiFilters: 6, traceFilters: 5, logDim: 4, detectHidden: 7, locateHidden: 9 };
+/** The parity tests' small layer sizes (src/models/eadro/backend-parity.ts). */
+const small = parityModel;
 const TOLERANCE = 2e-4;
 
 describe('models/eadro/layers/placement (host loops vs device ops)', function () {
