@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/core/backend.js';
-import { eadroMethod } from '../../src/experiments/methods/eadro.js';
+import { eadroMethod, prepareEadroData } from '../../src/experiments/methods/eadro.js';
+import { officialCallPairs, officialNodes } from '../../src/features/graph.js';
+import { createEadro, disposeEadro } from '../../src/models/eadro/index.js';
+import { datasetDims } from '../../src/models/eadro/data.js';
 import { getMethod } from '../../src/experiments/registry.js';
 import { computeMetrics } from '../../src/evaluation/metrics.js';
 import type { ProtocolSplit } from '../../src/evaluation/protocols.js';
@@ -18,6 +21,25 @@ describe('experiments/methods/eadro', function () {
   before(async () => {
     await initBackend('wasm', { importPackage: (p) => import(p), gpuVisible: () => false });
   });
+
+  for (const system of ['SN', 'TT'] as const) {
+    it(`reference variant: the model's adjacency is the official ${system} edge list, its self-loops included and none added`, () => {
+      const nodes = [...officialNodes[system]];
+      const ds = { ...makeSyntheticWindows({ N: nodes.length, T: 4, K: 2, E: 2, W: 20, seed: 1 }), nodes };
+      const split = protocolSplit(ds.W);
+      const prepared = prepareEadroData(ds, split, 'reference');
+      const model = createEadro({ variant: 'reference', gatHidden: 4, fuseDim: 4, kpiFilters: 2, traceFilters: 2, logDim: 2 }, datasetDims(prepared.data), 0);
+      const expected = new Set(officialCallPairs(system).map(([caller, callee]) => `${nodes.indexOf(callee)}<-${nodes.indexOf(caller)}`));
+      const found = new Set<string>();
+      const N = nodes.length;
+      for (let target = 0; target < N; target++) for (let source = 0; source < N; source++) if (model.adjacency[target * N + source]) found.add(`${target}<-${source}`);
+      assert.deepEqual([...found].sort(), [...expected].sort());
+      const loops = [...found].filter((k) => k.split('<-')[0] === k.split('<-')[1]).length;
+      assert.equal(loops, 8, 'the official lists hold 8 self-loops (reference-code-notes §0.2)');
+      assert.equal(found.size, { SN: 24, TT: 44 }[system], 'edges of the official list');
+      disposeEadro(model);
+    });
+  }
 
   it('is registered as a built-in method', async () => {
     assert.equal((await getMethod('eadro')).name, 'eadro');

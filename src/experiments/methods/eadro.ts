@@ -48,9 +48,10 @@ export function normalisedCopy(ds: WindowDataset, train: readonly number[]): { d
 }
 
 /**
- * The reference variant runs on the official hard-coded caller -> callee graph without added
- * self-loops (reference-code-notes.md §0.1-0.2), where the system is recognised; otherwise on the
- * dataset's mined graph with self-loops removed.
+ * The reference variant runs on the official hard-coded caller -> callee edge list as given, its own
+ * self-loops included and none added (reference-code-notes.md §0.1-0.2; config `selfLoops: 'as-listed'`),
+ * where the system is recognised; otherwise on the dataset's mined graph with self-loops removed (the
+ * window builder adds one to every node by default, and a dataset does not record which were mined).
  */
 function referenceGraph(ds: WindowDataset): Pick<WindowDataset, 'edges' | 'edgeDirection'> {
   const system = detectSystem(ds.nodes);

@@ -7,7 +7,8 @@
  *   edges with self-loops).
  * - `reference`: what the official code runs (`BEbillionaireUSD/Eadro@03ab600:codes/main.py`, `model.py`):
  *   kernel 2, hidden 64, tanh time-step scoring, 2-class cross-entropy, localizer masked by the ground
- *   truth, caller -> callee edges without self-loops, BatchNorm computed before the chomp.
+ *   truth, caller -> callee edges with the self-loops the edge list has (none added), BatchNorm computed
+ *   before the chomp.
  *
  * The variant is recorded with every checkpoint and result (`resolveEadroConfig` returns the full
  * config, which callers store).
@@ -17,6 +18,8 @@ import { EadroError } from '../../core/errors.js';
 export type EadroVariant = 'paper' | 'reference';
 export type Modality = 'logs' | 'kpis' | 'traces';
 export type Ablation = Modality | 'graph';
+export type SelfLoops = 'every-node' | 'as-listed' | 'none';
+const SELF_LOOPS: readonly SelfLoops[] = ['every-node', 'as-listed', 'none'];
 
 export interface EadroConfig {
   variant: EadroVariant;
@@ -56,9 +59,15 @@ export interface EadroConfig {
   detector: 'sigmoid-bce' | 'softmax-ce';
   /** Which windows the localizer loss sees: those the detector flags (paper) or the true faulty ones. */
   locateMask: 'predicted' | 'ground-truth';
-  /** Edge direction the GAT uses and whether every node gets a self-loop. */
+  /** Edge direction the GAT uses. */
   edgeDirection: 'callee->caller' | 'caller->callee';
-  selfLoops: boolean;
+  /**
+   * Self-loops of the GAT's graph: `every-node` adds one to every node; `as-listed` keeps exactly the
+   * self-loops the edge list has (the official edge lists have 8 on some nodes: DGL builds its graph from
+   * the list as given); `none` drops them all. Stored configs from before this choice existed hold a
+   * boolean: true = every-node, false = none (`resolveEadroConfig` reads both).
+   */
+  selfLoops: SelfLoops;
   /** Loss weight: beta * L_detect + (1 - beta) * L_locate. */
   beta: number;
   learningRate: number;
@@ -129,7 +138,7 @@ export const eadroDefaults = {
     detector: 'sigmoid-bce' as const, // paper Eq. 4
     locateMask: 'predicted' as const, // paper §IV-C "samples predicted as abnormal pass through the localizer"
     edgeDirection: 'callee->caller' as const, // paper §IV-B1 "v_b has invoked v_a"
-    selfLoops: true, // ours (reference-code-notes §0.2): without them a node never sees its own features
+    selfLoops: 'every-node' as SelfLoops, // ours (reference-code-notes §0.2): without them a node never sees its own features
   },
   reference: {
     variant: 'reference' as const,
@@ -142,7 +151,9 @@ export const eadroDefaults = {
     detector: 'softmax-ce' as const, // reference model.py FullyConnected(.., 2) + CrossEntropyLoss
     locateMask: 'ground-truth' as const, // reference model.py CrossEntropyLoss(ignore_index=-1)
     edgeDirection: 'caller->callee' as const, // reference preprocess/util.py hard-coded edges
-    selfLoops: false, // reference: DGL graph without self-loops
+    // reference preprocess/util.py edge lists hold 8 self-loops (TT and SN) and model.py builds its DGL
+    // graph from them as given: kept, none added
+    selfLoops: 'as-listed' as SelfLoops,
   },
 };
 
@@ -159,6 +170,12 @@ export function resolveEadroConfig(partial: Partial<EadroConfig> = {}): EadroCon
     });
   }
   const config: EadroConfig = { ...eadroDefaults.common, ...eadroDefaults[variant], ...stripUndefined(partial) };
+  // Configs stored before the three-way choice hold a boolean (true: a loop on every node; false: none).
+  const loops = config.selfLoops as SelfLoops | boolean;
+  if (typeof loops === 'boolean') config.selfLoops = loops ? 'every-node' : 'none';
+  if (!SELF_LOOPS.includes(config.selfLoops)) {
+    throw new EadroError(`Unknown selfLoops "${String(config.selfLoops)}".`, { field: 'selfLoops', expected: SELF_LOOPS.join(', '), found: String(config.selfLoops) });
+  }
   config.without = [...new Set(config.without)].sort();
   for (const a of config.without) {
     if (!ABLATIONS.includes(a)) {

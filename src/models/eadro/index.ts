@@ -10,7 +10,7 @@
  * - speed: `installFastWasmKernels` / `uninstallFastWasmKernels` (trainEadro and predict install them on
  *   wasm unless they were uninstalled on purpose)
  */
-export { eadroDefaults, resolveEadroConfig, type EadroConfig, type EadroVariant, type Ablation, type Modality } from './config.js';
+export { eadroDefaults, resolveEadroConfig, type EadroConfig, type EadroVariant, type Ablation, type Modality, type SelfLoops } from './config.js';
 export { createEadro, disposeEadro, forwardEadro, parameterCount, type EadroModel, type EadroDims, type EadroBatch, type EadroOutputs } from './model.js';
 export { trainEadro, type EpochLog, type TrainOptions, type TrainResult } from './train.js';
 export { predict, predictAsync, predictDefaults, type Prediction } from './infer.js';

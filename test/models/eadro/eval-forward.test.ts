@@ -31,7 +31,7 @@ describe('models/eadro/manual/eval-forward (forward-only pass of predict)', func
     { variant: 'paper', without: ['graph'] },
     { variant: 'reference', without: [], extra: { gatHeadCombine: 'mean', dilation: 2, kernelSize: 3 } },
     { variant: 'paper', without: [], extra: { batchNormBeforeChomp: true, gatActivation: 'none' } },
-    { variant: 'reference', without: [], extra: { selfLoops: true } }, // in-degrees 1 and >= 2 in one graph
+    { variant: 'reference', without: [], extra: { selfLoops: 'every-node' } }, // in-degrees 1 and >= 2 in one graph
   ];
   for (const { variant, without, extra } of cases) {
     const label = `${variant}${without.length ? ` without ${without.join(',')}` : ''}${extra ? ` ${JSON.stringify(extra)}` : ''}`;

@@ -12,7 +12,7 @@ describe('models/eadro/layers/gatv2 numerical stability', () => {
     // Shifting every edge by the maximum over ALL edges would underflow target 2's exponentials to 0
     // and turn the backward of the division into NaN.
     const N = 4;
-    const graph = makeGatGraph(denseAdjacency(N, [[1, 3], [0, 2]], false), N);
+    const graph = makeGatGraph(denseAdjacency(N, [[1, 3], [0, 2]], 'none'), N);
     const x = tf.tensor2d([[10], [10], [-10], [-10]]); // [N*B, Din] with B = 1, Din = 1
     const params = {
       wSrc: tf.tensor2d([[1]]),

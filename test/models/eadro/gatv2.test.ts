@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../src/core/rng.js';
 import { denseAdjacency, gatv2, makeGatGraph, disposeGatGraph, type GatOptions } from '../../../src/models/eadro/layers/gatv2.js';
+import type { SelfLoops } from '../../../src/models/eadro/config.js';
 import { maxRelDiff, useTestBackend, values } from './helpers.js';
 
 /**
@@ -64,10 +65,11 @@ describe('models/eadro/gatv2', () => {
   before(useTestBackend);
 
   for (const [label, selfLoops, opts] of [
-    ['reference (no self-loops, max over heads, no activation)', false, { heads: 3, negativeSlope: 0.2, headCombine: 'max', activation: 'none' }],
-    ['paper (self-loops, max over heads, ReLU)', true, { heads: 2, negativeSlope: 0.2, headCombine: 'max', activation: 'relu' }],
-    ['mean over heads', true, { heads: 2, negativeSlope: 0.1, headCombine: 'mean', activation: 'none' }],
-  ] as [string, boolean, GatOptions][]) {
+    ['no self-loops, max over heads, no activation', 'none', { heads: 3, negativeSlope: 0.2, headCombine: 'max', activation: 'none' }],
+    ['reference (listed self-loops, max over heads, no activation)', 'as-listed', { heads: 3, negativeSlope: 0.2, headCombine: 'max', activation: 'none' }],
+    ['paper (self-loops, max over heads, ReLU)', 'every-node', { heads: 2, negativeSlope: 0.2, headCombine: 'max', activation: 'relu' }],
+    ['mean over heads', 'every-node', { heads: 2, negativeSlope: 0.1, headCombine: 'mean', activation: 'none' }],
+  ] as [string, SelfLoops, GatOptions][]) {
     it(`matches a per-edge loop in values and gradients: ${label}`, () => {
       const rng = createRng(3);
       const N = 5;
@@ -81,7 +83,9 @@ describe('models/eadro/gatv2', () => {
       const graph = makeGatGraph(adj, N);
       const edges: { src: number; dst: number }[] = [];
       for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) if (adj[i * N + j]) edges.push({ src: j, dst: i });
-      if (!selfLoops) assert.ok(!edges.some((e) => e.src === e.dst), 'self-loop dropped without selfLoops');
+      // The list has one self-loop (1 -> 1): kept as listed, dropped with none, one per node with every-node.
+      const loops = edges.filter((e) => e.src === e.dst).map((e) => e.src);
+      assert.deepEqual(loops, { none: [], 'as-listed': [1], 'every-node': [0, 1, 2, 3, 4] }[selfLoops]);
       const x = randn(rng, [N * B, Din]) as tf.Tensor2D;
       const params = [randn(rng, [Din, H * D]), randn(rng, [H * D], 0.1), randn(rng, [Din, H * D]), randn(rng, [H * D], 0.1), randn(rng, [H, D])];
       const weights = randn(rng, [N * B, D], 1);
@@ -92,7 +96,7 @@ describe('models/eadro/gatv2', () => {
       const outSlow = naiveGat(x, B, N, edges, asParams(params), opts);
       assert.deepEqual(outFast.shape, [N * B, D]);
       assert.ok(maxRelDiff(values(outFast), values(outSlow)) < 1e-5, 'values');
-      if (!selfLoops) {
+      if (selfLoops !== 'every-node') {
         const row = values(outFast).slice(4 * B * D, 5 * B * D);
         assert.ok(row.every((v) => v === 0), 'a node without in-edges outputs 0');
       }

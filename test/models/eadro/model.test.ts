@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../src/core/rng.js';
 import { EadroError } from '../../../src/core/errors.js';
-import { createEadro, disposeEadro, forwardEadro, predict, resolveEadroConfig, type Ablation, type EadroVariant } from '../../../src/models/eadro/index.js';
+import { createEadro, disposeEadro, forwardEadro, predict, resolveEadroConfig, type Ablation, type EadroVariant, type SelfLoops } from '../../../src/models/eadro/index.js';
 import { datasetDims, disposeBatch, makeBatch } from '../../../src/models/eadro/data.js';
 import { causalConvBlock, causalTaps, causalTapsHost } from '../../../src/models/eadro/layers/causal-conv.js';
 import { Adam } from '../../../src/models/eadro/adam.js';
@@ -18,12 +18,16 @@ describe('models/eadro/model', () => {
     const reference = resolveEadroConfig({ variant: 'reference' });
     assert.deepEqual(
       [paper.kernelSize, paper.gatHidden, paper.timeAttention, paper.detector, paper.locateMask, paper.edgeDirection, paper.selfLoops],
-      [3, 128, 'softmax-qkv', 'sigmoid-bce', 'predicted', 'callee->caller', true],
+      [3, 128, 'softmax-qkv', 'sigmoid-bce', 'predicted', 'callee->caller', 'every-node'],
     );
     assert.deepEqual(
       [reference.kernelSize, reference.gatHidden, reference.timeAttention, reference.detector, reference.locateMask, reference.edgeDirection, reference.selfLoops],
-      [2, 64, 'tanh-score', 'softmax-ce', 'ground-truth', 'caller->callee', false],
+      [2, 64, 'tanh-score', 'softmax-ce', 'ground-truth', 'caller->callee', 'as-listed'],
     );
+    // Configs stored before the three-way choice hold booleans.
+    assert.equal(resolveEadroConfig({ selfLoops: true as unknown as SelfLoops }).selfLoops, 'every-node');
+    assert.equal(resolveEadroConfig({ variant: 'reference', selfLoops: false as unknown as SelfLoops }).selfLoops, 'none');
+    assert.throws(() => resolveEadroConfig({ selfLoops: 'some' as SelfLoops }), (e: unknown) => e instanceof EadroError && e.details.field === 'selfLoops');
     assert.equal(resolveEadroConfig({}).variant, 'paper');
     assert.throws(() => resolveEadroConfig({ without: ['metrics' as Ablation] }), (e: unknown) => e instanceof EadroError && /without/.test(e.message));
     assert.throws(() => resolveEadroConfig({ without: ['logs', 'kpis', 'traces'] }), EadroError);

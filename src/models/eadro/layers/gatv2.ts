@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { meanAxis, sumAxis } from './reduce.js';
 import { gatherRows, readValues, scatterAddRows } from './row-gather.js';
 import { opPlacement } from './placement.js';
+import type { SelfLoops } from '../config.js';
 
 /** tfjs-core's CustomGradientFunc, which the tfjs umbrella package does not re-export. */
 export type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -215,16 +216,19 @@ export function gatv2(x: tf.Tensor2D, B: number, graph: GatGraph, p: GatParams, 
   return opts.activation === 'relu' ? tf.relu(combined) : combined;
 }
 
-/** Dense [N, N] adjacency (row = target) from edges [src[], dst[]], optionally with self-loops. */
-export function denseAdjacency(N: number, edges: [number[], number[]], selfLoops: boolean): Float32Array {
+/**
+ * Dense [N, N] adjacency (row = target) from edges [src[], dst[]]; self-loops as config.ts `selfLoops`
+ * says (added to every node, kept as listed, or dropped).
+ */
+export function denseAdjacency(N: number, edges: [number[], number[]], selfLoops: SelfLoops): Float32Array {
   const adj = new Float32Array(N * N);
   const [src, dst] = edges;
   for (let e = 0; e < src.length; e++) {
     const s = src[e]!;
     const d = dst[e]!;
-    if (s === d && !selfLoops) continue;
+    if (s === d && selfLoops === 'none') continue;
     adj[d * N + s] = 1;
   }
-  if (selfLoops) for (let i = 0; i < N; i++) adj[i * N + i] = 1;
+  if (selfLoops === 'every-node') for (let i = 0; i < N; i++) adj[i * N + i] = 1;
   return adj;
 }
