@@ -8,6 +8,8 @@ import type { FigureEntry } from '../figures/catalog.js';
 import { comparisonFigure, type ComparisonPanel, type ComparisonRow } from '../figures/comparison.js';
 import { representationFigure } from '../figures/model-figures.js';
 import { aggregateRuns, compareRuns, type AggregateOptions, type AggregatedGroup } from './aggregate.js';
+import { expectedCalibrationError } from '../evaluation/calibration.js';
+import { confusionCounts, detectionFromCounts } from '../evaluation/metrics.js';
 import { ablations, type Ablation } from './config.js';
 import { formatDifference, formatMetric, paperRowOf, tableDefs } from './paper-tables.js';
 import { ablationLabels, representationSet, storedCheckpointRun, storedRepresentation, type SystemName } from './representations.js';
@@ -79,6 +81,55 @@ export function ablationSection(runs: readonly StoredRun[], opts: AggregateOptio
     }
   }
   return lines.length === 2 ? '(no Eadro runs under `temporal` in the store)' : lines.join('\n');
+}
+
+/** Mean of the finite values, or null. */
+function meanOf(xs: readonly (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length === 0 ? null : v.reduce((a, x) => a + x, 0) / v.length;
+}
+
+/**
+ * The detector's cut and its calibration (issue 25), per system and variant (full model, `protocol`):
+ * the cut chosen on validation (rule, mean value over seeds), the selected epoch's validation loss beside
+ * the lowest, epochs refused for a run-away validation loss, validation and test ECE, and test F1 and
+ * MCC at the fixed 0.5 and at the chosen cut (recomputed from the stored probabilities). Means over
+ * seeds; folds pooled per run.
+ */
+export function thresholdSection(runs: readonly StoredRun[]): string {
+  const d = mainJobResultsDefaults;
+  const header = ['system', 'variant', 'seeds', 'cut (rule)', 'val loss selected / lowest', 'run-away epochs', 'ECE val / test', 'F1 at 0.5 / at cut', 'MCC at 0.5 / at cut'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`];
+  for (const system of d.systems) {
+    for (const variant of ['paper', 'reference'] as const) {
+      const mine = runs.filter((r) => {
+        const s = r.metrics.spec;
+        return s.method.name === 'eadro' && (s.method.variant ?? 'paper') === variant && (s.method.ablation ?? 'none') === 'none' && s.dataset.system === system && s.protocol.name === d.protocol;
+      });
+      if (mine.length === 0) {
+        lines.push(`| ${system} | ${variant} | 0 | not run | | | | | |`);
+        continue;
+      }
+      const infos = mine.flatMap((r) => r.metrics.info.filter((i): i is Record<string, unknown> => i !== null));
+      const num = (k: string): (number | null)[] => infos.map((i) => (typeof i[k] === 'number' ? (i[k] as number) : null));
+      const rules = [...new Set(infos.map((i) => String(i['thresholdRule'] ?? 'fixed (older run)')))].join(', ');
+      const at = (r: StoredRun, cut: 'half' | 'chosen'): { f1: number | null; mcc: number | null } => {
+        const p = r.predictions;
+        const decisions = cut === 'chosen' || p.anomalyScore === null ? p.predictedAnomalous : p.anomalyScore.map((x) => x >= 0.5);
+        const m = detectionFromCounts(confusionCounts(p.labels, decisions));
+        return { f1: m['det.f1'] ?? null, mcc: m['det.mcc'] ?? null };
+      };
+      const half = mine.map((r) => at(r, 'half'));
+      const chosen = mine.map((r) => at(r, 'chosen'));
+      const testEce = mine.map((r) => (r.predictions.anomalyScore === null ? null : expectedCalibrationError(r.predictions.anomalyScore, r.predictions.labels.map((l) => l >= 0))));
+      const pair = (a: number | null, b: number | null): string => `${a === null ? 'n/a' : fmt(a)} / ${b === null ? 'n/a' : fmt(b)}`;
+      lines.push(`| ${system} | ${variant} | ${mine.length} | ${meanOf(num('threshold')) === null ? 'n/a' : fmt(meanOf(num('threshold'))!)} (${rules}) | ` +
+        `${pair(meanOf(num('selectedValLoss')), meanOf(num('lowestValLoss')))} | ${meanOf(num('runawayEpochs')) ?? 'n/a'} | ` +
+        `${pair(meanOf(num('validationEce')), meanOf(testEce))} | ${pair(meanOf(half.map((x) => x.f1)), meanOf(chosen.map((x) => x.f1)))} | ` +
+        `${pair(meanOf(half.map((x) => x.mcc)), meanOf(chosen.map((x) => x.mcc)))} |`);
+    }
+  }
+  return lines.join('\n');
 }
 
 /** The full-model groups of the methods a paper table accepts, under `protocol`, for one system. */

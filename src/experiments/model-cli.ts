@@ -41,7 +41,7 @@ import type { WindowConfig } from '../windows/build.js';
 import { isNpyDir, loadNpy } from '../windows/export.js';
 import { applyNormalization, type NormStats } from '../windows/normalize.js';
 import type { WindowDataset } from '../windows/types.js';
-import { eadroMethodDefaults, predictionScores, prepareEadroData } from './methods/eadro.js';
+import { decideThreshold, eadroMethodDefaults, predictionScores, prepareEadroData } from './methods/eadro.js';
 
 export const modelCliDefaults = {
   protocol: 'temporal' as ProtocolName, // protocol.md §4.2: the honest default; reference-random only to reproduce the official numbers
@@ -201,6 +201,8 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
   });
   const modelDir = path.join(opts.out, 'model');
   try {
+    // The same cut as the harness's Eadro runs: chosen on the selection windows (methods/eadro.ts).
+    const cut = await decideThreshold(trained.model, data, trainSplit.val, eadroMethodDefaults.thresholdRule);
     await writeModelFolder(modelDir, trained, {
       data: {
         kind: windows.kind,
@@ -214,6 +216,7 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
       config,
       seed: opts.seed,
       nodes: ds.nodes,
+      threshold: cut.threshold,
     });
   } finally {
     disposeEadro(trained.model);
@@ -231,7 +234,7 @@ export async function trainModel(windows: LoadedWindows, opts: TrainCliOptions):
 export async function writeModelFolder(
   modelDir: string,
   trained: Pick<TrainResult, 'model' | 'history' | 'bestEpoch' | 'divergedAtEpoch' | 'simdTimeAttention' | 'simdGatEdges'>,
-  what: { data: ModelCliMetadata['data']; split: ProtocolSplit; normStats: NormStats | null; config: EadroConfig; seed: number; nodes: string[] },
+  what: { data: ModelCliMetadata['data']; split: ProtocolSplit; normStats: NormStats | null; config: EadroConfig; seed: number; nodes: string[]; threshold?: number },
 ): Promise<void> {
   const best = trained.history[trained.bestEpoch - 1];
   await saveCheckpoint(trained.model, modelDir, {
@@ -245,7 +248,7 @@ export async function writeModelFolder(
     normalization: what.normStats === null ? null : statsToJson(what.normStats),
     config: what.config,
     seed: what.seed,
-    threshold: modelCliDefaults.threshold,
+    threshold: what.threshold ?? modelCliDefaults.threshold,
     bestEpoch: trained.bestEpoch,
     epochsRun: trained.history.length,
     divergedAtEpoch: trained.divergedAtEpoch,

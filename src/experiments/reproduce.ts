@@ -21,7 +21,7 @@ import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
 import { LOCALIZATION_PRIORS, MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
-import { ablationSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries } from './main-job-results.js';
+import { ablationSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries, thresholdSection } from './main-job-results.js';
 import { formatDifference, formatSigned } from './paper-tables.js';
 import type { FigureEntry } from '../figures/catalog.js';
 
@@ -65,6 +65,7 @@ export const reproduceDefaults = {
     // ours: the four ablations run under `temporal` only (Table IV's question); the full model runs
     // under both protocols to show the protocol effect. Keeps the main job inside its 15 minutes.
     ablationProtocols: ['temporal'] as string[] | undefined,
+    referenceVariantProtocols: ['temporal'] as string[] | undefined, // ours: the report's cut/calibration section reads temporal runs
     pipeline: { stride: 2 } as Record<string, unknown>, // ours: every second window halves the cost; labels unchanged
   },
   full: {
@@ -75,6 +76,7 @@ export const reproduceDefaults = {
     msDeepProtocols: undefined as string[] | undefined, // every protocol
     traceDetectorParams: {} as Record<string, Record<string, unknown>>, // the authors' budgets (traceAnomalyDefaults, multimodalTraceDefaults)
     ablationProtocols: undefined as string[] | undefined, // every ablation under every protocol
+    referenceVariantProtocols: undefined as string[] | undefined, // every protocol
     pipeline: {} as Record<string, unknown>, // windowDefaults: stride 1 as the official code
   },
   testbedSeed: 0, // ours: one simulated dataset per system; seeds vary training and splits
@@ -134,6 +136,9 @@ export function reproduceExperiment(form: ReproduceForm, overrides: { seeds?: nu
       params: eadroParams,
       ...(ablation === 'none' || d.ablationProtocols === undefined ? {} : { onlyProtocols: d.ablationProtocols }),
     })),
+    // issue 25: the reference variant's full model beside the paper variant's (the detector's cut and its
+    // calibration, both variants side by side); under `temporal` only in the quick form
+    { name: 'eadro', variant: 'reference', ablation: 'none', params: eadroParams, ...(d.referenceVariantProtocols === undefined ? {} : { onlyProtocols: d.referenceVariantProtocols }) },
     { name: 'all-anomalous' },
     { name: 'random-guess' },
     ...LOCALIZATION_PRIORS.map((name) => ({ name })), // issue 26: the culprit-frequency prior beside random ranking
@@ -198,11 +203,14 @@ function claimVerdict(values: ClaimValue[], compare: (v: number[]) => boolean): 
   return compare(values.map((v) => v.value as number)) ? 'yes' : 'no';
 }
 
-/** Stored runs of one method's full model (no ablation) on one system under one protocol. */
+/**
+ * Stored runs of one method's full model (no ablation) on one system under one protocol; Eadro's in the
+ * paper variant (the reference variant has its own section).
+ */
 function fullModelRuns(runs: StoredRun[], method: string, system: string, protocol: string): StoredRun[] {
   return runs.filter((r) => {
     const spec = r.metrics.spec;
-    return spec.method.name === method && (spec.method.ablation ?? 'none') === 'none' && spec.dataset.system === system && spec.protocol.name === protocol;
+    return spec.method.name === method && (spec.method.ablation ?? 'none') === 'none' && (spec.method.variant ?? 'paper') === 'paper' && spec.dataset.system === system && spec.protocol.name === protocol;
   });
 }
 
@@ -576,6 +584,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     'Eadro (paper variant) and its ablations, each trained as the full model was: every value is the mean over seeds with its 95 % cluster-bootstrap interval over fault episodes; "full − this" is the paired difference on the same test episodes (a positive value: the removed part helped). The paper\'s Table IV values (its reference formula, random split) stand in the last column.',
     '',
     ablationSection(stored),
+    '',
+    `## The detector's cut and calibration (Eadro, full model, \`${mainJobResultsDefaults.protocol}\`)`,
+    '',
+    'Both variants, side by side. The cut is chosen on the validation windows by MCC (`validation-mcc`, src/evaluation/calibration.ts) and recorded per run; an epoch whose validation loss exceeds 3 times the lowest so far cannot be selected (config `selectLossCeiling`). ECE: expected calibration error of P(anomalous), 10 equal-width bins. F1 and MCC at the fixed 0.5 are recomputed from the stored probabilities of the same runs. Means over seeds.',
+    '',
+    thresholdSection(stored),
     '',
     `## How detectable the faults are (\`${reproduceDefaults.margins.protocol}\` test windows, testbed ground truth)`,
     '',

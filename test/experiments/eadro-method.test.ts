@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/core/backend.js';
+import { EadroError } from '../../src/core/errors.js';
 import { eadroMethod, prepareEadroData } from '../../src/experiments/methods/eadro.js';
 import { officialCallPairs, officialNodes } from '../../src/features/graph.js';
 import { createEadro, disposeEadro } from '../../src/models/eadro/index.js';
@@ -68,6 +69,16 @@ describe('experiments/methods/eadro', function () {
     // A planted signal of 4 sd is learnable: far above chance (1/6) on held-out windows.
     const m = computeMetrics({ labels: r.windows.map((w) => ds.labels[w] as number), anomalyScore: r.anomalyScore, predictedAnomalous: r.predictedAnomalous, ranking: r.ranking });
     assert.ok((m['loc.oracle.hr@1'] as number) > 0.5, `HR@1 ${m['loc.oracle.hr@1']}`);
+    // The cut was chosen on the validation windows, recorded, and is the one the decisions use.
+    const info = r.info!;
+    assert.equal(info['thresholdRule'], 'validation-mcc');
+    const cut = info['threshold'] as number;
+    assert.ok(cut > 0 && cut < 1, String(cut));
+    assert.deepEqual(r.predictedAnomalous, r.anomalyScore!.map((p) => p >= cut));
+    assert.ok((info['validationMcc'] as number) >= (info['validationMccAtHalf'] as number), 'the chosen cut is at least as good on validation as 0.5');
+    assert.ok((info['validationEce'] as number) >= 0 && (info['validationEce'] as number) <= 1);
+    assert.ok((info['selectedValLoss'] as number) >= (info['lowestValLoss'] as number));
+    assert.equal(typeof info['runawayEpochs'], 'number');
     assert.ok(fs.existsSync(path.join(workDir, 'checkpoints')));
     // the selected epoch's validation figures are recorded (configurations are compared on them, not on test)
     const f1 = r.info?.['selectedValF1'] as number;
@@ -97,6 +108,10 @@ describe('experiments/methods/eadro', function () {
       eadroMethod.fitAndEvaluate(ds, protocolSplit(ds.W), { seed: 0, workDir: os.tmpdir(), method: { name: 'eadro', variant: 'bogus' }, progress: () => undefined }),
       /method\.variant/,
     );
+    await assert.rejects(
+      eadroMethod.fitAndEvaluate(ds, protocolSplit(ds.W), { seed: 0, workDir: os.tmpdir(), method: { name: 'eadro', params: { thresholdRule: 'best' } }, progress: () => undefined }),
+      (e: unknown) => e instanceof EadroError && e.details.field === 'method.params.thresholdRule',
+    );
   });
   it('selects by the validation loss, and says so, when the validation part holds one class only', async () => {
     const ds = makeSyntheticWindows({ N: 4, T: 10, K: 2, E: 3, W: 60, seed: 6 });
@@ -109,5 +124,8 @@ describe('experiments/methods/eadro', function () {
       progress: () => undefined,
     });
     assert.match(String(r.info?.['selectionFallback']), /validation part holds only faulty windows .*selected by the validation loss/);
+    // ... and the cut stays at 0.5, with the reason recorded.
+    assert.equal(r.info?.['threshold'], 0.5);
+    assert.match(String(r.info?.['thresholdFallback']), /validation windows are all faulty/);
   });
 });

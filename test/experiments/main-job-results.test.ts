@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ablationSection, resultFigureEntries } from '../../src/experiments/main-job-results.js';
+import { ablationSection, resultFigureEntries, thresholdSection } from '../../src/experiments/main-job-results.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 // 4 fault episodes of TT, each with 2 faulty windows (culprit node 1) and 2 normal ones, N = 3.
@@ -69,5 +69,30 @@ describe('experiments/main-job-results', () => {
     assert.ok(Math.abs(shapes[0]!.x0 - 2 / 3) < 1e-9);
     const rq2Paper = rq2!.figure.data[1]!;
     assert.deepEqual(rq2Paper.x, [0.99], 'the paper\'s HR@1 of Eadro (Table III, TT)');
+  });
+
+  it('cut and calibration: both variants side by side, F1/MCC at 0.5 and at the recorded cut from the stored probabilities', () => {
+    // Probabilities that ran away above 0.5: normal windows 0.8, faulty 0.9. At 0.5 everything is
+    // flagged (MCC undefined); the recorded cut 0.85 (chosen on validation) separates them (MCC 1).
+    const prob = labels.map((l) => (l >= 0 ? 0.9 : 0.8));
+    const eadro = (variant: string): StoredRun =>
+      ({
+        dir: '',
+        predictions: { storeVersion: 1, nodeCount: 3, windows: labels.map((_, i) => i), labels, episodes, folds: labels.map(() => 0), anomalyScore: prob, predictedAnomalous: prob.map((p) => p >= 0.85), ranking: right },
+        metrics: {
+          seed: 0,
+          configHash: `eadro/${variant}`,
+          spec: { dataset: { kind: 'testbed', system: 'TT', profile: 'quick', seed: 0 }, pipeline: {}, method: { name: 'eadro', variant, ablation: 'none' }, protocol: { name: 'temporal' } },
+          metrics: {},
+          info: [{ threshold: 0.85, thresholdRule: 'validation-mcc', selectedValLoss: 0.4, lowestValLoss: 0.2, runawayEpochs: 2, validationEce: 0.25 }],
+        },
+      }) as unknown as StoredRun;
+    const rows = thresholdSection([eadro('paper')]).split('\n');
+    assert.match(rows[0]!, /\| system \| variant \| seeds \| cut \(rule\) \| val loss selected \/ lowest \| run-away epochs \| ECE val \/ test \| F1 at 0\.5 \/ at cut \| MCC at 0\.5 \/ at cut \|/);
+    const paper = rows.find((r) => r.startsWith('| TT | paper |'))!;
+    // Test ECE: bin 0.8 holds the 8 normal windows (|0 - 0.8| * 8/16), bin 0.9 the 8 faulty ones (|1 - 0.9| * 8/16): 0.45.
+    assert.equal(paper, '| TT | paper | 1 | 0.850 (validation-mcc) | 0.400 / 0.200 | 2 | 0.250 / 0.450 | 0.667 / 1.000 | n/a / 1.000 |'); // MCC is undefined when everything is flagged
+    assert.ok(rows.includes('| TT | reference | 0 | not run | | | | | |'));
+    assert.ok(rows.includes('| SN | paper | 0 | not run | | | | | |'));
   });
 });

@@ -13,7 +13,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('quick');
     assert.deepEqual(e.datasets.map((d) => d.system), ['TT', 'SN']);
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'quick'));
-    assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => m.ablation), ['none', 'without-logs', 'without-kpis', 'without-traces', 'without-graph']);
+    assert.deepEqual(e.methods.filter((m) => m.name === 'eadro').map((m) => `${m.variant}/${m.ablation}`), ['paper/none', 'paper/without-logs', 'paper/without-kpis', 'paper/without-traces', 'paper/without-graph', 'reference/none']);
     assert.deepEqual(e.protocols.map((p) => p.name), ['temporal', 'reference-random']);
     // Per system: full Eadro, the 2 trivial baselines, N-sigma, SPOT, FE+ML, TraceAnomaly, MultimodalTrace,
     // MS-RF, MS-SVM, MS-LSTM, MS-DCC, TBAC, NetMedic, MonitorRank, CloudRanger and DyCause under both
@@ -29,8 +29,9 @@ describe('experiments/reproduce', () => {
     assert.match(msBudgetNote('quick'), /up to 8 epochs, batch 128, patience 3; Eadro: 20, 32, 8\) and run under `temporal` only/);
     assert.match(msBudgetNote('full'), /Eadro's budget/);
     const runs = expandGrid(e);
-    // 16 methods under both protocols, the 4 ablations and MS-LSTM/MS-DCC under temporal only.
-    assert.equal(runs.length, (16 * 2 + 4 + 2) * 2 * e.seeds.length);
+    // 16 methods under both protocols; the 4 ablations, the reference variant and MS-LSTM/MS-DCC under temporal only.
+    assert.equal(runs.length, (16 * 2 + 4 + 1 + 2) * 2 * e.seeds.length);
+    assert.ok(runs.filter((r) => r.spec.method.variant === 'reference').every((r) => r.spec.protocol.name === 'temporal'));
     assert.ok(runs.filter((r) => (r.spec.method.ablation ?? 'none') !== 'none').every((r) => r.spec.protocol.name === 'temporal'));
     assert.ok(runs.filter((r) => r.spec.method.name === 'ms-lstm' || r.spec.method.name === 'ms-dcc').every((r) => r.spec.protocol.name === 'temporal'));
     assert.ok(expandGrid(reproduceExperiment('full')).some((r) => r.spec.method.name === 'ms-lstm' && r.spec.protocol.name === 'reference-random'), 'the full form runs them under every protocol');
@@ -40,7 +41,7 @@ describe('experiments/reproduce', () => {
     const e = reproduceExperiment('full');
     assert.ok(e.datasets.every((d) => d.kind === 'testbed' && d.profile === 'paper'));
     assert.deepEqual(e.seeds, [0, 1, 2, 3, 4]);
-    assert.equal(expandGrid(e).length, 22 * 2 * 2 * 5, 'every ablation under every protocol');
+    assert.equal(expandGrid(e).length, 23 * 2 * 2 * 5, 'every ablation and both variants under every protocol');
     const o = reproduceExperiment('quick', { seeds: [7, 8], maxEpochs: 2 });
     assert.deepEqual(o.seeds, [7, 8]);
     assert.equal((o.methods[0]!.params as { maxEpochs: number }).maxEpochs, 2);

@@ -13,6 +13,7 @@ import { officialGraph, detectSystem } from '../../features/graph.js';
 import { normalizeTrainFitted, type NormStats } from '../../windows/normalize.js';
 import type { Split, WindowDataset } from '../../windows/types.js';
 import { splitClassWarnings, type ProtocolSplit } from '../../evaluation/protocols.js';
+import { chooseThreshold, expectedCalibrationError, type ThresholdChoice } from '../../evaluation/calibration.js';
 import { eadroDefaults, type EadroConfig, type Ablation as ModelAblation } from '../../models/eadro/config.js';
 import { trainEadro, predictAsync, disposeEadro, resolveEadroConfig, type Prediction } from '../../models/eadro/index.js';
 import type { WindowConfig } from '../../windows/build.js';
@@ -21,8 +22,33 @@ import type { Method } from '../method.js';
 
 export const eadroMethodDefaults = {
   variant: 'paper' as const, // ours: the paper's design is the default; 'reference' reproduces the official code
-  threshold: 0.5, // detector decision at probability 0.5 (reference base.py argmax of 2 classes; sigmoid > 0.5 for BCE)
+  threshold: 0.5, // the fixed cut: probability 0.5 (reference base.py argmax of 2 classes; sigmoid > 0.5 for BCE)
+  // ours (issue 25): the cut is chosen on the selection windows (validation) by MCC and recorded; 'fixed'
+  // keeps 0.5 as the paper and the reference code do. Method params: { thresholdRule: 'fixed' }.
+  thresholdRule: 'validation-mcc' as ThresholdRule,
 };
+
+export type ThresholdRule = 'validation-mcc' | 'fixed';
+
+/**
+ * The detector's cut for a trained model: chosen on the selection windows by `rule` (calibration.ts),
+ * with the validation ECE and loss-free figures recorded. Under the reference protocol's leak the
+ * selection windows are the test windows, as its checkpoint selection is.
+ */
+export async function decideThreshold(
+  model: Parameters<typeof predictAsync>[0],
+  data: WindowDataset,
+  selection: readonly number[],
+  rule: ThresholdRule,
+): Promise<ThresholdChoice & { validationEce: number | null }> {
+  const pred = selection.length > 0 ? await predictAsync(model, data, [...selection]) : null;
+  const prob = pred === null ? new Float32Array(0) : pred.anomalyProb;
+  const positive = selection.map((w) => (data.labels[w] as number) >= 0);
+  const chosen = chooseThreshold(prob, positive);
+  const validationEce = finiteOrNull(expectedCalibrationError(prob, positive));
+  if (rule === 'fixed') return { ...chosen, threshold: eadroMethodDefaults.threshold, rule: 'fixed', fallback: 'fixed cut by configuration', validationEce };
+  return { ...chosen, validationEce };
+}
 
 /** Harness ablation names (paper §V-G) to the model's `without` list. */
 export const ablationToModel: Record<Ablation, ModelAblation[]> = {
@@ -94,8 +120,12 @@ export const eadroMethod: Method = {
       throw new EadroError('Unknown Eadro variant.', { field: 'method.variant', expected: 'paper | reference', found: String(variant) });
     }
     const ablation = ctx.method.ablation ?? 'none';
+    const { thresholdRule = eadroMethodDefaults.thresholdRule, ...modelParams } = (ctx.method.params ?? {}) as Partial<EadroConfig> & { thresholdRule?: ThresholdRule };
+    if (thresholdRule !== 'validation-mcc' && thresholdRule !== 'fixed') {
+      throw new EadroError('Unknown Eadro threshold rule.', { field: 'method.params.thresholdRule', expected: 'validation-mcc | fixed', found: String(thresholdRule) });
+    }
     const config: Partial<EadroConfig> = {
-      ...(ctx.method.params as Partial<EadroConfig> | undefined),
+      ...modelParams,
       variant,
       without: ablationToModel[ablation],
     };
@@ -115,10 +145,11 @@ export const eadroMethod: Method = {
       checkpointDir: `${ctx.workDir}/checkpoints`,
       onEpoch: (e) => ctx.progress(e.epoch, config.maxEpochs ?? 50, `loss ${e.trainLoss.toFixed(3)} val ${e.valLoss.toFixed(3)}`),
     });
+    const cut = await decideThreshold(trained.model, data, trainSplit.val, thresholdRule);
     const t0 = process.hrtime.bigint();
     const pred = await predictAsync(trained.model, data, split.test);
     const inferUs = Number(process.hrtime.bigint() - t0) / 1000;
-    const { anomalyScore, predictedAnomalous, ranking } = predictionScores(pred, data.nodes.length, eadroMethodDefaults.threshold);
+    const { anomalyScore, predictedAnomalous, ranking } = predictionScores(pred, data.nodes.length, cut.threshold);
     // The selected model as a model folder (`eadro evaluate|explain --model <run folder>` opens it);
     // imported here, not at the top: model-cli.ts imports this module.
     let modelFolder: string | null = null;
@@ -133,6 +164,7 @@ export const eadroMethod: Method = {
           config: resolved,
           seed: ctx.seed,
           nodes: ds.nodes,
+          threshold: cut.threshold,
         });
         modelFolder = ctx.workDir;
       }
@@ -163,6 +195,16 @@ export const eadroMethod: Method = {
         // validation, never on test), and what small-loss selection left out in the last epoch
         selectedValF1: finiteOrNull(selected?.valF1),
         selectedValHR1: finiteOrNull(selected?.valHR1),
+        selectedValLoss: finiteOrNull(selected?.valLoss),
+        lowestValLoss: finiteOrNull(Math.min(...trained.history.map((h) => (Number.isFinite(h.valLoss) ? h.valLoss : Infinity)))),
+        runawayEpochs: trained.history.filter((h) => h.runawayValLoss === true).length, // not selectable (config.selectLossCeiling)
+        // the detector's cut (issue 25): rule, value, validation MCC at it and at 0.5, validation ECE
+        threshold: cut.threshold,
+        thresholdRule: cut.rule,
+        thresholdFallback: cut.fallback,
+        validationMcc: cut.validationMcc,
+        validationMccAtHalf: cut.validationMccAtHalf,
+        validationEce: cut.validationEce,
         forgottenLastEpoch: last?.forgotten ?? 0,
         divergedAtEpoch: trained.divergedAtEpoch, // null unless the training loss stopped being finite
         selectionFallback, // null unless the selection part lacked a class (then: the loss selected)

@@ -84,6 +84,12 @@ export interface EadroConfig {
    */
   selectBy: 'f1-hr1' | 'loss';
   /**
+   * An epoch whose validation loss exceeds this multiple of the lowest validation loss so far cannot be
+   * selected (ours, issue 25: on unfamiliar data the paper variant's validation loss climbed from about 4
+   * to 130 while validation F1 held near 0.88, and the run-away model was selected). Infinity = off.
+   */
+  selectLossCeiling: number;
+  /**
    * Small-loss selection against noisy detector labels (ours, not in the paper; Han et al., Co-teaching,
    * NeurIPS 2018, one network): in each epoch, this share of the training windows labelled faulty whose
    * anomaly probability is lowest (largest detection loss) sits the epoch out. 0 = off (both variants).
@@ -124,6 +130,9 @@ export const eadroDefaults = {
     // with confident errors while its HR@1 improves. The reference code selects by HR@1 (on test,
     // codes/base.py); we use both tasks, on validation.
     selectBy: 'f1-hr1' as 'f1-hr1' | 'loss',
+    // ours (issue 25): 3x leaves the ordinary growth of a confident localizer's CE alone (see selectBy)
+    // and refuses a run-away one (32x in the case that prompted it)
+    selectLossCeiling: 3,
     labelNoiseForget: 0, // paper and reference train on every label; > 0 is our extension (see EadroConfig)
     labelNoiseRampEpochs: 10, // Han et al. 2018 §4 T_k = 10
   },
@@ -200,6 +209,9 @@ export function resolveEadroConfig(partial: Partial<EadroConfig> = {}): EadroCon
   }
   if (!Number.isInteger(config.labelNoiseRampEpochs) || config.labelNoiseRampEpochs < 0) {
     throw new EadroError('Eadro config labelNoiseRampEpochs must be a non-negative integer.', { field: 'labelNoiseRampEpochs', found: String(config.labelNoiseRampEpochs) });
+  }
+  if (!(config.selectLossCeiling >= 1)) {
+    throw new EadroError('Eadro config selectLossCeiling must be at least 1 (Infinity = off).', { field: 'selectLossCeiling', found: String(config.selectLossCeiling) });
   }
   if (!(config.beta >= 0 && config.beta <= 1)) {
     throw new EadroError('Eadro config beta must lie in [0, 1].', { field: 'beta', found: String(config.beta) });

@@ -72,6 +72,8 @@ export interface EpochLog {
   forgotten: number;
   /** The epoch's training loss was not finite: training stopped here (see TrainResult.divergedAtEpoch). */
   diverged?: boolean;
+  /** The validation loss exceeded config.selectLossCeiling times the lowest so far: not selectable. */
+  runawayValLoss?: boolean;
 }
 
 export interface TrainOptions {
@@ -124,6 +126,17 @@ interface TrainerState {
 export function sameConfig(a: EadroConfig, b: EadroConfig): boolean {
   // Checkpoints written before a config field existed hold no value for it: compare with defaults filled.
   return JSON.stringify(resolveEadroConfig(a)) === JSON.stringify(resolveEadroConfig(b));
+}
+
+/**
+ * Whether an epoch's validation loss has run away: above `ceiling` times the lowest finite validation
+ * loss of this and the earlier epochs (config.selectLossCeiling). A non-finite loss is not judged here.
+ */
+export function isRunawayValLoss(valLoss: number, earlier: readonly number[], ceiling: number): boolean {
+  if (!Number.isFinite(valLoss)) return false;
+  let lowest = valLoss;
+  for (const v of earlier) if (Number.isFinite(v) && v < lowest) lowest = v;
+  return valLoss > ceiling * lowest;
 }
 
 /**
@@ -264,8 +277,12 @@ export async function trainEadro(
       // Selection score: higher is better (NaN metrics count as 0; see eadroDefaults.common.selectBy).
       const score = config.selectBy === 'loss' ? -valLoss : ((Number.isFinite(sel.f1) ? sel.f1 : 0) + (Number.isFinite(sel.hr1) ? sel.hr1 : 0)) / 2;
       const bestScore = state.bestScore ?? null;
+      // A run-away validation loss (config.selectLossCeiling times the lowest so far) makes an epoch
+      // ineligible, whatever its F1 and HR@1.
+      const runaway = split.val.length > 0 && isRunawayValLoss(valLoss, state.history.map((h) => h.valLoss), config.selectLossCeiling);
       const improved =
         !diverged &&
+        !runaway &&
         (split.val.length === 0 ||
           bestScore === null ||
           score > bestScore ||
@@ -286,6 +303,7 @@ export async function trainEadro(
         threads,
         forgotten: epochTrain.forgotten,
         ...(diverged ? { diverged: true } : {}),
+        ...(runaway ? { runawayValLoss: true } : {}),
       };
       state.history.push(log);
       if (diverged) {
