@@ -9,6 +9,7 @@ import { comparisonFigure, type ComparisonPanel, type ComparisonRow } from '../f
 import { representationFigure } from '../figures/model-figures.js';
 import { aggregateRuns, compareRuns, type AggregateOptions, type AggregatedGroup } from './aggregate.js';
 import { expectedCalibrationError } from '../evaluation/calibration.js';
+import { LOCALIZATION_PRIORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { confusionCounts, detectionFromCounts } from '../evaluation/metrics.js';
 import { ablations, type Ablation } from './config.js';
 import { formatDifference, formatMetric, paperRowOf, tableDefs } from './paper-tables.js';
@@ -130,6 +131,60 @@ export function thresholdSection(runs: readonly StoredRun[]): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Methods that are handed the true anomaly existence: their detection is not theirs to judge. */
+const GIVEN_EXISTENCE: readonly string[] = [...TRACE_LOCALIZERS, ...LOCALIZATION_PRIORS];
+
+/**
+ * Per fault type (issue 25): for every method's full model under `protocol`, the share of the faulty
+ * test windows of each type that it flags, and the share it flags AND ranks the culprit first (HR@1
+ * end-to-end); seeds pooled. `faultTypes[system]` is the dataset's per-window fault type (meta.faultType,
+ * '' for normal windows). Methods given the true anomaly existence show '–' for detection. The last
+ * column is the share of normal test windows flagged (the price of the detection rates).
+ */
+export function faultTypeSection(runs: readonly StoredRun[], faultTypes: Record<string, readonly string[]>): string {
+  const d = mainJobResultsDefaults;
+  const out: string[] = [];
+  for (const system of d.systems) {
+    const types = faultTypes[system];
+    const mine = runs.filter((r) => {
+      const s = r.metrics.spec;
+      return s.dataset.system === system && s.protocol.name === d.protocol && (s.method.ablation ?? 'none') === 'none';
+    });
+    if (types === undefined || mine.length === 0) continue;
+    const testTypes = [...new Set(mine.flatMap((r) => r.predictions.windows.map((w) => types[w] ?? '')))].filter((t) => t !== '').sort();
+    const header = ['method', ...testTypes.map((t) => `${t}: flagged / HR@1 e2e`), 'normal flagged'];
+    out.push(`**${system}**`, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`);
+    const keys = [...new Set(mine.map((r) => `${r.metrics.spec.method.name}${r.metrics.spec.method.variant === 'reference' ? ' (reference)' : ''}`))];
+    for (const key of keys) {
+      const group = mine.filter((r) => `${r.metrics.spec.method.name}${r.metrics.spec.method.variant === 'reference' ? ' (reference)' : ''}` === key);
+      const given = GIVEN_EXISTENCE.includes(group[0]!.metrics.spec.method.name);
+      const cells = testTypes.map((t) => {
+        let n = 0;
+        let flagged = 0;
+        let first = 0;
+        let ranked = true;
+        for (const r of group) {
+          const p = r.predictions;
+          p.windows.forEach((w, b) => {
+            if (types[w] !== t) return;
+            n++;
+            if (p.predictedAnomalous[b]) flagged++;
+            if (p.ranking === null) ranked = false;
+            else if (p.predictedAnomalous[b] && p.ranking[b]![0] === p.labels[b]) first++;
+          });
+        }
+        return `${given ? '–' : fmt(flagged / n)} / ${ranked ? fmt(first / n) : '–'}`;
+      });
+      let normal = 0;
+      let normalFlagged = 0;
+      for (const r of group) r.predictions.labels.forEach((l, b) => (l < 0 ? (normal++, r.predictions.predictedAnomalous[b] && normalFlagged++) : 0));
+      out.push(`| ${key} | ${cells.join(' | ')} | ${given || normal === 0 ? '–' : fmt(normalFlagged / normal)} |`);
+    }
+    out.push('');
+  }
+  return out.length === 0 ? '(no runs under `temporal` in the store)' : out.join('\n').trimEnd();
 }
 
 /** The full-model groups of the methods a paper table accepts, under `protocol`, for one system. */

@@ -21,7 +21,7 @@ import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
 import { LOCALIZATION_PRIORS, MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
-import { ablationSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries, thresholdSection } from './main-job-results.js';
+import { ablationSection, faultTypeSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries, thresholdSection } from './main-job-results.js';
 import { formatDifference, formatSigned } from './paper-tables.js';
 import type { FigureEntry } from '../figures/catalog.js';
 
@@ -488,6 +488,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   // Which faulty windows carry a symptom of their fault (testbed.json), for the detectability section.
   const evidence: Record<string, Uint8Array | null> = {};
   const normalContext: Record<string, Uint8Array | null> = {};
+  const faultTypes: Record<string, string[]> = {};
   for (const d of experiment.datasets) {
     if (d.kind !== 'testbed') continue;
     const sim = createProgress(`simulate ${d.system}`, 100);
@@ -505,6 +506,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     log(`  windows ${d.system}: ${builds[d.system]!.dataset.W} (${builds[d.system]!.fromCache ? 'from cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`})`);
     const faults = testbedFaults(root);
     const ds = builds[d.system]!.dataset;
+    faultTypes[d.system] = ds.meta.faultType;
     evidence[d.system] = faults === null ? null : windowEvidence({ starts: ds.meta.start, labels: ds.labels, nodes: ds.nodes, T: ds.T }, faults);
     const distractors = testbedDistractors(root);
     normalContext[d.system] = distractors === null ? null : normalWindowContext({ starts: ds.meta.start, labels: ds.labels, T: ds.T }, distractors);
@@ -590,6 +592,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     'Both variants, side by side. The cut is chosen on the validation windows by MCC (`validation-mcc`, src/evaluation/calibration.ts) and recorded per run; an epoch whose validation loss exceeds 3 times the lowest so far cannot be selected (config `selectLossCeiling`). ECE: expected calibration error of P(anomalous), 10 equal-width bins. F1 and MCC at the fixed 0.5 are recomputed from the stored probabilities of the same runs. Means over seeds.',
     '',
     thresholdSection(stored),
+    '',
+    `## Per fault type (\`${mainJobResultsDefaults.protocol}\` test windows)`,
+    '',
+    'For each method (full model), the share of the faulty test windows of each fault type that it flags, and the share it flags with the culprit ranked first (HR@1 end-to-end); seeds pooled. `exception` and `error_return` are code-level faults: no CPU or latency effect at the target, only error logs, error spans and changed calls (src/testbed/). Localizers given the true anomaly existence show – for detection. Last column: the share of normal test windows flagged.',
+    '',
+    faultTypeSection(stored, faultTypes),
     '',
     `## How detectable the faults are (\`${reproduceDefaults.margins.protocol}\` test windows, testbed ground truth)`,
     '',

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ablationSection, resultFigureEntries, thresholdSection } from '../../src/experiments/main-job-results.js';
+import { ablationSection, faultTypeSection, resultFigureEntries, thresholdSection } from '../../src/experiments/main-job-results.js';
 import type { StoredRun } from '../../src/experiments/store.js';
 
 // 4 fault episodes of TT, each with 2 faulty windows (culprit node 1) and 2 normal ones, N = 3.
@@ -94,5 +94,18 @@ describe('experiments/main-job-results', () => {
     assert.equal(paper, '| TT | paper | 1 | 0.850 (validation-mcc) | 0.400 / 0.200 | 2 | 0.250 / 0.450 | 0.667 / 1.000 | n/a / 1.000 |'); // MCC is undefined when everything is flagged
     assert.ok(rows.includes('| TT | reference | 0 | not run | | | | | |'));
     assert.ok(rows.includes('| SN | paper | 0 | not run | | | | | |'));
+  });
+
+  it('per fault type: flagged share and HR@1 end-to-end per method, "–" for detection of localizers given the truth', () => {
+    // Episodes 0-1 hold exception faults, 2-3 cpu_exhaustion (windows 0,1 | 4,5 | 8,9 | 12,13 faulty).
+    const types = labels.map((l, i) => (l < 0 ? '' : i < 8 ? 'exception' : 'cpu_exhaustion'));
+    const detectsCpuOnly = run('eadro', 'none', (l) => l >= 0, right, {});
+    detectsCpuOnly.predictions.predictedAnomalous = labels.map((l, i) => l >= 0 && i >= 8);
+    const table = faultTypeSection([detectsCpuOnly, run('tbac', 'none', (l) => l >= 0, wrong, {}), run('all-anomalous', 'none', () => true, null, {})], { TT: types });
+    const rows = table.split('\n');
+    assert.equal(rows[2], '| method | cpu_exhaustion: flagged / HR@1 e2e | exception: flagged / HR@1 e2e | normal flagged |');
+    assert.ok(rows.includes('| eadro | 1.000 / 1.000 | 0.000 / 0.000 | 0.000 |'), table);
+    assert.ok(rows.includes('| tbac | – / 0.000 | – / 0.000 | – |'), table);
+    assert.ok(rows.includes('| all-anomalous | 1.000 / – | 1.000 / – | 1.000 |'), table);
   });
 });
