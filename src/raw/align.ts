@@ -11,10 +11,11 @@
  */
 import { EadroError } from '../core/errors.js';
 import { createProgress } from '../core/progress.js';
-import { normalizeRawConfig, type RawConfig } from './config.js';
+import { normalizeRawConfig, type RawConfig, type ResolvedRawConfig } from './config.js';
 import { surveyServices } from './discover.js';
 import { readSmallJson } from './json-stream.js';
 import { readLogLines } from './logs.js';
+import { startReadInference } from './infer.js';
 import { readMetricTablesDetailed } from './metrics.js';
 import { listRuns, readRunRecord, runFiles } from './runs.js';
 import { SkipCollector } from './skips.js';
@@ -104,7 +105,7 @@ function pickRuns(runs: RawRun[], n: number): RawRun[] {
   return [...fault, ...spread(runs.filter((r) => r.kind === 'normal'), n - fault.length)];
 }
 
-function chooseCpuColumn(cfg: RawConfig, requested?: string): string {
+function chooseCpuColumn(cfg: ResolvedRawConfig, requested?: string): string {
   if (requested !== undefined) return requested;
   if (cfg.metricColumns.includes(alignDefaults.cpuColumn)) return alignDefaults.cpuColumn;
   return cfg.metricColumns.find((c) => /cpu/i.test(c)) ?? cfg.metricColumns[0]!;
@@ -191,7 +192,8 @@ export async function measureAlignment(root: string, cfgIn: Partial<RawConfig> |
   const chosen = pickRuns(runs, opts.maxRuns ?? alignDefaults.maxRuns);
   if (chosen.length === 0) throw new EadroError('No runs to align.', { file: root, expected: 'data/<run>/ or "no fault/<run>/" folders' });
   const services = cfg.services === 'discover' ? (await surveyServices(chosen, cfg)).services : cfg.services;
-  const cpuColumn = chooseCpuColumn(cfg, opts.cpuColumn);
+  // 'auto' columns: resolved over the runs read, for the CPU column to correlate.
+  const cpuColumn = chooseCpuColumn(startReadInference(chosen, cfg).cfg, opts.cpuColumn);
   const cpuFault = new RegExp(opts.cpuFaultPattern ?? alignDefaults.cpuFaultPattern, 'i');
   const stages = stagesFor(opts.maxLagHours ?? alignDefaults.maxLagHours);
 

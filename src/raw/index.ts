@@ -5,7 +5,11 @@
 
 // Configuration
 export { rawDefaults, normalizeRawConfig, defaultLogFormats, eadroMetricColumns } from './config.js';
-export type { LogFormat, RawConfig } from './config.js';
+export type { LogFormat, RawConfig, ResolvedRawConfig, StructuredLogFields, TimestampKind } from './config.js';
+export { resolveMetricColumns, withResolvedColumns, parseMetricCell, metricCellDefaults, readCsvHeader } from './metric-columns.js';
+export type { MetricColumnChoice, DroppedMetricColumn } from './metric-columns.js';
+export { ReadInferenceCollector, startReadInference, formatInference, formatPinSnippet, pinnedRawConfig, intervalDistribution } from './infer.js';
+export type { ReadInference, MetricFileInference } from './infer.js';
 export { SkipCollector, formatSkipsByFile, summarizeSkips } from './skips.js';
 
 // Runs and records
@@ -17,8 +21,8 @@ export type { ServiceSurvey, SourceName } from './discover.js';
 // Sources
 export { readTraces, tagValue } from './spans.js';
 export type { ReadTracesOptions } from './spans.js';
-export { readLogLines, LogLineParser } from './logs.js';
-export { parseTimestamp } from './timestamps.js';
+export { readLogLines, LogLineParser, parseLogfmt } from './logs.js';
+export { parseTimestamp, parseEpochText, epochNumberToSeconds, epochUnitThresholds } from './timestamps.js';
 export { readMetricTables, readMetricTablesDetailed, readMetricFile, listMetricFiles, splitCsvLine } from './metrics.js';
 export type { MetricReadSummary } from './metrics.js';
 export { streamJsonElements, readSmallJson, jsonStreamDefaults } from './json-stream.js';

@@ -53,24 +53,56 @@ describe('raw/metrics', () => {
     assert.match(fill.reason, /input interval 60 s/);
   });
 
-  it('NaN/Inf KPI cell: error names file, line and column', () => {
-    const dir = metricsDir({ 'svc.csv': 'timestamp,cpu,mem\n1,0.1,5\n2,NaN,5\n3,0.3,Infinity\n' });
-    const err = thrown(() => readMetricTables(dir, cfgOf(), new SkipCollector()));
-    assert.match(err.message, /not a finite number/);
-    assert.equal(err.details.file, path.join(dir, 'svc.csv'));
-    assert.equal(err.details.field, 'line 3, column cpu');
-    assert.equal(err.details.found, 'NaN');
+  it('missing samples (empty, nan, NaN, null, None, Inf) are filled from the previous sample and counted per column, even with onBadInput error', () => {
+    const dir = metricsDir({ 'svc.csv': 'timestamp,cpu,mem\n1,nan,5\n2,0.2,NaN\n3,null,Infinity\n4,None,\n5,,8\n6,0.6,-inf\n' });
+    const skips = new SkipCollector();
+    const { tables, summaries } = readMetricTablesDetailed(dir, cfgOf(), skips);
+    const t = tables[0]!;
+    // cpu: the first valid value (0.2) stands before it; then sample-and-hold.
+    assert.deepEqual([...t.columns['cpu']!], [0.2, 0.2, 0.2, 0.2, 0.2, 0.6]);
+    assert.deepEqual([...t.columns['mem']!], [5, 5, 5, 5, 8, 8]);
+    assert.deepEqual(summaries[0]!.filledCells, { cpu: 4, mem: 4 });
+    assert.equal(summaries[0]!.badCells, 8);
+    assert.deepEqual(summaries[0]!.emptyColumns, []);
+    const bad = skips.reports().find((r) => /missing KPI sample/.test(r.reason))!;
+    assert.equal(bad.count, 8);
+    assert.equal(bad.example, 'line 2, column cpu: nan');
   });
 
-  it('NaN/Inf KPI cells with onBadInput skip: filled from the previous sample and counted', () => {
-    const dir = metricsDir({ 'svc.csv': 'timestamp,cpu,mem\n1,0.1,5\n2,NaN,5\n3,0.3,Infinity\n4,,8\n' });
+  it('other text in a KPI cell: error names file, line and column; with skip it is filled and counted', () => {
+    const dir = metricsDir({ 'svc.csv': 'timestamp,cpu,mem\n1,0.1,5\n2,running,5\n3,0.3,7\n' });
+    const err = thrown(() => readMetricTables(dir, cfgOf(), new SkipCollector()));
+    assert.match(err.message, /not a number/);
+    assert.equal(err.details.file, path.join(dir, 'svc.csv'));
+    assert.equal(err.details.field, 'line 3, column cpu');
+    assert.equal(err.details.found, 'running');
+    assert.match(err.details.expected ?? '', /case-insensitive: \(empty\), nan, -nan, \+nan, null, none/);
     const skips = new SkipCollector();
-    const [t] = readMetricTables(dir, cfgOf({ onBadInput: 'skip' }), skips);
-    assert.deepEqual([...t!.columns['cpu']!], [0.1, 0.1, 0.3, 0.3]);
-    assert.deepEqual([...t!.columns['mem']!], [5, 5, 5, 8]);
-    const bad = skips.reports().find((r) => /NaN\/Inf/.test(r.reason))!;
-    assert.equal(bad.count, 3);
-    assert.match(bad.example ?? '', /line 3, column cpu: NaN/);
+    const { tables, summaries } = readMetricTablesDetailed(dir, cfgOf({ onBadInput: 'skip' }), skips);
+    assert.deepEqual([...tables[0]!.columns['cpu']!], [0.1, 0.1, 0.3]);
+    assert.deepEqual(summaries[0]!.filledCells, { cpu: 1, mem: 0 });
+    assert.equal(skips.reports().find((r) => /non-numeric KPI cell/.test(r.reason))!.example, 'line 3, column cpu: running');
+  });
+
+  it('a column with no valid value in a file: zeros, every cell counted, listed in emptyColumns and the skips', () => {
+    const dir = metricsDir({ 'svc.csv': 'timestamp,cpu,mem\n1,0.1,\n2,0.2,NaN\n3,0.3,null\n' });
+    const skips = new SkipCollector();
+    const { tables, summaries } = readMetricTablesDetailed(dir, cfgOf(), skips);
+    assert.deepEqual([...tables[0]!.columns['mem']!], [0, 0, 0]);
+    assert.deepEqual(summaries[0]!.filledCells, { cpu: 0, mem: 3 });
+    assert.deepEqual(summaries[0]!.emptyColumns, ['mem']);
+    assert.equal(skips.reports().find((r) => /no valid value at all/.test(r.reason))!.example, 'mem');
+  });
+
+  it("'auto' columns outside a build are resolved over the folder's files", () => {
+    const dir = metricsDir({
+      'a.csv': 'timestamp,cpu,state,mem\n1,0.1,up,5\n2,0.2,up,6\n',
+      'b.csv': 'timestamp,mem,cpu,state,extra\n1,5,0.1,up,1\n2,6,0.2,down,2\n',
+    });
+    const { tables, columns } = readMetricTablesDetailed(dir, normalizeRawConfig(), new SkipCollector());
+    assert.deepEqual(columns.columns, ['cpu', 'mem']);
+    assert.deepEqual(Object.keys(tables[1]!.columns), ['cpu', 'mem']);
+    assert.deepEqual([...tables[1]!.columns['mem']!], [5, 6]);
   });
 
   it('a missing metrics folder is a named error', () => {

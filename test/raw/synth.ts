@@ -153,3 +153,60 @@ export function plantShift(root: string, shift: { spans?: number; metrics?: numb
     }
   }
 }
+
+/**
+ * What `rewriteMetricsAsUserTelemetry` plants per metric file, for known answers: the columns an
+ * 'auto' read must choose, those it must drop (and why), and the missing cells per column.
+ */
+export const USER_TELEMETRY = {
+  intervalSeconds: 30,
+  /** Numeric columns in every file, in header order. */
+  columns: ['cpu_seconds', 'memory_rss_bytes', 'open_fds'],
+  /** Only in the files of this service: dropped as missing in some files. */
+  partialColumn: 'gc_pause_ms',
+  partialService: 'ts-station-service',
+  /** Text ('ok' / 'degraded'): dropped as non-numeric. */
+  textColumn: 'status',
+  /** Missing cells per file: row 1 cpu 'NaN', row 2 memory '' (empty), row 3 open_fds 'null' and cpu 'None'. */
+  missingPerFile: { cpu_seconds: 2, memory_rss_bytes: 1, open_fds: 1 },
+} as const;
+
+/**
+ * Rewrite every `metrics/*.csv` of a raw root (Eadro columns, 1-s rows) the way users' own telemetry
+ * looks (issue 25): a pandas index column with an empty header, other KPI names
+ * (`USER_TELEMETRY.columns`), a text column, a column only some services have, one row per 30 s,
+ * and missing cells spelled NaN, empty, null and None. cpu_seconds carries cpu_usage_total, so faults
+ * still show.
+ */
+export function rewriteMetricsAsUserTelemetry(root: string): void {
+  const U = USER_TELEMETRY;
+  for (const kind of ['data', 'no fault']) {
+    const base = path.join(root, kind);
+    if (!fs.existsSync(base)) continue;
+    for (const run of fs.readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+      const metricsDir = path.join(base, run.name, 'metrics');
+      if (!fs.existsSync(metricsDir)) continue;
+      for (const name of fs.readdirSync(metricsDir)) {
+        const file = path.join(metricsDir, name);
+        const partial = name === `${U.partialService}.csv`;
+        const [header, ...rows] = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+        const cols = header!.split(',');
+        const at = (cells: string[], c: string): string => cells[cols.indexOf(c)]!;
+        const t0 = Number(at(rows[0]!.split(','), 'timestamp'));
+        const out = [['', 'timestamp', ...U.columns, U.textColumn, ...(partial ? [U.partialColumn] : [])].join(',')];
+        let r = 0;
+        for (const row of rows) {
+          const cells = row.split(',');
+          const t = Number(at(cells, 'timestamp'));
+          if ((t - t0) % U.intervalSeconds !== 0) continue;
+          const cpu = r === 1 ? 'NaN' : r === 3 ? 'None' : at(cells, 'cpu_usage_total');
+          const mem = r === 2 ? '' : at(cells, 'memory_usage');
+          const fds = r === 3 ? 'null' : String(100 + r);
+          out.push([r, t, cpu, mem, fds, r % 2 === 0 ? 'ok' : 'degraded', ...(partial ? [String(r * 0.5)] : [])].join(','));
+          r++;
+        }
+        fs.writeFileSync(file, `${out.join('\n')}\n`);
+      }
+    }
+  }
+}

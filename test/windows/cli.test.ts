@@ -35,6 +35,14 @@ describe('cli: eadro windows / eadro export', function () {
     assert.match(r.stdout, /cpu_exhaustion: 39/);
     assert.match(r.stdout, /ts-station-service: 39 \/ 1/);
     assert.match(r.stdout, /skipped items: 0/);
+    // What the reader inferred (issue 25), with the snippet that pins it; also in report.json.
+    assert.match(r.stdout, /^metric columns: 7 \(auto: the 7 Eadro KPIs, present in all 6 files\): cpu_usage_system, /m);
+    assert.match(r.stdout, /^metric sampling interval: 1 s in all 6 files/m);
+    assert.match(r.stdout, /^log formats matched: tt-java \d+ line\(s\)$/m);
+    const pin = r.stdout.slice(r.stdout.indexOf('to pin these choices'));
+    assert.match(pin, /^to pin these choices, merge into the "raw" section of the --config file:\n\{\n {2}"raw": \{\n {4}"metricColumns": \[/);
+    const savedReport = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { inferred?: { metricColumns: { source: string } } };
+    assert.equal(savedReport.inferred?.metricColumns.source, 'eadro');
     for (const f of ['meta.json', 'logs.npy', 'metrics.npy', 'traces.npy', 'labels.npy', 'windows.json', 'report.json', 'manifest.json']) {
       assert.ok(fs.existsSync(path.join(out, f)), f);
     }

@@ -1,6 +1,7 @@
 /** `eadro windows <raw-dir> --out DIR`: raw telemetry -> labelled windows (.npy), cached, with a summary. */
 import type { CommandModule } from 'yargs';
 import { EadroError } from '../../core/errors.js';
+import { formatPinSnippet } from '../../raw/infer.js';
 import { formatBuildReport, type WindowConfig } from '../../windows/build.js';
 import { buildWindowDatasetCached } from '../../windows/cache.js';
 import { stageProgressBars, windowConfigFromFile, writeBuild } from '../../windows/cli-support.js';
@@ -57,6 +58,7 @@ export const command: CommandModule<object, WindowsArgs> = {
     }
     console.log(`${build.fromCache ? 'loaded from cache' : 'built'} (config ${build.configHash})${build.entry === null ? '' : `: ${build.entry}`}`);
     for (const line of formatBuildReport(build.report, { skipsByFile: args.verbose })) console.log(line);
+    if (build.report.inferred !== undefined) for (const line of formatPinSnippet(build.report.inferred)) console.log(line);
     console.log(`written: ${args.out} (meta.json, logs.npy, metrics.npy, traces.npy, labels.npy, windows.json, report.json, manifest.json)`);
   },
 };
