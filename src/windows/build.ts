@@ -26,7 +26,10 @@ import {
   listRuns,
   normalizeRawConfig,
   readLogLines,
-  readMetricTables,
+  readMetricTablesDetailed,
+  startReadInference,
+  formatInference,
+  type ReadInference,
   readRunRecord,
   readTraces,
   runFiles,
@@ -100,6 +103,12 @@ export interface WindowConfig {
    * 'error' refuses the build, naming the run, the service and the source.
    */
   absentInputs: 'mask' | 'error';
+  /**
+   * Normal windows without a request in any service (no span served anywhere in their T seconds, in a
+   * run that has spans): 'exclude' leaves them out of the dataset (counted per run in the report),
+   * 'keep' keeps them as normal windows. Faulty windows are always kept.
+   */
+  requestlessNormalWindows: 'exclude' | 'keep';
 }
 
 export const windowDefaults: WindowConfig = {
@@ -125,6 +134,10 @@ export const windowDefaults: WindowConfig = {
   seed: 0, // ours: the CLI's --seed default
   maxRunSeconds: 7 * 86400, // ours: 24x the paper's longest run (TT normal, 7 h, §V-A); guards against stray timestamps
   absentInputs: 'mask', // issue 23: absent inputs are reported, never zero-filled in silence; 'error' for strict builds
+  // issue 26: on a real deployment's fault-free runs, 338 of 526 windows had no request anywhere (metric rows
+  // recorded around the traffic) and were labelled normal; a detector cannot judge them, they only teach it
+  // that silence is normal. Neither the paper nor the reference code says; 'keep' restores the old windows.
+  requestlessNormalWindows: 'exclude',
 };
 
 /** Fill defaults (one level deep for `graph`, `drain`, `hawkes`, `raw`) and validate. */
@@ -161,6 +174,7 @@ export function normalizeWindowConfig(partial: Partial<WindowConfig> = {}): Wind
   if (!Number.isInteger(cfg.seed) || cfg.seed < 0) bad('seed', 'a non-negative integer', cfg.seed);
   if (!(cfg.maxRunSeconds > 0)) bad('maxRunSeconds', 'a positive number of seconds', cfg.maxRunSeconds);
   if (cfg.absentInputs !== 'mask' && cfg.absentInputs !== 'error') bad('absentInputs', "'mask' or 'error'", cfg.absentInputs);
+  if (cfg.requestlessNormalWindows !== 'exclude' && cfg.requestlessNormalWindows !== 'keep') bad('requestlessNormalWindows', "'exclude' or 'keep'", cfg.requestlessNormalWindows);
   return cfg;
 }
 
@@ -198,12 +212,18 @@ export interface RunSummary {
   start: number;
   /**
    * Windows without a request in any service (no span served anywhere in its T seconds), and how many
-   * of them are labelled normal (issue 26): metric rows recorded around the traffic, or a quiet system,
-   * make windows that hold nothing a detector could judge. Null for a run without spans. Counted and
-   * reported; the windows are kept.
+   * of them are labelled normal (issue 26), among the windows KEPT: a quiet system makes windows that
+   * hold nothing a detector could judge. Null for a run without spans.
    */
   windowsWithoutRequests: number | null;
   normalWindowsWithoutRequests: number | null;
+  /**
+   * Normal windows without a request that `requestlessNormalWindows: 'exclude'` left out of the dataset
+   * (0 with 'keep'; null for a run without spans). Absent in reports of builds before builder v7.
+   */
+  requestlessNormalExcluded?: number | null;
+  /** Where the run's time range came from: its fault record, its traffic (spans and logs), or every source. */
+  rangeFrom?: 'record' | 'traffic' | 'all-sources';
 }
 
 export interface BuildReport {
@@ -234,6 +254,12 @@ export interface BuildReport {
   absentInputs?: AbsentInput[];
   /** KPI values filled (missing second or non-finite) on the window grid. */
   filledMetricValues: number;
+  /**
+   * What the reader inferred (issue 25): metric columns chosen and dropped, each metric file's sampling
+   * interval and filled cells, log lines per format, and the raw-config values that pin it all.
+   * Absent in reports of builds before it existed.
+   */
+  inferred?: ReadInference;
   /**
    * Whole traces kept for the trace detectors: those starting in a window of their run (traces of
    * runs without windows, or outside every window, are counted in `outsideWindows`), their spans, and
@@ -343,7 +369,7 @@ export async function buildWindowDataset(
   onProgress?: BuildProgress,
 ): Promise<{ dataset: WindowDataset; report: BuildReport; counts: WindowCounts }> {
   const cfg = normalizeWindowConfig(config);
-  const rawCfg = normalizeRawConfig(cfg.raw);
+  const rawIn = normalizeRawConfig(cfg.raw);
   const skips = new SkipCollector();
   const stageSeconds: Record<string, number> = {};
   let stageStart = now();
@@ -355,10 +381,12 @@ export async function buildWindowDataset(
 
   // ---- 1. read ------------------------------------------------------------------------------------
   const warnings: string[] = [];
-  const allRuns = listRuns(rawRoot, { onBadInput: rawCfg.onBadInput, skips, warn: (m) => warnings.push(m) });
+  const allRuns = listRuns(rawRoot, { onBadInput: rawIn.onBadInput, skips, warn: (m) => warnings.push(m) });
   // Fault-free runs first: their lines teach Drain before any other run is matched (stable order).
   const runs = [...allRuns.filter((r) => r.kind === 'normal'), ...allRuns.filter((r) => r.kind === 'fault')];
   if (runs.length === 0) throw new EadroError('No runs found.', { file: path.resolve(rawRoot), expected: 'data/<run>/ or "no fault/<run>/" folders' });
+  // issue 25: 'auto' metric columns resolved over all runs' files here, before anything depends on K.
+  const { cfg: rawCfg, inference } = startReadInference(runs, rawIn);
   const services = new ServiceIndex();
   const configured = rawCfg.services === 'discover' ? null : rawCfg.services;
   if (configured !== null) for (const s of configured) services.intern(s);
@@ -408,7 +436,7 @@ export async function buildWindowDataset(
     }
     if (logFile !== null) {
       const learn = cfg.templates === 'all-runs' || run.kind === 'normal';
-      for await (const line of readLogLines(logFile, rawCfg, skips)) {
+      for await (const line of readLogLines(logFile, rawCfg, skips, inference.logFormatCounts)) {
         const si = services.intern(line.service);
         let id: number;
         if (learn) {
@@ -431,7 +459,9 @@ export async function buildWindowDataset(
       }
     }
     if (metricsDir !== null) {
-      st.tables = readMetricTables(metricsDir, rawCfg, skips);
+      const read = readMetricTablesDetailed(metricsDir, rawCfg, skips);
+      st.tables = read.tables;
+      inference.addMetricSummaries(run.id, read.summaries);
       for (const t of st.tables) {
         services.intern(t.service);
         if (t.timestamps.length === 0) continue;
@@ -467,8 +497,39 @@ export async function buildWindowDataset(
     starts: Float64Array;
     faults: FaultInterval[];
     usedFor: 'windows' | 'templates-only';
+    rangeFrom?: RunSummary['rangeFrom'];
+    /** Normal windows without a request left out (requestlessNormalWindows: 'exclude'); null = run without spans. */
+    excluded?: number | null;
   }
   const plans: RunPlan[] = [];
+  const nodeToService = Int32Array.from(nodes, (name) => services.get(name));
+  /**
+   * Drop the normal windows that hold no request in any service (issue 26), before anything is allocated.
+   * A window covers the seconds slot .. slot + T - 1 of the run's grid, as copyWindows reads them.
+   */
+  const dropRequestless = (plan: RunPlan): void => {
+    if (plan.st.spans.spanCount === 0) return;
+    plan.excluded = 0;
+    if (cfg.requestlessNormalWindows === 'keep' || plan.starts.length === 0) return;
+    const { t0, S, starts } = plan;
+    const requests = new Float32Array(nodes.length * S);
+    plan.st.spans.fill(t0, S, nodeToService, new Float32Array(nodes.length * S), requests, new Float32Array(nodes.length * S));
+    const busyUpTo = new Int32Array(S + 1); // prefix count of seconds with a request somewhere
+    for (let k = 0; k < S; k++) {
+      let any = 0;
+      for (let n = 0; n < nodes.length && any === 0; n++) any = requests[n * S + k]! > 0 ? 1 : 0;
+      busyUpTo[k + 1] = busyUpTo[k]! + any;
+    }
+    const { labels } = labelWindows(starts, plan.faults, { T, threshold: cfg.threshold, rule: cfg.labelRule });
+    const keep: number[] = [];
+    for (let w = 0; w < starts.length; w++) {
+      const slot = (starts[w]! - t0) | 0;
+      const busy = busyUpTo[Math.min(S, slot + T)]! - busyUpTo[Math.max(0, slot)]!;
+      if (busy > 0 || labels[w]! >= 0) keep.push(starts[w]!);
+    }
+    plan.excluded = starts.length - keep.length;
+    plan.starts = Float64Array.from(keep);
+  };
   const checkLength = (run: RawRun, lo: number, hi: number, what: string): void => {
     if (hi - lo <= cfg.maxRunSeconds) return;
     throw new EadroError(`Run spans ${((hi - lo) / 86400).toFixed(1)} days (${what}): more than maxRunSeconds.`, {
@@ -517,20 +578,29 @@ export async function buildWindowDataset(
       checkLength(run, record.start, record.end, 'record start/end');
       const t0 = Math.floor(record.start);
       const S = Math.ceil(record.end) - t0;
-      plans.push({ st, t0, S, starts: windowStarts(record.start, record.end, T, cfg.stride), faults, usedFor: 'windows' });
+      const plan: RunPlan = { st, t0, S, starts: windowStarts(record.start, record.end, T, cfg.stride), faults, usedFor: 'windows', rangeFrom: 'record' };
+      dropRequestless(plan);
+      plans.push(plan);
     } else {
       const dataRanges = ranges.filter((x) => x.name !== 'logs');
       if (!cfg.includeNormalRuns || dataRanges.length === 0) {
         plans.push({ st, t0: 0, S: 0, starts: new Float64Array(0), faults: [], usedFor: 'templates-only' });
         continue;
       }
-      // A fault-free run spans the union of its sources' ranges (it has no record to say so).
-      const lo = Math.min(...ranges.map((x) => x.start));
-      const hi = Math.max(...ranges.map((x) => x.end));
-      checkLength(run, lo, hi, ranges.map((x) => `${x.name} [${x.start}, ${x.end})`).join(', '));
+      // A fault-free run has no record to give its range: it spans its traffic and records (spans and
+      // logs, issue 26), not metric rows recorded minutes around them; a run without spans spans all its
+      // sources.
+      const traffic = ranges.filter((x) => x.name !== 'metrics');
+      const rangeFrom = st.spans.spanCount > 0 ? 'traffic' : 'all-sources';
+      const used = rangeFrom === 'traffic' ? traffic : ranges;
+      const lo = Math.min(...used.map((x) => x.start));
+      const hi = Math.max(...used.map((x) => x.end));
+      checkLength(run, lo, hi, used.map((x) => `${x.name} [${x.start}, ${x.end})`).join(', '));
       const t0 = Math.floor(lo);
       const S = Math.ceil(hi) - t0;
-      plans.push({ st, t0, S, starts: windowStarts(lo, hi, T, cfg.stride), faults: [], usedFor: 'windows' });
+      const plan: RunPlan = { st, t0, S, starts: windowStarts(lo, hi, T, cfg.stride), faults: [], usedFor: 'windows', rangeFrom };
+      dropRequestless(plan);
+      plans.push(plan);
     }
   }
   endStage('records');
@@ -638,6 +708,8 @@ export async function buildWindowDataset(
       start: t0,
       windowsWithoutRequests: withoutRequests,
       normalWindowsWithoutRequests: normalWithoutRequests,
+      requestlessNormalExcluded: plan.usedFor === 'windows' ? plan.excluded ?? null : null,
+      ...(plan.rangeFrom !== undefined ? { rangeFrom: plan.rangeFrom } : {}),
     });
     w0 += Wr;
   }
@@ -787,6 +859,7 @@ export async function buildWindowDataset(
     runModalityMask,
     absentInputs,
     filledMetricValues,
+    inferred: inference.result(),
     traces: {
       kept: traceSet.start.length,
       spans: traceSet.spanLabel.length,
@@ -891,9 +964,15 @@ export function formatBuildReport(report: BuildReport, opts: { skipsByFile?: boo
   if (quiet.length > 0) {
     const total = quiet.reduce((a, r) => a + r.windowsWithoutRequests!, 0);
     const normal = quiet.reduce((a, r) => a + (r.normalWindowsWithoutRequests ?? 0), 0);
-    lines.push(`windows without a request in any service: ${total} (${normal} labelled normal), in ${quiet.length} run(s); kept (report.json runs[].windowsWithoutRequests)`);
+    lines.push(`windows without a request in any service, kept: ${total} (${normal} labelled normal), in ${quiet.length} run(s) (report.json runs[].windowsWithoutRequests)`);
+  }
+  const dropped = report.runs.filter((r) => (r.requestlessNormalExcluded ?? 0) > 0);
+  if (dropped.length > 0) {
+    const total = dropped.reduce((a, r) => a + r.requestlessNormalExcluded!, 0);
+    lines.push(`normal windows without a request in any service, left out: ${total}, in ${dropped.length} run(s) (requestlessNormalWindows: 'keep' keeps them; report.json runs[].requestlessNormalExcluded)`);
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
+  if (report.inferred !== undefined) lines.push(...formatInference(report.inferred));
   lines.push(`skipped items: ${report.skippedTotal}${report.skipped.length > 0 && opts.skipsByFile !== true ? ' (per file in report.json, or with --verbose)' : ''}`);
   for (const line of opts.skipsByFile === true ? formatSkipsByFile(report.skipped) : summarizeSkips(report.skipped)) lines.push(`  ${line}`);
   return lines;

@@ -16,7 +16,7 @@ import { exportNpy, isNpyDir, loadNpy, loadNpyCounts } from './export.js';
 import type { WindowDataset } from './types.js';
 
 /** Bumped whenever the builder's output for the same config and data changes. */
-export const WINDOW_BUILDER_VERSION = 6; // 2: Drain threshold per variant (build.ts resolvedDrainOptions); 3: log template counts per second (logCounts); 4: whole traces (traceSet); 5: absent inputs per run in the report; 6: windows without requests counted per run
+export const WINDOW_BUILDER_VERSION = 7; // 2: Drain threshold per variant (build.ts resolvedDrainOptions); 3: log template counts per second (logCounts); 4: whole traces (traceSet); 5: absent inputs per run in the report; 6: windows without requests counted per run; 7: fault-free runs span their traffic, request-less normal windows left out by default
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -6,6 +6,7 @@ import { buildWindowDataset, formatBuildReport, normalizeWindowConfig, type Wind
 import { buildWindowDatasetCached } from '../../src/windows/cache.js';
 import type { WindowDataset } from '../../src/windows/types.js';
 import { FIXTURE, writeFixture } from './fixture.js';
+import { EadroError } from '../../src/core/errors.js';
 
 // One worker thread: the fixture is tiny, and the test machine's cores are shared.
 const base: Partial<WindowConfig> = { hawkes: { mode: 'corrected', workers: 1 } };
@@ -108,7 +109,7 @@ describe('windows/build (end to end on a generated raw root)', function () {
     assert.equal(total, 0, 'the fixture serves requests every second');
   });
 
-  it('metric rows recorded past the traffic of a fault-free run make windows without a request: counted and reported', async () => {
+  it('a fault-free run spans its traffic: metric rows recorded past its last request make no window', async () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-padded-'));
     fs.cpSync(root, copy, { recursive: true });
     // 60 more seconds of metric rows after the run's last request, as a collector left running would write.
@@ -118,12 +119,47 @@ describe('windows/build (end to end on a generated raw root)', function () {
       const extra = Array.from({ length: 60 }, (_, k) => `${end + k},10,10,10,1000,1000,0,0`).join('\n');
       fs.appendFileSync(file, `${extra}\n`);
     }
-    const { report: padded } = await buildWindowDataset(copy, base);
-    const normalRun = padded.runs.find((r) => r.kind === 'normal')!;
-    // Windows lying wholly in the 60 padded seconds: starts end .. end + 60 - T, i.e. 51 at stride 1.
-    assert.equal(normalRun.windowsWithoutRequests, 60 - 10 + 1);
-    assert.equal(normalRun.normalWindowsWithoutRequests, 60 - 10 + 1);
-    assert.ok(formatBuildReport(padded).includes(`windows without a request in any service: 51 (51 labelled normal), in 1 run(s); kept (report.json runs[].windowsWithoutRequests)`));
+    for (const requestlessNormalWindows of ['exclude', 'keep'] as const) {
+      const { report: padded } = await buildWindowDataset(copy, { ...base, requestlessNormalWindows });
+      const normalRun = padded.runs.find((r) => r.kind === 'normal')!;
+      assert.equal(normalRun.rangeFrom, 'traffic');
+      assert.equal(normalRun.windows, FIXTURE.normalSeconds - 10 + 1, 'the same windows as without the padding (stride 1, T = 10)');
+      assert.equal(normalRun.windowsWithoutRequests, 0);
+      assert.equal(normalRun.requestlessNormalExcluded, 0);
+    }
+  });
+
+  it('normal windows without a request in any service are left out by default, counted and reported; an option keeps them', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-raw-gap-'));
+    fs.cpSync(root, copy, { recursive: true });
+    // No request at all in seconds 50 .. 79 of the fault-free run (its logs and metrics go on).
+    const spansFile = path.join(copy, 'no fault', FIXTURE.normalRun, 'spans.json');
+    const quiet = (id: string): boolean => {
+      const i = Number(id.slice(1)) - FIXTURE.normalStart;
+      return i >= 50 && i < 80;
+    };
+    const traces = JSON.parse(fs.readFileSync(spansFile, 'utf8')) as { traceID: string }[];
+    fs.writeFileSync(spansFile, JSON.stringify(traces.filter((t) => !quiet(t.traceID))));
+    // Windows [s, s + 10) wholly inside the 30 quiet seconds: s = 50 .. 70, 21 of them.
+    const all = FIXTURE.normalSeconds - 10 + 1;
+    const dropped = await buildWindowDataset(copy, base);
+    const run = dropped.report.runs.find((r) => r.kind === 'normal')!;
+    assert.equal(run.requestlessNormalExcluded, 21);
+    assert.equal(run.windows, all - 21);
+    assert.equal(run.windowsWithoutRequests, 0, 'none of the kept windows is without requests');
+    const starts = dropped.dataset.meta.start.filter((_, w) => dropped.dataset.meta.runId[w] === FIXTURE.normalRun);
+    assert.ok(starts.every((s) => s < FIXTURE.normalStart + 50 || s > FIXTURE.normalStart + 70), 'exactly the quiet windows are gone');
+    assert.ok(formatBuildReport(dropped.report).includes(
+      "normal windows without a request in any service, left out: 21, in 1 run(s) (requestlessNormalWindows: 'keep' keeps them; report.json runs[].requestlessNormalExcluded)",
+    ));
+    const kept = await buildWindowDataset(copy, { ...base, requestlessNormalWindows: 'keep' });
+    const keptRun = kept.report.runs.find((r) => r.kind === 'normal')!;
+    assert.equal(keptRun.windows, all);
+    assert.equal(keptRun.requestlessNormalExcluded, 0);
+    assert.equal(keptRun.windowsWithoutRequests, 21);
+    assert.equal(keptRun.normalWindowsWithoutRequests, 21);
+    assert.ok(formatBuildReport(kept.report).includes('windows without a request in any service, kept: 21 (21 labelled normal), in 1 run(s) (report.json runs[].windowsWithoutRequests)'));
+    assert.throws(() => normalizeWindowConfig({ requestlessNormalWindows: 'drop' as 'keep' }), (e: unknown) => e instanceof EadroError && e.details.field === 'requestlessNormalWindows');
   });
 
   it('keeps whole traces with the traces of each window: one per second, labels and call paths from the spans', () => {
