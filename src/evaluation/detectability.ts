@@ -17,6 +17,12 @@
  * ceilingF1 bounds any detector that judges each window by its own telemetry (one that carries state
  * across windows could guess that a fault goes on); it is generous, since a symptom second need not
  * look abnormal (a call through a lossy link often succeeds).
+ *
+ * Per source: the testbed also records which sources a fault's symptoms show in (testbed.json
+ * `symptomSources`, testbed/faults.ts FAULT_SYMPTOM_SOURCES: a CPU hog in KPIs; network faults in
+ * traces, logs and KPIs; the code-level `exception` and `error_return` in logs and traces only). Given a
+ * source, `windowEvidence` counts a window as silent when its fault does not show in that source: the
+ * ceiling of a detector that reads only KPIs (or only logs, or only traces).
  */
 import { EadroError } from '../core/errors.js';
 import { labelWindows, type FaultInterval } from '../windows/label.js';
@@ -33,6 +39,11 @@ export interface RecordedFault {
   duration: number;
   /** Offsets k from `start`: second [start + k, start + k + 1) had a symptom. */
   symptomSeconds: number[];
+  /**
+   * Sources the symptoms show in (`kpis`, `logs`, `traces`; testbed.json `symptomSources`). Absent
+   * (testbeds before 1.4, other data): taken to show in every source.
+   */
+  symptomSources?: readonly string[];
 }
 
 /** Per window: 0 = normal, 1 = faulty with a symptom of its fault inside it, 2 = faulty and silent. */
@@ -52,9 +63,10 @@ export interface EvidenceInput {
  * Evidence of every window. A faulty window's fault is the one that decided its label, found by the
  * labelling rule itself (windows/label.ts `labelWindows`, `corrected`: the largest overlap); a faulty
  * window that overlaps no recorded fault of its culprit most is an error, since the faults do not
- * belong to these windows.
+ * belong to these windows. With `source` (e.g. 'kpis'), evidence as that source alone shows it: a
+ * window whose fault's `symptomSources` omit it is silent.
  */
-export function windowEvidence(windows: EvidenceInput, faults: RecordedFault[]): Uint8Array {
+export function windowEvidence(windows: EvidenceInput, faults: RecordedFault[], source?: string): Uint8Array {
   const W = windows.labels.length;
   if (windows.starts.length !== W) {
     throw new EadroError('Window starts and labels differ in length.', { field: 'starts/labels', expected: 'equal lengths', found: `${windows.starts.length} vs ${W}` });
@@ -77,7 +89,8 @@ export function windowEvidence(windows: EvidenceInput, faults: RecordedFault[]):
       });
     }
     // Second [f.start + k, f.start + k + 1) meets the window and the fault.
-    const seen = f.symptomSeconds.some((k) => f.start + k + 1 > start && f.start + k < end && k < f.duration);
+    const shows = source === undefined || f.symptomSources === undefined || f.symptomSources.includes(source);
+    const seen = shows && f.symptomSeconds.some((k) => f.start + k + 1 > start && f.start + k < end && k < f.duration);
     out[w] = seen ? EVIDENCE.symptom : EVIDENCE.silent;
   }
   return out;

@@ -5,9 +5,18 @@
  * clock offsets have been applied, unless a field name says otherwise (`...Us` = microseconds).
  */
 
-/** The four fault types of the paper (§III, §V-A2); users' data may add others (strings). */
+/** The three fault types of the paper (§III, §V-A2); users' data may add others (strings). */
 export const PAPER_FAULT_TYPES = ['cpu_exhaustion', 'network_delay', 'packet_loss'] as const;
 export type PaperFaultType = (typeof PAPER_FAULT_TYPES)[number];
+
+/**
+ * Every fault type the built-in testbed can inject (src/testbed/faults.ts): the paper's three, then
+ * two code-level faults that public fault-injection benchmarks add and that leave CPU and latency flat:
+ * `exception` (the target throws: error logs with a stack trace, 5xx spans) and `error_return` (the
+ * target answers normally but wrongly; its callers notice). Readers treat fault types as strings.
+ */
+export const TESTBED_FAULT_TYPES = [...PAPER_FAULT_TYPES, 'exception', 'error_return'] as const;
+export type TestbedFaultType = (typeof TESTBED_FAULT_TYPES)[number];
 
 /** One injection from a `<run>.json` fault record, with the container name resolved to a service. */
 export interface FaultInjection {

@@ -16,8 +16,10 @@ export type { Topology, FlowSpec, CallSpec, ServiceSpec, LogStyle } from './topo
 // Schedules and fault models
 export { testbedProfiles, buildSchedule, resolveProfile, timingFamily, runId, scheduleDefaults, PROFILE_NAMES, quickNormalRunSeconds } from './schedule.js';
 export type { ProfileName, ScheduleProfile, ScheduledRun, ScheduledFault, TimingFamily } from './schedule.js';
-export { faultDefaults, drawFaultEffect } from './faults.js';
-export type { FaultEffect } from './faults.js';
+export { faultDefaults, drawFaultEffect, FAULT_SYMPTOM_SOURCES } from './faults.js';
+export type { FaultEffect, SymptomSource } from './faults.js';
+export { PAPER_FAULT_TYPES, TESTBED_FAULT_TYPES } from '../raw/types.js';
+export type { PaperFaultType, TestbedFaultType } from '../raw/types.js';
 export { confounderDefaults } from './confounders.js';
 export { kpiDefaults, KPI_COLUMNS, EADRO_KPIS } from './kpis.js';
 export { logDefaults, buildServiceTemplates } from './logs.js';

@@ -1,6 +1,6 @@
 /**
  * Per-service KPIs at one sample per second, as cAdvisor exports them for the released data
- * (data-formats.md §1): the seven columns Eadro uses plus two more that real exports carry
+ * (data-formats.md §1; written at a coarser interval on request: `kpiCsv`): the seven columns Eadro uses plus two more that real exports carry
  * (`memory_cache`, `rx_dropped`), so that readers must select columns by name.
  *
  * Units (ours, documented because cAdvisor's raw counters are cumulative): CPU columns are percent of
@@ -64,11 +64,13 @@ export class KpiAccumulator {
   readonly txBytes: Float64Array;
   readonly dropped: Float64Array;
   /**
-   * Telemetry records a network fault on the service shaped: calls into or out of it made while it was
-   * delayed, lossy or unreachable, and its connection-error log lines. Never written as a KPI: it is the
-   * testbed's ground truth of when a network fault was observable at all (testbed.json symptomSeconds).
+   * Telemetry records a fault on the service shaped, counted at the faulted service: for a network
+   * fault, calls into or out of it made while it was delayed, lossy or unreachable, and its
+   * connection-error log lines; for `exception`, its calls that threw; for `error_return`, its wrong
+   * answers that a caller noticed (logged). Never written as a KPI: it is the testbed's ground truth of
+   * when a fault was observable at all (testbed.json symptomSeconds).
    */
-  readonly networkFaultSymptoms: Float64Array;
+  readonly faultSymptoms: Float64Array;
 
   constructor(readonly serviceCount: number, readonly seconds: number) {
     const n = serviceCount * seconds;
@@ -76,7 +78,7 @@ export class KpiAccumulator {
     this.rxBytes = new Float64Array(n);
     this.txBytes = new Float64Array(n);
     this.dropped = new Float64Array(n);
-    this.networkFaultSymptoms = new Float64Array(n);
+    this.faultSymptoms = new Float64Array(n);
   }
 
   /** Slot of (service, second since run start), or -1 outside the run. */
@@ -159,15 +161,39 @@ export function serviceKpis(
   return { columns: cols };
 }
 
-/** CSV text of a service's series: `timestamp` (unix seconds) then `KPI_COLUMNS`. */
-export function kpiCsv(series: KpiSeries, runStart: number): string {
+/**
+ * CSV text of a service's series: `timestamp` (unix seconds) then `KPI_COLUMNS`, one row per
+ * `intervalSeconds` (whole seconds, default 1: one row per simulated second, the released data's rate).
+ *
+ * A row at t stands for [t, t + interval) (as the raw reader's sample-and-hold takes it,
+ * src/raw/metrics.ts), like a Prometheus scrape of cAdvisor's counters: rate columns (CPU percent,
+ * rx/tx bytes and dropped packets) are their mean per second over the interval, so their units stay
+ * those of the 1-s output (percent of one core; bytes or packets per second); memory columns are gauges,
+ * read at the interval's first second. The last interval of a run may be shorter.
+ */
+export function kpiCsv(series: KpiSeries, runStart: number, intervalSeconds = 1): string {
   const S = series.columns[0]!.length;
   const [sys, total, user, cache, usage, ws, rx, drop, tx] = series.columns as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const rows: string[] = [`timestamp,${KPI_COLUMNS.join(',')}`];
-  for (let t = 0; t < S; t++) {
-    rows.push(
-      `${runStart + t},${sys[t]!.toFixed(4)},${total[t]!.toFixed(4)},${user[t]!.toFixed(4)},${cache[t]},${usage[t]},${ws[t]},${rx[t]},${drop[t]},${tx[t]}`,
-    );
+  if (intervalSeconds === 1) {
+    for (let t = 0; t < S; t++) {
+      rows.push(
+        `${runStart + t},${sys[t]!.toFixed(4)},${total[t]!.toFixed(4)},${user[t]!.toFixed(4)},${cache[t]},${usage[t]},${ws[t]},${rx[t]},${drop[t]},${tx[t]}`,
+      );
+    }
+  } else {
+    const meanOf = (a: Float64Array, from: number, to: number): number => {
+      let sum = 0;
+      for (let t = from; t < to; t++) sum += a[t]!;
+      return sum / (to - from);
+    };
+    for (let t = 0; t < S; t += intervalSeconds) {
+      const e = Math.min(S, t + intervalSeconds);
+      rows.push(
+        `${runStart + t},${meanOf(sys, t, e).toFixed(4)},${meanOf(total, t, e).toFixed(4)},${meanOf(user, t, e).toFixed(4)},${cache[t]},${usage[t]},${ws[t]},` +
+          `${Math.round(meanOf(rx, t, e))},${meanOf(drop, t, e).toFixed(4)},${Math.round(meanOf(tx, t, e))}`,
+      );
+    }
   }
   rows.push('');
   return rows.join('\n');

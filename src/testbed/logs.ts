@@ -6,6 +6,10 @@
  *
  *   java: `2022-04-17 21:21:05.123  INFO 1 --- [http-nio-8080-exec-3] c.s.OrderServiceImpl : ...`
  *   cpp:  `[2022-Apr-17 21:21:05.123456] <info>: (ComposePostHandler.h:120:ComposePost) ...`
+ *
+ * An `exception` fault's ERROR line is followed, in the Java style, by its stack trace as separate
+ * lines without a header (`\tat ...`, `Caused by: ...`, `\t... 87 more`), as Logback writes them; the
+ * raw reader counts them as continuation lines (src/raw/config.ts `logContinuationPattern`).
  */
 import type { Rng } from '../core/rng.js';
 import { hashString32 } from '../core/rng.js';
@@ -37,9 +41,18 @@ export interface CompiledTemplate {
   parts: Array<{ literal: boolean; value: Part }>;
 }
 
+/** What a service logs when an operation throws (`exception` fault): the ERROR line and its stack trace. */
+export interface ExceptionTemplate {
+  header: CompiledTemplate;
+  /** Java: stack-trace continuation lines written verbatim after the header; cpp: none (one line). */
+  stack: string[];
+}
+
 export interface ServiceLogTemplates {
   /** Per operation: lines at request start, at its end, and an optional detail line. */
   request: Map<string, { begin: CompiledTemplate; end: CompiledTemplate; detail: CompiledTemplate }>;
+  /** Per operation: the exception it throws under an `exception` fault (one bug, one exception). */
+  exception: Map<string, ExceptionTemplate>;
   background: CompiledTemplate[];
   benignWarning: CompiledTemplate[];
   cpuWarning: CompiledTemplate[];
@@ -47,6 +60,12 @@ export interface ServiceLogTemplates {
   callerFailure: CompiledTemplate;
   callerRetry: CompiledTemplate;
   slowCallee: CompiledTemplate;
+  /** A call answered with a 5xx (the callee threw, or rejected the request). */
+  callerServerError: CompiledTemplate;
+  /** A caller found the callee's answer wrong and rejects its own request (`error_return`). */
+  callerBadResult: CompiledTemplate;
+  /** A caller found the callee's answer wrong and carries on with a fallback value (`error_return`). */
+  callerFallback: CompiledTemplate;
   /** Logged by the target itself when its own connections lose packets (paper §III's example event). */
   connectionError: CompiledTemplate;
   jobStart: CompiledTemplate;
@@ -143,9 +162,51 @@ export function buildServiceTemplates(service: string, operations: string[], sty
       });
     }
   }
+  const exception = new Map<string, ExceptionTemplate>();
+  for (const op of operations) {
+    const Op = operationLabel(op);
+    const key = `${service}/${op}/x`;
+    if (java) {
+      // Stack frames of the throwing method, its controller and the Spring/Tomcat frames above them;
+      // line numbers are fixed per service and operation (one bug, one place).
+      const pkg = noun.replace(/[^a-z0-9]/g, '');
+      const method = Op[0]!.toLowerCase() + Op.slice(1);
+      const ln = (k: string): number => 40 + (hashString32(`${key}/${k}`) % 400);
+      const frames = [
+        `\tat ${pkg}.service.${Noun}ServiceImpl.${method}(${Noun}ServiceImpl.java:${ln('impl')})`,
+        `\tat ${pkg}.controller.${Noun}Controller.${method}(${Noun}Controller.java:${ln('ctrl')})`,
+        '\tat sun.reflect.GeneratedMethodAccessor' + (80 + (hashString32(`${key}/acc`) % 120)) + '.invoke(Unknown Source)',
+        '\tat org.springframework.web.servlet.FrameworkServlet.processRequest(FrameworkServlet.java:1005)',
+        '\tat javax.servlet.http.HttpServlet.service(HttpServlet.java:764)',
+      ];
+      const kinds: Array<[string, string[]]> = [
+        [`[${Op}] Request processing failed: java.lang.NullPointerException: null`, frames],
+        [`[${Op}] Request processing failed: java.lang.IllegalArgumentException: Invalid ${noun} id: {uuid}`, frames],
+        [
+          `[${Op}] Request processing failed: org.springframework.dao.DataAccessResourceFailureException: Query failed on ${noun}; nested exception is com.mongodb.MongoQueryException`,
+          [
+            ...frames.slice(0, 3),
+            `Caused by: com.mongodb.MongoQueryException: Query failed with error code 2 and error message 'unknown operator: $${noun.replace(/-/g, '')}'`,
+            '\tat com.mongodb.internal.operation.FindOperation$1.call(FindOperation.java:663)',
+            `\t... ${60 + (hashString32(`${key}/more`) % 40)} more`,
+          ],
+        ],
+      ];
+      const [text, stack] = pick(kinds, key);
+      exception.set(op, { header: compile('ERROR', 'http', impl, text), stack });
+    } else {
+      const text = pick([
+        `${Op} failed: ServiceException: errorCode=SE_MONGODB_ERROR, message=Failed to find ${noun} {id}`,
+        `Caught std::out_of_range in ${Op}: vector::_M_range_check: __n (which is {n}) >= this->size()`,
+        `Caught std::runtime_error in ${Op}: Failed to parse JSON of ${noun} {id}`,
+      ], key);
+      exception.set(op, { header: compile('ERROR', 'http', src(handlerFile, Op, `${op}/x`), text), stack: [] });
+    }
+  }
   if (java) {
     return {
       request,
+      exception,
       background: [
         compile('INFO', 'scheduling', `${initial}.s.${Noun}ScheduledTask`, `Scheduled task ${noun}CacheRefresh finished in {ms} ms`),
         compile('INFO', 'hikari', 'c.z.hikari.pool.HikariPool', 'HikariPool-1 - Pool stats (total={n}, active={n}, idle={n}, waiting=0)'),
@@ -167,6 +228,9 @@ export function buildServiceTemplates(service: string, operations: string[], sty
       callerFailure: compile('ERROR', 'http', impl, 'Exception when calling {callee}: org.springframework.web.client.ResourceAccessException: I/O error on {route}: Connection reset'),
       callerRetry: compile('WARN', 'http', impl, 'Call to {callee} failed with status {code}, retrying ({n}/3)'),
       slowCallee: compile('WARN', 'http', impl, 'Slow response from {callee}: {ms} ms'),
+      callerServerError: compile('ERROR', 'http', impl, 'Exception when calling {callee}: org.springframework.web.client.HttpServerErrorException$InternalServerError: 500 Internal Server Error on {route}'),
+      callerBadResult: compile('ERROR', 'http', impl, 'Invalid response from {callee} for {route}: data is null, request rejected'),
+      callerFallback: compile('WARN', 'http', impl, 'Invalid response from {callee} for {route}: data is empty, using cached value'),
       connectionError: compile('ERROR', 'mongo', 'org.mongodb.driver.cluster', `Exception in monitor thread while connecting to server ts-${noun}-mongo:27017`),
       jobStart: compile('INFO', 'scheduling', `${initial}.s.${Noun}ScheduledTask`, 'Background job {job} started'),
       jobEnd: compile('INFO', 'scheduling', `${initial}.s.${Noun}ScheduledTask`, 'Background job {job} finished in {ms} ms'),
@@ -175,6 +239,7 @@ export function buildServiceTemplates(service: string, operations: string[], sty
   const bg = (key: string, fn: string, text: string, level: LogLevel = 'INFO'): CompiledTemplate => compile(level, 'scheduling', src(handlerFile, fn, key), text);
   return {
     request,
+    exception,
     background: [
       bg('bg1', 'Heartbeat', 'Thrift server heartbeat, {n} open connections'),
       bg('bg2', 'PoolStats', 'ClientPool<MongoClient> size={n} idle={n}'),
@@ -195,6 +260,9 @@ export function buildServiceTemplates(service: string, operations: string[], sty
     callerFailure: bg('e2', 'Call', 'Failed to connect {callee}-client: TSocket::open() connect() <Host: {callee} Port: 9090>: Connection reset by peer', 'ERROR'),
     callerRetry: bg('e3', 'Call', 'Call to {callee} failed (code {code}), retry {n}', 'WARN'),
     slowCallee: bg('e4', 'Call', '{callee} answered after {ms} ms', 'WARN'),
+    callerServerError: bg('e6', 'Call', 'Received TApplicationException from {callee}-client: Internal error processing {route}', 'ERROR'),
+    callerBadResult: bg('e7', 'Call', 'Invalid reply from {callee}-client for {route}: empty result, aborting', 'ERROR'),
+    callerFallback: bg('e8', 'Call', 'Invalid reply from {callee}-client for {route}: empty result, using default', 'WARN'),
     connectionError: bg('e5', 'MongoConnect', `Exception in monitor thread while connecting to server ${noun}-mongodb:27017`, 'ERROR'),
     jobStart: bg('j1', 'Job', 'Background job {job} started'),
     jobEnd: bg('j2', 'Job', 'Background job {job} finished in {ms} ms'),

@@ -7,7 +7,7 @@
  */
 import { EadroError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { PAPER_FAULT_TYPES, type PaperFaultType } from '../raw/types.js';
+import { PAPER_FAULT_TYPES, TESTBED_FAULT_TYPES, type TestbedFaultType } from '../raw/types.js';
 import type { Topology } from './topology.js';
 
 export type ProfileName = 'paper' | 'quick' | 'tiny';
@@ -20,6 +20,8 @@ export interface ScheduleProfile {
   gapSeconds: number;
   /** How often each (service, fault type) pair is injected; ignored when `pairs` is set. */
   repeatsPerPair: number;
+  /** The fault types injected into every service (with `repeatsPerPair`); ignored when `pairs` is set. */
+  faultTypes: readonly TestbedFaultType[];
   /** Length of the fault-free period before the injections, seconds. */
   normalSeconds: number;
   /** Injections per run (the last run may hold fewer). */
@@ -27,7 +29,7 @@ export interface ScheduleProfile {
   /** Fault-free runs are cut into chunks of at most this length, seconds. */
   normalRunMaxSeconds: number;
   /** Explicit (service, type) pairs instead of all of them (`tiny`): keeps tests fast. */
-  pairs?: ReadonlyArray<readonly [service: string, type: PaperFaultType]>;
+  pairs?: ReadonlyArray<readonly [service: string, type: TestbedFaultType]>;
 }
 
 /** The timing family of a system: TT-like (slow, few requests) or SN-like (fast, many requests). */
@@ -45,22 +47,29 @@ export type TimingFamily = 'tt' | 'sn';
  */
 export const quickNormalRunSeconds = 300;
 
-/** Profiles per timing family. */
+/**
+ * Profiles per timing family. Fault types: `paper` injects the paper's three (PAPER_FAULT_TYPES), so
+ * that it stays the paper's schedule (§V-A: 162 TT and 72 SN injections); `quick` injects every
+ * testbed type (TESTBED_FAULT_TYPES: the paper's three plus the code-level `exception` and
+ * `error_return`, faults.ts) into every service; `tiny` keeps its fixed pairs of the paper's types (the
+ * fast fixtures of many tests); `SimulateOptions.pairs` picks other pairs with a profile's timing.
+ */
 export const testbedProfiles: Record<TimingFamily, Record<ProfileName, ScheduleProfile>> = {
   tt: {
     // paper §V-A: 10 min faults, 2 min gaps, every fault type into each of 27 services twice (162), 7 h normal.
-    paper: { faultSeconds: 600, gapSeconds: 120, repeatsPerPair: 2, normalSeconds: 7 * 3600, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
-    // ours: every (service, type) pair once (81) with 60 s faults and 30 s gaps, so that the main job's
-    // whole quick reproduction fits 15 minutes on 2 cores; 30 min normal keeps the paper profile's
-    // ratio of fault-free to fault time (7 h : 32.4 h ~ 0.22; here 30 min : 2 h ~ 0.25). With 15 min the
-    // temporal test part of the one fault-free run was 6 min, where a few background jobs decided the
-    // whole normal class of the TT test set. The fault-free time is recorded as 5-min runs (6 here):
-    // see `quickNormalRunSeconds`.
-    quick: { faultSeconds: 60, gapSeconds: 30, repeatsPerPair: 1, normalSeconds: 30 * 60, faultsPerRun: 9, normalRunMaxSeconds: quickNormalRunSeconds },
+    paper: { faultSeconds: 600, gapSeconds: 120, repeatsPerPair: 2, faultTypes: PAPER_FAULT_TYPES, normalSeconds: 7 * 3600, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
+    // ours: every (service, type) pair once (27 x 5 = 135) with 60 s faults and 30 s gaps (with the
+    // paper's three types only, 81 of them kept the main job's whole quick reproduction within 15
+    // minutes on 2 cores; the two code-level types make the data about 1.7x as long). 50 min normal
+    // keeps the paper profile's ratio of fault-free to fault time (7 h : 32.4 h ~ 0.22; here 50 min :
+    // 3.4 h ~ 0.25; with 81 faults it was 30 min : 2 h). With 15 min the temporal test part of the one
+    // fault-free run was 6 min, where a few background jobs decided the whole normal class of the TT
+    // test set. The fault-free time is recorded as 5-min runs (10 here): see `quickNormalRunSeconds`.
+    quick: { faultSeconds: 60, gapSeconds: 30, repeatsPerPair: 1, faultTypes: TESTBED_FAULT_TYPES, normalSeconds: 50 * 60, faultsPerRun: 9, normalRunMaxSeconds: quickNormalRunSeconds },
     // ours: a few seconds to generate; 2 faults per type on busy services, 3 per run so there are 2 runs;
     // faults are 4 min so that enough of TT's 0.2-0.5 req/s pass through the target.
     tiny: {
-      faultSeconds: 240, gapSeconds: 90, repeatsPerPair: 1, normalSeconds: 600, faultsPerRun: 3, normalRunMaxSeconds: 2 * 3600,
+      faultSeconds: 240, gapSeconds: 90, repeatsPerPair: 1, faultTypes: PAPER_FAULT_TYPES, normalSeconds: 600, faultsPerRun: 3, normalRunMaxSeconds: 2 * 3600,
       pairs: [
         ['ts-travel-service', 'cpu_exhaustion'], ['ts-travel-service', 'network_delay'], ['ts-order-service', 'packet_loss'],
         ['ts-basic-service', 'cpu_exhaustion'], ['ts-ticketinfo-service', 'network_delay'], ['ts-travel-service', 'packet_loss'],
@@ -69,12 +78,13 @@ export const testbedProfiles: Record<TimingFamily, Record<ProfileName, ScheduleP
   },
   sn: {
     // paper §V-A: 2 min faults, 30 s gaps, each type into each of 12 services twice (72), 1.2 h normal.
-    paper: { faultSeconds: 120, gapSeconds: 30, repeatsPerPair: 2, normalSeconds: 72 * 60, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
-    // ours: every pair once (36), 40 s faults, 20 s gaps, 15 min normal (the paper profile's ratio of
-    // fault-free to fault time: 72 min : 180 min = 0.4; here 15 : 36 ~ 0.42), as 5-min runs (3).
-    quick: { faultSeconds: 40, gapSeconds: 20, repeatsPerPair: 1, normalSeconds: 15 * 60, faultsPerRun: 9, normalRunMaxSeconds: quickNormalRunSeconds },
+    paper: { faultSeconds: 120, gapSeconds: 30, repeatsPerPair: 2, faultTypes: PAPER_FAULT_TYPES, normalSeconds: 72 * 60, faultsPerRun: 9, normalRunMaxSeconds: 2 * 3600 },
+    // ours: every pair once (12 x 5 = 60), 40 s faults, 20 s gaps, 25 min normal (the paper profile's
+    // ratio of fault-free to fault time: 72 min : 180 min = 0.4; here 25 : 60 ~ 0.42; with the paper's
+    // three types it was 15 : 36), as 5-min runs (5).
+    quick: { faultSeconds: 40, gapSeconds: 20, repeatsPerPair: 1, faultTypes: TESTBED_FAULT_TYPES, normalSeconds: 25 * 60, faultsPerRun: 9, normalRunMaxSeconds: quickNormalRunSeconds },
     tiny: {
-      faultSeconds: 60, gapSeconds: 30, repeatsPerPair: 1, normalSeconds: 300, faultsPerRun: 3, normalRunMaxSeconds: 2 * 3600,
+      faultSeconds: 60, gapSeconds: 30, repeatsPerPair: 1, faultTypes: PAPER_FAULT_TYPES, normalSeconds: 300, faultsPerRun: 3, normalRunMaxSeconds: 2 * 3600,
       pairs: [
         ['user-timeline-service', 'cpu_exhaustion'], ['home-timeline-service', 'network_delay'], ['post-storage-service', 'packet_loss'],
         ['nginx-web-server', 'cpu_exhaustion'], ['home-timeline-service', 'network_delay'], ['home-timeline-service', 'packet_loss'],
@@ -93,7 +103,7 @@ export const scheduleDefaults = {
 export interface ScheduledFault {
   /** Bare service name. */
   service: string;
-  type: PaperFaultType;
+  type: TestbedFaultType;
   /** Unix seconds. */
   start: number;
   /** Seconds. */
@@ -136,7 +146,7 @@ export function resolveProfile(topology: Topology, profile: ProfileName): Schedu
   if (p.pairs.every(([s]) => known.has(s))) return p;
   // A custom topology under `tiny`: two faults per type on its first services instead.
   const names = topology.services.map((s) => s.name);
-  const pairs: Array<[string, PaperFaultType]> = [];
+  const pairs: Array<[string, TestbedFaultType]> = [];
   PAPER_FAULT_TYPES.forEach((type, i) => {
     pairs.push([names[(2 * i) % names.length]!, type], [names[(2 * i + 1) % names.length]!, type]);
   });
@@ -155,12 +165,12 @@ export function buildSchedule(topology: Topology, profile: ScheduleProfile, rng:
     t += len + pause;
     normalLeft -= len;
   }
-  const pairs: Array<[string, PaperFaultType]> = [];
+  const pairs: Array<[string, TestbedFaultType]> = [];
   if (profile.pairs !== undefined) {
     for (const [s, type] of profile.pairs) pairs.push([s, type]);
   } else {
     for (let r = 0; r < profile.repeatsPerPair; r++) {
-      for (const s of topology.services) for (const type of PAPER_FAULT_TYPES) pairs.push([s.name, type]);
+      for (const s of topology.services) for (const type of profile.faultTypes) pairs.push([s.name, type]);
     }
     rng.shuffle(pairs); // paper: order of injections is not systematic; ours: shuffled by seed
   }

@@ -14,9 +14,9 @@ import * as path from 'node:path';
 import { EadroError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/io.js';
 import { createRng, type Rng } from '../core/rng.js';
-import { PAPER_FAULT_TYPES, type PaperFaultType } from '../raw/types.js';
+import { TESTBED_FAULT_TYPES, type TestbedFaultType } from '../raw/types.js';
 import { assignHosts, drawConfounders, loadFactor, type RunConfounders } from './confounders.js';
-import { drawFaultEffect, faultDefaults, type FaultEffect } from './faults.js';
+import { drawFaultEffect, FAULT_SYMPTOM_SOURCES, faultDefaults, type FaultEffect, type SymptomSource } from './faults.js';
 import { kpiCsv, KpiAccumulator, serviceKpis } from './kpis.js';
 import { buildServiceTemplates, LogBuffer, logDefaults, LogRenderer, type ServiceLogTemplates } from './logs.js';
 import { buildSchedule, PROFILE_NAMES, resolveProfile, scheduleDefaults, type ProfileName, type ScheduleProfile, type ScheduledRun } from './schedule.js';
@@ -27,7 +27,7 @@ import { generateTrace, type TraceContext, type WorldState } from './traces.js';
 import { RunWriter, type FaultRecordJson } from './writer.js';
 
 /** Version of the generator: bump when output for a seed changes. */
-export const TESTBED_VERSION = '1.3.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes). 1.2.1: testbed.json records each fault's symptom seconds (raw telemetry unchanged). 1.3: a packet-loss failure loses the request (no callee span) or the reply (a normal callee span), never a callee time-out span
+export const TESTBED_VERSION = '1.4.0'; // 1.1: TT user scenarios; job vs hog CPU split. 1.2: calls into a network-faulted target time out at the caller (no request vanishes). 1.2.1: testbed.json records each fault's symptom seconds (raw telemetry unchanged). 1.3: a packet-loss failure loses the request (no callee span) or the reply (a normal callee span), never a callee time-out span. 1.4: code-level faults `exception` and `error_return` (quick profile: 5 types, longer fault-free time); testbed.json records symptomSources and kpiIntervalSeconds; optional coarser KPI sampling (paper/tiny raw output unchanged)
 
 export const testbedDefaults = {
   /** ours: the default data of tests and quick runs. */
@@ -39,6 +39,11 @@ export const testbedDefaults = {
   connectionErrorPerSecond: 0.05,
   /** ours: a scripted client's pause between the API calls of a scenario (response handling, next page), ms. */
   scenarioThinkMs: [150, 900] as [number, number],
+  /**
+   * data-formats.md §1: the released KPI files hold one row per second. Prometheus-style exports
+   * scrape every 15-60 s (e.g. 30); the raw reader resamples any interval to 1 s (src/raw/metrics.ts).
+   */
+  kpiIntervalSeconds: 1,
 };
 
 export type SystemName = 'tt' | 'sn';
@@ -50,23 +55,45 @@ export interface SimulateOptions {
   out: string;
   /** Called as simulated time advances (seconds done, seconds in all). */
   onProgress?: (doneSeconds: number, totalSeconds: number) => void;
+  /** KPI sampling interval, whole seconds >= 1 (default `testbedDefaults.kpiIntervalSeconds`; kpis.ts `kpiCsv`). */
+  kpiIntervalSeconds?: number;
+  /**
+   * Inject exactly these (service, fault type) pairs, in this order, with the profile's timings,
+   * instead of the profile's own (e.g. only `exception` faults on one service).
+   */
+  pairs?: ReadonlyArray<readonly [service: string, type: TestbedFaultType]>;
+  /**
+   * A control recording: the same schedule, records and seed, but no fault takes effect (every
+   * symptomSeconds is empty; testbed.json `faultsWithheld: true`). Compare it with the same
+   * simulation with the faults to see what they change: identical up to a fault's first effect, the
+   * two differ in their random details after it (one stream per run), so compare statistically
+   * (test/testbed/code-faults.test.ts). Default false.
+   */
+  withholdFaults?: boolean;
 }
 
 export interface TestbedFault {
   service: string;
   container: string;
-  type: PaperFaultType;
+  type: TestbedFaultType;
   start: number;
   duration: number;
-  /** The drawn strength: hog percent, delay ms, loss rate, share of the API calls through the target whose calls into it get through. */
-  severity: { cpuHogPercent?: number; delayMs?: number; lossRate?: number; throughput?: number };
+  /**
+   * The drawn strength: hog percent, delay ms, loss rate, share of the API calls through the target
+   * whose calls into it get through; share of the target's calls that throw; share of its answers that are wrong.
+   */
+  severity: { cpuHogPercent?: number; delayMs?: number; lossRate?: number; throughput?: number; exceptionRate?: number; wrongResultRate?: number };
   /**
    * Seconds since `start` (whole seconds [start + k, start + k + 1)) in which the fault left a mark in
    * the telemetry: every second for a CPU hog (its CPU KPIs); for a network fault, the seconds with a
-   * call into or out of the target while faulted, or a connection-error log of the target. Ground truth
-   * for how detectable each window is (src/evaluation/detectability.ts); absent before testbed 1.2.1.
+   * call into or out of the target while faulted, or a connection-error log of the target; for
+   * `exception`, the seconds in which the target threw; for `error_return`, those in which a caller
+   * noticed a wrong answer (its WARN or ERROR line). Ground truth for how detectable each window is
+   * (src/evaluation/detectability.ts); absent before testbed 1.2.1.
    */
   symptomSeconds?: number[];
+  /** The sources those seconds show in (faults.ts FAULT_SYMPTOM_SOURCES); absent before testbed 1.4. */
+  symptomSources?: SymptomSource[];
 }
 
 export interface TestbedRun {
@@ -106,6 +133,10 @@ export interface TestbedManifest {
     hosts: Record<string, number>;
   };
   schedule: Omit<ScheduleProfile, 'pairs'>;
+  /** KPI sampling interval of the metric files, seconds (1 unless asked otherwise; absent before testbed 1.4). */
+  kpiIntervalSeconds: number;
+  /** Present (true) for a control recording whose faults were scheduled but never took effect. */
+  faultsWithheld?: true;
   /** All sources are written in UTC, so no clock offset is needed (unlike the released data). */
   clockOffsets: { spans: 0; logs: 0; metrics: 0; records: 0 };
   timeRange: { start: number; end: number };
@@ -199,7 +230,21 @@ interface RunOutcome {
   symptomSeconds: number[][];
 }
 
-function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], root: Rng, out: string, counters: Counters, tick: (s: number) => void): RunOutcome {
+/**
+ * Simulate one run. `effects` are its faults' drawn effects (none take effect when `withhold`: a
+ * control recording); `kpiIntervalSeconds` is the KPI files' sampling interval.
+ */
+function simulateRun(
+  shared: Shared,
+  run: ScheduledRun,
+  effects: FaultEffect[],
+  root: Rng,
+  out: string,
+  counters: Counters,
+  tick: (s: number) => void,
+  opts: { withhold: boolean; kpiIntervalSeconds: number },
+): RunOutcome {
+  const active = opts.withhold ? [] : effects;
   const { topology } = shared;
   const N = topology.services.length;
   const S = run.end - run.start;
@@ -213,7 +258,13 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
   const kpi = new KpiAccumulator(N, S);
   const logs = new LogBuffer(topology.services.map((s) => s.name));
   const renderer = new LogRenderer(topology.logStyle, logRng);
-  const state: WorldState = { slowdown: new Float64Array(N), delayMs: new Float64Array(N), lossRate: new Float64Array(N) };
+  const state: WorldState = {
+    slowdown: new Float64Array(N),
+    delayMs: new Float64Array(N),
+    lossRate: new Float64Array(N),
+    exceptionRate: new Float64Array(N),
+    wrongResultRate: new Float64Array(N),
+  };
   const ctx: TraceContext = {
     topology,
     serviceIndex: shared.serviceIndex,
@@ -288,6 +339,8 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
       state.slowdown.fill(1);
       state.delayMs.fill(0);
       state.lossRate.fill(0);
+      state.exceptionRate.fill(0);
+      state.wrongResultRate.fill(0);
       for (const job of confounders.jobs) {
         if (mid >= job.start && mid < job.end) state.slowdown[job.service] *= 1 + job.cpuPercent / 400; // contention inside the container
       }
@@ -296,10 +349,13 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
         for (let i = 0; i < N; i++) if (shared.hostOf[i] === ep.host) state.slowdown[i] *= ep.slowdown;
       }
       networkFaults.length = 0;
-      for (const f of effects) {
+      for (const f of active) {
         if (mid < f.start || mid >= f.end) continue;
         const target = shared.serviceIndex.get(f.service)!;
-        if (f.type === 'cpu_exhaustion') {
+        // Code-level faults change answers only (traces.ts); no CPU, delay or log of their own here.
+        if (f.type === 'exception') state.exceptionRate[target] = f.exceptionRate;
+        else if (f.type === 'error_return') state.wrongResultRate[target] = f.wrongResultRate;
+        else if (f.type === 'cpu_exhaustion') {
           state.slowdown[target] *= f.slowdown;
           for (let i = 0; i < N; i++) if (i !== target && shared.hostOf[i] === shared.hostOf[target]) state.slowdown[i] *= f.neighbourSlowdown;
           if (logRng.next() < faultDefaults.cpuWarningRate) {
@@ -314,7 +370,7 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
             if (logRng.next() < testbedDefaults.connectionErrorPerSecond) {
               const at = t + logRng.next();
               logs.add(target, at, renderer.render(shared.templates[target]!.connectionError, at, shared.ports[target]!));
-              kpi.networkFaultSymptoms[kpi.slot(target, s)] += 1;
+              kpi.faultSymptoms[kpi.slot(target, s)] += 1;
             }
           }
           networkFaults.push({ target, throughput: f.throughput });
@@ -353,9 +409,9 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
     }
     const kpiRng = runRng.fork('kpis');
     topology.services.forEach((spec, i) => {
-      const series = serviceKpis(kpi, i, spec, run.start, effects, confounders, steal[shared.hostOf[i]!]!, kpiRng.fork(spec.name));
-      writer.writeMetrics(spec.name, kpiCsv(series, run.start));
-      counters.metricRows += S;
+      const series = serviceKpis(kpi, i, spec, run.start, active, confounders, steal[shared.hostOf[i]!]!, kpiRng.fork(spec.name));
+      writer.writeMetrics(spec.name, kpiCsv(series, run.start, opts.kpiIntervalSeconds));
+      counters.metricRows += Math.ceil(S / opts.kpiIntervalSeconds);
     });
     writer.writeLogs(logs);
     counters.logLines += logs.count;
@@ -365,7 +421,8 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
         : null;
     writer.finish(record);
     counters.bytes += writer.bytes;
-    return { confounders, symptomSeconds: effects.map((f) => symptomSecondsOf(f, kpi, run.start, shared.serviceIndex.get(f.service)!)) };
+    const symptomSeconds = effects.map((f) => (opts.withhold ? [] : symptomSecondsOf(f, kpi, run.start, shared.serviceIndex.get(f.service)!)));
+    return { confounders, symptomSeconds };
   } catch (err) {
     writer.abort();
     throw err;
@@ -376,7 +433,9 @@ function simulateRun(shared: Shared, run: ScheduledRun, effects: FaultEffect[], 
  * The seconds of a fault (offsets from its start) in which it left a mark in the telemetry. A CPU hog
  * shows in its target's CPU KPIs every second. A network fault shows only through traffic: a call into
  * or out of the target while the fault was active (delayed, lost or timed out), or the target's
- * connection-error log; in a second without such a call it is invisible in every source.
+ * connection-error log; in a second without such a call it is invisible in every source. An
+ * `exception` shows in the seconds its target threw (error log and span); an `error_return` in those
+ * in which a caller noticed a wrong answer (traces.ts marks both in `faultSymptoms`).
  */
 function symptomSecondsOf(f: FaultEffect, kpi: KpiAccumulator, runStart: number, target: number): number[] {
   const seconds: number[] = [];
@@ -384,7 +443,7 @@ function symptomSecondsOf(f: FaultEffect, kpi: KpiAccumulator, runStart: number,
     if (f.type === 'cpu_exhaustion') seconds.push(k);
     else {
       const slot = kpi.slot(target, f.start + k - runStart);
-      if (slot >= 0 && kpi.networkFaultSymptoms[slot]! > 0) seconds.push(k);
+      if (slot >= 0 && kpi.faultSymptoms[slot]! > 0) seconds.push(k);
     }
   }
   return seconds;
@@ -402,7 +461,12 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
     throw new EadroError('Invalid seed.', { field: 'seed', expected: 'a non-negative integer', found: String(options.seed) });
   }
   const topology = resolveSystem(options.system);
-  const profile = resolveProfile(topology, options.profile);
+  const kpiIntervalSeconds = options.kpiIntervalSeconds ?? testbedDefaults.kpiIntervalSeconds;
+  if (!Number.isInteger(kpiIntervalSeconds) || kpiIntervalSeconds < 1) {
+    throw new EadroError('Invalid KPI sampling interval.', { field: 'kpiIntervalSeconds', expected: 'a whole number of seconds >= 1 (e.g. 30)', found: String(options.kpiIntervalSeconds) });
+  }
+  const withhold = options.withholdFaults === true;
+  const profile: ScheduleProfile = options.pairs === undefined ? resolveProfile(topology, options.profile) : { ...resolveProfile(topology, options.profile), pairs: checkPairs(topology, options.pairs) };
   const root = createRng(options.seed);
   const runs = buildSchedule(topology, profile, root.fork('schedule'), scheduleDefaults.startUnixSeconds);
   const N = topology.services.length;
@@ -433,12 +497,21 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
   for (const run of runs) {
     const faultRng = root.fork(`faults/${run.id}`);
     const effects = run.faults.map((f, i) => drawFaultEffect(f, faultRng.fork(i)));
-    const { confounders, symptomSeconds } = simulateRun(shared, run, effects, root, options.out, counters, (s) => {
-      if (options.onProgress !== undefined && done + s + 1 >= nextReport) {
-        options.onProgress(done + s + 1, totalSeconds);
-        nextReport += testbedDefaults.progressEverySeconds;
-      }
-    });
+    const { confounders, symptomSeconds } = simulateRun(
+      shared,
+      run,
+      effects,
+      root,
+      options.out,
+      counters,
+      (s) => {
+        if (options.onProgress !== undefined && done + s + 1 >= nextReport) {
+          options.onProgress(done + s + 1, totalSeconds);
+          nextReport += testbedDefaults.progressEverySeconds;
+        }
+      },
+      { withhold, kpiIntervalSeconds },
+    );
     done += run.end - run.start;
     options.onProgress?.(done, totalSeconds);
     manifestRuns.push({
@@ -454,10 +527,8 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
         start: e.start,
         duration: e.end - e.start,
         symptomSeconds: symptomSeconds[i]!,
-        severity:
-          e.type === 'cpu_exhaustion' ? { cpuHogPercent: round3(e.cpuHogPercent) }
-          : e.type === 'network_delay' ? { delayMs: round3(e.delayMs), throughput: round3(e.throughput) }
-          : { lossRate: round3(e.lossRate), throughput: round3(e.throughput) },
+        symptomSources: [...FAULT_SYMPTOM_SOURCES[e.type]],
+        severity: severityOf(e),
       })),
       distractors: {
         jobs: confounders.jobs
@@ -476,7 +547,9 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
     });
     await new Promise<void>((resolve) => setImmediate(resolve)); // let progress output and signals through
   }
-  const faultsByType: Record<string, number> = Object.fromEntries(PAPER_FAULT_TYPES.map((t) => [t, 0]));
+  // Every type the schedule can inject, in TESTBED_FAULT_TYPES order, zero where it drew none.
+  const scheduled = new Set<string>(profile.pairs !== undefined ? profile.pairs.map(([, type]) => type) : profile.faultTypes);
+  const faultsByType: Record<string, number> = Object.fromEntries(TESTBED_FAULT_TYPES.filter((t) => scheduled.has(t)).map((t) => [t, 0]));
   for (const r of runs) for (const f of r.faults) faultsByType[f.type] = (faultsByType[f.type] ?? 0) + 1;
   const { pairs: _pairs, ...scheduleShown } = profile;
   const manifest: TestbedManifest = {
@@ -495,6 +568,8 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
       hosts: Object.fromEntries(topology.services.map((x, i) => [x.name, hostOf[i]!])),
     },
     schedule: scheduleShown,
+    kpiIntervalSeconds,
+    ...(withhold ? { faultsWithheld: true as const } : {}),
     clockOffsets: { spans: 0, logs: 0, metrics: 0, records: 0 },
     timeRange: { start: runs[0]!.start, end: runs[runs.length - 1]!.end },
     runs: manifestRuns,
@@ -513,3 +588,33 @@ export async function simulate(options: SimulateOptions): Promise<TestbedManifes
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** testbed.json `severity` of a drawn effect: the parameters its type draws, rounded to 3 decimals. */
+function severityOf(e: FaultEffect): TestbedFault['severity'] {
+  switch (e.type) {
+    case 'cpu_exhaustion': return { cpuHogPercent: round3(e.cpuHogPercent) };
+    case 'network_delay': return { delayMs: round3(e.delayMs), throughput: round3(e.throughput) };
+    case 'packet_loss': return { lossRate: round3(e.lossRate), throughput: round3(e.throughput) };
+    case 'exception': return { exceptionRate: round3(e.exceptionRate) };
+    case 'error_return': return { wrongResultRate: round3(e.wrongResultRate) };
+  }
+}
+
+/** Validate `SimulateOptions.pairs`: known services of the topology, known fault types, at least one. */
+function checkPairs(topology: Topology, pairs: SimulateOptions['pairs']): Array<[string, TestbedFaultType]> {
+  const known = new Set(topology.services.map((x) => x.name));
+  if (!Array.isArray(pairs) || pairs.length === 0) {
+    throw new EadroError('Invalid fault pairs.', { field: 'pairs', expected: 'a non-empty array of [service, fault type]', found: String(pairs) });
+  }
+  return pairs.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw new EadroError('Invalid fault pair.', { field: `pairs[${i}]`, expected: '[service, fault type]', found: JSON.stringify(p) });
+    const [service, type] = p as unknown as readonly [unknown, unknown];
+    if (typeof service !== 'string' || !known.has(service)) {
+      throw new EadroError('Unknown service in a fault pair.', { field: `pairs[${i}][0]`, expected: `a service of ${topology.name}`, found: String(service) });
+    }
+    if (!(TESTBED_FAULT_TYPES as readonly unknown[]).includes(type)) {
+      throw new EadroError('Unknown fault type in a fault pair.', { field: `pairs[${i}][1]`, expected: TESTBED_FAULT_TYPES.join(' | '), found: String(type) });
+    }
+    return [service, type as TestbedFaultType];
+  });
+}

@@ -6,7 +6,13 @@
  * of the calls it makes, and in every ancestor's span.
  *
  * Also records what the trace did to the per-second counters (requests served, bytes, drops) and
- * emits the log lines of request handling and of failed calls. Serialises to Jaeger JSON.
+ * emits the log lines of request handling and of failed calls. Serialises to Jaeger JSON; every span
+ * carries `http.status_code` (200, or 500 when it failed) and failed ones `error: true`, as Jaeger's
+ * HTTP instrumentation tags them (src/raw/spans.ts reads either as an error).
+ *
+ * Code-level faults (faults.ts): under `exception` a share of the target's calls throw once their work
+ * is done (same processing, calls and duration; a 500 span and an exception log); under
+ * `error_return` a share of its answers are wrong (a normal 200 span), which the caller notices.
  */
 import type { Rng } from '../core/rng.js';
 import type { CallSpec, Topology } from './topology.js';
@@ -38,6 +44,10 @@ export interface WorldState {
   delayMs: Float64Array;
   /** Packet loss rate per service (packet_loss target). */
   lossRate: Float64Array;
+  /** Share of served calls that throw (exception target). */
+  exceptionRate: Float64Array;
+  /** Share of answers that are wrong (error_return target). */
+  wrongResultRate: Float64Array;
 }
 
 export interface TraceContext {
@@ -77,6 +87,18 @@ export interface TraceResult {
   error: boolean;
 }
 
+/**
+ * How one call ended for its caller: its duration as the caller saw it; whether it failed, and why
+ * (`network`: no answer, a time-out or a reset, or a 500 caused by one further down; `server`: a 500
+ * caused by a thrown exception or a rejected wrong answer); whether a 200 answer was wrong.
+ */
+interface CallOutcome {
+  durationUs: number;
+  error: boolean;
+  failure: 'network' | 'server' | null;
+  wrong: boolean;
+}
+
 function hex16(rng: Rng): string {
   return rng.nextUint32().toString(16).padStart(8, '0') + rng.nextUint32().toString(16).padStart(8, '0');
 }
@@ -106,8 +128,15 @@ class TraceBuilder {
     if (slot >= 0) arr[slot] += amount;
   }
 
-  /** Generate one call (and its subtree) starting at startUs; returns its duration and error flag. */
-  call(spec: CallSpec, caller: number, parentId: string | null, startUs: number): { durationUs: number; error: boolean } {
+  /** The stack trace of an exception: continuation lines at the header's time, so they stay right after it. */
+  private logException(service: number, time: number, operation: string): void {
+    const x = this.ctx.templates[service]!.exception.get(operation)!;
+    this.log(service, time, x.header);
+    for (const line of x.stack) this.ctx.logs.add(service, time, line);
+  }
+
+  /** Generate one call (and its subtree) starting at startUs; returns how it ended for the caller. */
+  call(spec: CallSpec, caller: number, parentId: string | null, startUs: number): CallOutcome {
     const { ctx } = this;
     const rng = ctx.rng;
     const d = traceDefaults;
@@ -122,8 +151,8 @@ class TraceBuilder {
     // An unreachable root service leaves nothing at all (no span is written; only the client knows).
     const unreachable = this.unreachable?.has(callee) === true;
     const calleeMarked = unreachable ? caller >= 0 : st.delayMs[callee]! > 0 || st.lossRate[callee]! > 0;
-    if (calleeMarked) this.count(ctx.kpi.networkFaultSymptoms, callee, startUs, 1);
-    if (caller >= 0 && (st.delayMs[caller]! > 0 || st.lossRate[caller]! > 0)) this.count(ctx.kpi.networkFaultSymptoms, caller, startUs, 1);
+    if (calleeMarked) this.count(ctx.kpi.faultSymptoms, callee, startUs, 1);
+    if (caller >= 0 && (st.delayMs[caller]! > 0 || st.lossRate[caller]! > 0)) this.count(ctx.kpi.faultSymptoms, caller, startUs, 1);
     const reqBytes = d.requestBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     const respBytes = d.responseBytes[this.styleKey] * Math.exp(0.5 * rng.normal());
     if (caller >= 0) this.count(ctx.kpi.txBytes, caller, startUs, reqBytes); // sent, whatever becomes of it
@@ -131,7 +160,7 @@ class TraceBuilder {
       // The call never gets through to the faulted target (the connection or the request is held up
       // past the caller's time-out): the target serves nothing, so it leaves no (server) span; the
       // caller waits its time-out, fails the call and logs it (below, in the caller's loop).
-      return { durationUs: Math.round(netUs + 1000 * rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1])), error: true };
+      return { durationUs: Math.round(netUs + 1000 * rng.uniform(d.failTimeoutMs[0], d.failTimeoutMs[1])), error: true, failure: 'network', wrong: false };
     }
     // A lost packet: usually TCP retransmits it (a heavy latency tail); in a share lossFailShare the
     // exchange fails. Then either the request was lost (the callee never handles it: no span, no log)
@@ -147,7 +176,7 @@ class TraceBuilder {
         callerWaitUs = netUs + waitMs * 1000;
       } else netUs += 1000 * Math.min(rng.pareto(fd.retransmitScaleMs, fd.retransmitShape), fd.retransmitCapMs);
     }
-    if (lost === 'request') return { durationUs: Math.round(callerWaitUs), error: true };
+    if (lost === 'request') return { durationUs: Math.round(callerWaitUs), error: true, failure: 'network', wrong: false };
     const rec: SpanRec = { spanId: hex16(rng), parentId, service: callee, operation: spec.operation, startUs: Math.round(startUs), durationUs: 0, status: 200, error: false };
     this.spans.push(rec);
     this.count(ctx.kpi.requests, callee, startUs, 1);
@@ -161,27 +190,50 @@ class TraceBuilder {
     const reqTpl = templates.request.get(spec.operation)!;
     this.log(callee, arriveUs / 1e6, reqTpl.begin);
     let error = false;
+    /** Why this call fails when `error`: the cause of the first failure it passed on. */
+    let cause: CallOutcome['failure'] = null;
+    /** A wrong answer made this handler reject its request: its later (sequential) calls are not made. */
+    let rejected = false;
     const children = spec.calls ?? [];
     let parallelEnd = cursor;
     for (const child of children) {
+      if (rejected) break;
       if (child.probability !== undefined && rng.next() >= child.probability) continue;
       const n = repeatCount(child, rng);
-      for (let k = 0; k < n; k++) {
+      for (let k = 0; k < n && !rejected; k++) {
         const at = spec.parallel === true ? cursor : parallelEnd;
         let r = this.call(child, callee, rec.spanId, at);
         let end = at + r.durationUs;
         if (r.error) {
           const calleeName = child.service;
-          const failTpl = r.durationUs > 100_000 ? templates.callerTimeout : templates.callerFailure;
+          // A 500 from a thrown exception or rejection reads as a server error; no answer (or a 500
+          // caused by one further down) as a time-out or a connection failure, by how long it took.
+          const failTpl = r.failure === 'server' ? templates.callerServerError : r.durationUs > 100_000 ? templates.callerTimeout : templates.callerFailure;
           this.log(callee, end / 1e6, failTpl, { callee: calleeName, route: child.operation });
           if (rng.next() < fd.retryProbability) {
-            this.log(callee, end / 1e6, templates.callerRetry, { callee: calleeName, code: 503 });
+            this.log(callee, end / 1e6, templates.callerRetry, { callee: calleeName, code: r.failure === 'server' ? 500 : 503 });
             r = this.call(child, callee, rec.spanId, end);
             end += r.durationUs;
           }
-          if (r.error && rng.next() < fd.errorPropagation) error = true;
+          if (r.error && rng.next() < fd.errorPropagation) {
+            error = true;
+            cause ??= r.failure;
+          }
         } else if (r.durationUs > fd.slowCallWarnMs * 1000 && rng.next() < 0.5) {
           this.log(callee, end / 1e6, templates.slowCallee, { callee: child.service, ms: r.durationUs / 1000 });
+        }
+        if (!r.error && r.wrong) {
+          // error_return: this handler validates the answer. Ground truth: the fault showed here.
+          this.count(ctx.kpi.faultSymptoms, ctx.serviceIndex.get(child.service)!, end, 1);
+          if (rng.next() < fd.wrongResultFallbackShare) {
+            this.log(callee, end / 1e6, templates.callerFallback, { callee: child.service, route: child.operation });
+          } else {
+            this.log(callee, end / 1e6, templates.callerBadResult, { callee: child.service, route: child.operation });
+            error = true;
+            cause ??= 'server';
+            // Concurrent calls are already under way; sequential ones after this are skipped.
+            if (spec.parallel !== true) rejected = true;
+          }
         }
         if (spec.parallel === true) parallelEnd = Math.max(parallelEnd, end);
         else parallelEnd = end;
@@ -190,7 +242,16 @@ class TraceBuilder {
     const doneUs = parallelEnd + procMs * 400;
     const endUs = doneUs + netUs / 2;
     rec.durationUs = Math.max(1, Math.round(endUs - startUs));
-    if (error) {
+    // exception: the handler's work is done (same processing, calls and duration), then it throws.
+    const exRate = st.exceptionRate[callee]!;
+    const threw = !error && exRate > 0 && rng.next() < exRate;
+    if (threw) {
+      rec.error = true;
+      rec.status = 500;
+      cause = 'server';
+      this.logException(callee, doneUs / 1e6, spec.operation);
+      this.count(ctx.kpi.faultSymptoms, callee, doneUs, 1);
+    } else if (error) {
       rec.error = true;
       rec.status = 500;
     } else {
@@ -198,9 +259,12 @@ class TraceBuilder {
       if (rng.next() < logDefaults.detailProbability) this.log(callee, doneUs / 1e6, reqTpl.detail);
     }
     this.count(ctx.kpi.txBytes, callee, doneUs, respBytes);
-    if (lost === 'reply') return { durationUs: Math.round(Math.max(rec.durationUs, callerWaitUs)), error: true };
+    if (lost === 'reply') return { durationUs: Math.round(Math.max(rec.durationUs, callerWaitUs)), error: true, failure: 'network', wrong: false };
     if (caller >= 0) this.count(ctx.kpi.rxBytes, caller, endUs, respBytes);
-    return { durationUs: rec.durationUs, error };
+    // error_return: the answer looks normal (200, usual logs) but is wrong; only a caller can tell.
+    const wrongRate = st.wrongResultRate[callee]!;
+    const wrong = !rec.error && wrongRate > 0 && rng.next() < wrongRate;
+    return { durationUs: rec.durationUs, error: rec.error, failure: rec.error ? (cause ?? 'network') : null, wrong };
   }
 }
 

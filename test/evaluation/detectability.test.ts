@@ -34,6 +34,20 @@ describe('evaluation/detectability', () => {
     assert.deepEqual(Array.from(windowEvidence({ starts: [5, 8], labels: [1, 1], nodes, T }, two)), [EVIDENCE.silent, EVIDENCE.symptom]);
   });
 
+  it('judges windows by one source: a fault whose symptoms do not show in it is silent there', () => {
+    // An exception on b over [100, 130), symptoms in its seconds 3 and 20, shown in logs and traces only;
+    // a hog on a shown in KPIs; a fault without recorded sources counts as shown everywhere.
+    const bySource: RecordedFault[] = [
+      { service: 'b', type: 'exception', start: 100, duration: 30, symptomSeconds: [3, 20], symptomSources: ['logs', 'traces'] },
+      { service: 'a', type: 'cpu_exhaustion', start: 200, duration: 20, symptomSeconds: Array.from({ length: 20 }, (_, k) => k), symptomSources: ['kpis'] },
+    ];
+    const w = { starts: [95, 104, 205], labels: [1, 1, 0], nodes, T };
+    assert.deepEqual(Array.from(windowEvidence(w, bySource)), [EVIDENCE.symptom, EVIDENCE.silent, EVIDENCE.symptom]);
+    assert.deepEqual(Array.from(windowEvidence(w, bySource, 'logs')), [EVIDENCE.symptom, EVIDENCE.silent, EVIDENCE.silent]);
+    assert.deepEqual(Array.from(windowEvidence(w, bySource, 'kpis')), [EVIDENCE.silent, EVIDENCE.silent, EVIDENCE.symptom]);
+    assert.deepEqual(Array.from(windowEvidence(w, faults, 'kpis')), [EVIDENCE.symptom, EVIDENCE.silent, EVIDENCE.symptom]);
+  });
+
   it('computes the ceiling: F1 of flagging exactly the windows with a symptom', () => {
     const ev = windowEvidence({ starts, labels, nodes, T }, faults);
     const c = detectabilityCeiling(ev, [0, 1, 2, 3, 6]);

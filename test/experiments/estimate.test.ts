@@ -35,8 +35,9 @@ describe('experiments/estimate', () => {
   });
 
   it('counts the windows the builder cuts from a testbed schedule (known counts of the main job and the bench)', () => {
-    assert.equal(testbedWindowCount('TT', 'quick', 0, 2), 4620); // the main job's report
-    assert.equal(testbedWindowCount('SN', 'quick', 0, 2), 1542);
+    // testbed 1.4: quick injects 5 fault types (was 3: 4620 TT and 1542 SN windows, the main job's report).
+    assert.equal(testbedWindowCount('TT', 'quick', 0, 2), 7700);
+    assert.equal(testbedWindowCount('SN', 'quick', 0, 2), 2572);
     assert.equal(testbedWindowCount('SN', 'paper', 0, 1), 15279); // results/bench/windows-sn.json
     assert.equal(testbedWindowCount('SN', 'tiny', 0, 1), 873);
   });
@@ -46,9 +47,9 @@ describe('experiments/estimate', () => {
     assert.deepEqual(estimateRun(tt!, basis, 'wasm'), { seconds: 100, basis: '100 s measured x 1.00 windows' });
     const [paper] = runsOf([{ name: 'eadro' }], 'paper', 1);
     const e = estimateRun(paper!, basis, 'wasm');
-    // 143,802 windows at stride 1 against 4,620; 50 epochs (eadroDefaults) against 20.
-    assert.ok(Math.abs(e.seconds! - 100 * (testbedWindowCount('TT', 'paper', 0, 1) / 4620) * 2.5) < 1e-6, e.basis);
-    assert.match(e.basis, /x 31\.13 windows x 2\.50 epochs/);
+    // 143,802 windows at stride 1 against 7,700; 50 epochs (eadroDefaults) against 20.
+    assert.ok(Math.abs(e.seconds! - 100 * (testbedWindowCount('TT', 'paper', 0, 1) / 7700) * 2.5) < 1e-6, e.basis);
+    assert.match(e.basis, /x 18\.68 windows x 2\.50 epochs/);
     const [, snEadro] = runsOf([{ name: 'eadro' }], 'quick');
     assert.match(estimateRun(snEadro!, basis, 'wasm').basis, /no measured run of eadro on SN/);
     assert.match(estimateRun(tt!, basis, 'tensorflow-gpu').basis, /no main-job benchmark on the tensorflow-gpu backend/);

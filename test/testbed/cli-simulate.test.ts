@@ -33,6 +33,21 @@ describe('cli: eadro simulate', function () {
     assert.ok(fs.existsSync(path.join(out, 'no fault')) && fs.existsSync(path.join(out, 'data')));
   });
 
+  it('--kpi-interval 30 writes 30-s KPI rows; a bad interval is one clear error', () => {
+    const out = tmpDir('cli-kpi');
+    const r = eadro('simulate', '--system', 'sn', '--profile', 'tiny', '--seed', '3', '--kpi-interval', '30', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    const testbed = JSON.parse(fs.readFileSync(path.join(out, 'testbed.json'), 'utf8')) as { kpiIntervalSeconds: number; runs: Array<{ dir: string; start: number }> };
+    assert.equal(testbed.kpiIntervalSeconds, 30);
+    const csv = fs.readFileSync(path.join(out, testbed.runs[0]!.dir, 'metrics', 'nginx-web-server.csv'), 'utf8').trim().split('\n');
+    const times = csv.slice(1).map((l) => Number(l.split(',')[0]));
+    assert.deepEqual(times.slice(0, 3), [testbed.runs[0]!.start, testbed.runs[0]!.start + 30, testbed.runs[0]!.start + 60]);
+    const bad = eadro('simulate', '--system', 'sn', '--profile', 'tiny', '--kpi-interval', '0.5', '--out', tmpDir('cli-kpi-bad'));
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /field: --kpi-interval/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  });
+
   it('a bad topology file is one clear error, no stack trace', () => {
     const dir = tmpDir('cli-bad');
     const topo = path.join(dir, 'topo.json');

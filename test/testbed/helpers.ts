@@ -12,6 +12,8 @@ export interface ParsedSpan {
   spanId: string;
   parentId: string | null;
   service: string;
+  /** Jaeger operationName. */
+  operation: string;
   /** Unix seconds. */
   start: number;
   /** Microseconds. */
@@ -31,7 +33,7 @@ export function readManifest(root: string): TestbedManifest {
 export function readSpans(runDir: string): ParsedSpan[] {
   const traces = JSON.parse(fs.readFileSync(path.join(runDir, 'spans.json'), 'utf8')) as Array<{
     traceID: string;
-    spans: Array<{ spanID: string; references: Array<{ spanID: string }>; startTime: number; duration: number; processID: string; tags: Array<{ key: string; value: unknown }> }>;
+    spans: Array<{ spanID: string; operationName: string; references: Array<{ spanID: string }>; startTime: number; duration: number; processID: string; tags: Array<{ key: string; value: unknown }> }>;
     processes: Record<string, { serviceName: string }>;
   }>;
   const out: ParsedSpan[] = [];
@@ -43,6 +45,7 @@ export function readSpans(runDir: string): ParsedSpan[] {
         spanId: s.spanID,
         parentId: s.references[0]?.spanID ?? null,
         service: tr.processes[s.processID]!.serviceName,
+        operation: s.operationName,
         start: s.startTime / 1e6,
         duration: s.duration,
         error: s.tags.some((t) => t.key === 'error' && t.value === true),

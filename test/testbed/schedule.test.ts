@@ -1,6 +1,7 @@
 /** Fault schedules: paper counts and timings (paper §V-A), quick coverage, runs of 9, seeded order. */
 import { strict as assert } from 'node:assert';
 import { createRng } from '../../src/core/rng.js';
+import { PAPER_FAULT_TYPES, TESTBED_FAULT_TYPES } from '../../src/raw/types.js';
 import { buildSchedule, quickNormalRunSeconds, resolveProfile, runId, socialNetwork, trainTicket, type ScheduledRun } from '../../src/testbed/index.js';
 
 const faultsOf = (runs: ScheduledRun[]) => runs.flatMap((r) => r.faults);
@@ -41,16 +42,31 @@ describe('testbed schedules', () => {
     assert.equal(runs.filter((r) => r.kind === 'normal').reduce((a, r) => a + r.end - r.start, 0), 72 * 60);
   });
 
-  it('quick: every (service, fault type) pair exactly once (TT 81, SN 36)', () => {
-    for (const [topology, n] of [[trainTicket(), 81], [socialNetwork(), 36]] as const) {
+  it('quick: every (service, fault type) pair exactly once, the code-level types included (TT 27 x 5 = 135, SN 12 x 5 = 60)', () => {
+    for (const [topology, n] of [[trainTicket(), 135], [socialNetwork(), 60]] as const) {
       const faults = faultsOf(buildSchedule(topology, resolveProfile(topology, 'quick'), createRng(3)));
       assert.equal(faults.length, n);
       assert.equal(new Set(faults.map((f) => `${f.service}/${f.type}`)).size, n);
+      for (const s of topology.services) {
+        for (const type of TESTBED_FAULT_TYPES) assert.ok(faults.some((f) => f.service === s.name && f.type === type), `${s.name}/${type}`);
+      }
+      // Same timing as the paper's types (60 s TT, 40 s SN) and the same runs of 9.
+      const p = resolveProfile(topology, 'quick');
+      for (const type of ['exception', 'error_return']) assert.ok(faults.filter((f) => f.type === type).every((f) => f.duration === p.faultSeconds), type);
     }
   });
 
-  it('quick: the fault-free time is recorded as several 5-min runs (TT 6 x 5 min, SN 3 x 5 min), before the fault runs', () => {
-    for (const [topology, runsExpected, minutes] of [[trainTicket(), 6, 30], [socialNetwork(), 3, 15]] as const) {
+  it('paper and tiny inject only the paper\'s three fault types', () => {
+    for (const topology of [trainTicket(), socialNetwork()]) {
+      for (const profile of ['paper', 'tiny'] as const) {
+        const types = new Set(faultsOf(buildSchedule(topology, resolveProfile(topology, profile), createRng(3))).map((f) => f.type));
+        assert.deepEqual([...types].sort(), [...PAPER_FAULT_TYPES].sort(), `${topology.name} ${profile}`);
+      }
+    }
+  });
+
+  it('quick: the fault-free time is recorded as several 5-min runs (TT 10 x 5 min, SN 5 x 5 min), before the fault runs', () => {
+    for (const [topology, runsExpected, minutes] of [[trainTicket(), 10, 50], [socialNetwork(), 5, 25]] as const) {
       const runs = buildSchedule(topology, resolveProfile(topology, 'quick'), createRng(3));
       const normal = runs.filter((r) => r.kind === 'normal');
       assert.equal(normal.length, runsExpected);
