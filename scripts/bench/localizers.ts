@@ -1,6 +1,6 @@
 /**
  * Benchmark: the trace-based localizers of Table III (baselines.md §3.2) per fault case, at the main
- * job's shapes: the `quick` testbed windows (stride 2) of TT (N = 27) and SN (N = 12), `temporal` split,
+ * job's shapes: the `quick` testbed windows (the main job's stride) of TT (N = 27) and SN (N = 12), `temporal` split,
  * seed 0, each localizer run through the harness as `eadro reproduce --quick` runs it, given the true
  * anomaly existence. Per method and system: milliseconds of one ranking (one fault case: the series of
  * the H = 300 s before a window's end, N services) in the 'fault-case' scope (one ranking per fault

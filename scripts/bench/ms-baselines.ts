@@ -1,6 +1,6 @@
 /**
  * Benchmark: the paper's derived multi-source baselines (MS-RF, MS-SVM, MS-LSTM, MS-DCC; paper §V-B2)
- * at the main job's shapes: the `quick` testbed windows (stride 2) of TT (N = 27) and SN (N = 12),
+ * at the main job's shapes: the `quick` testbed windows (the main job's stride) of TT (N = 27) and SN (N = 12),
  * `temporal` split, seed 0, each method run through the harness exactly as `eadro reproduce --quick`
  * runs it (the deep ones at the main job's budget). Per method and system: wall seconds of fit and
  * evaluation, inference microseconds per test window (measured by the method), the training windows

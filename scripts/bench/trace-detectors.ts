@@ -1,6 +1,6 @@
 /**
  * Benchmark: the trace anomaly detectors of paper Table II (TraceAnomaly, MultimodalTrace; baselines.md
- * §3.3) at the main job's shapes: the `quick` testbed windows (stride 2) of TT and SN, `temporal` split,
+ * §3.3) at the main job's shapes: the `quick` testbed windows (the main job's stride) of TT and SN, `temporal` split,
  * seed 0, each run through the harness as `eadro reproduce --quick` runs it (at its stated budget), and
  * with `--budget authors` at the authors' budgets (their defaults; TraceAnomaly with its posterior
  * flow), capped by `--max-epochs` so that a run ends. Per method and system: wall seconds of fit and

@@ -2,7 +2,7 @@
  * What a grid will cost, before it runs (issue 24: `eadro grid --dry-run`, `eadro reproduce --dry-run`),
  * from measured figures only: the seconds of each run of the main job as `scripts/bench/reproduce.ts`
  * recorded them (results/bench/reproduce-quick.json: per method, system and protocol, on the wasm
- * backend, the `quick` testbed profile at stride 2 and the quick budgets), scaled in proportion to
+ * backend, the `quick` testbed profile at stride 3 and the quick budgets), scaled in proportion to
  *   - the windows of the run's dataset against the measured run's (testbed data: counted from the
  *     schedule of its profile, exactly as the window builder cuts it; raw data: unknown before its
  *     windows are built, so no estimate), and
@@ -34,7 +34,7 @@ export const estimateDefaults = {
    */
   measured: {
     profile: 'quick' as ProfileName,
-    stride: 2,
+    stride: 3,
     maxEpochs: { eadro: 20, 'ms-lstm': 8, 'ms-dcc': 8, 'trace-anomaly': 30, 'multimodal-trace': 5 } as Record<string, number>,
   },
   /** Maximum epochs of the trained methods when a run's params do not set them (each model's defaults). */

@@ -28,7 +28,7 @@ import type { CachedBuild } from '../windows/cache.js';
 import { defineExperiment, type Ablation, type ExperimentConfig, type MethodSpec } from './config.js';
 import { ensureTestbed, windowsOf } from './datasets.js';
 import { eadroMethodDefaults, predictionScores } from './methods/eadro.js';
-import { LOCALIZATION_PRIORS, MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
+import { LOCALIZATION_PRIORS, MS_BASELINES, QUICK_PIPELINE, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { renderTablesFromStore } from './report.js';
 import { expandGrid } from './grid.js';
 import { listFinishedRuns } from './store.js';
@@ -79,13 +79,13 @@ export const notebookSupportDefaults = {
       name: 'ci', profile: 'tiny', gridSystems: ['SN'], gridSeeds: [0], gridEpochs: 3, gridAblations: ['without-logs', 'without-kpis'],
       pipeline: {}, trainEpochs: 8, tsneIterations: 500,
     },
-    // ours: the main job's data (`quick` profile, stride 2 as reproduceDefaults.quick.pipeline, so the
+    // ours: the main job's data (`quick` profile, the stride of method-sets.ts QUICK_PIPELINE, so the
     // window cache is shared) and its Eadro epochs (20). Notebooks 02-04 read the main job's store; only
     // without one do they run their own grid here (both systems, all ablations: tens of minutes on 2
     // cores). The committed notebooks show the outputs of this scale (scripts/notebooks/refresh-outputs.ts).
     quick: {
       name: 'quick', profile: 'quick', gridSystems: ['TT', 'SN'], gridSeeds: [0], gridEpochs: 20, gridAblations: ALL_ABLATIONS,
-      pipeline: { stride: 2 }, trainEpochs: 20, tsneIterations: 500,
+      pipeline: { ...QUICK_PIPELINE }, trainEpochs: 20, tsneIterations: 500,
     },
   } satisfies Record<NotebookScaleName, NotebookScale>,
   /** Where `eadro reproduce --quick` keeps its runs (src/cli/commands/reproduce.ts: results/reproduce-quick + runs-store). */

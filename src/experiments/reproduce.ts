@@ -20,7 +20,7 @@ import { compareRuns, type AggregateOptions } from './aggregate.js';
 import { listFinishedRuns, type StoredRun } from './store.js';
 import type { CachedBuild } from '../windows/cache.js';
 import { expandGrid } from './grid.js';
-import { LOCALIZATION_PRIORS, MS_BASELINES, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
+import { LOCALIZATION_PRIORS, MS_BASELINES, QUICK_PIPELINE, TRACE_DETECTORS, TRACE_LOCALIZERS } from './method-sets.js';
 import { ablationSection, faultTypeSection, fig7Entry, mainJobResultsDefaults, resultFigureEntries, thresholdSection } from './main-job-results.js';
 import { formatDifference, formatSigned } from './paper-tables.js';
 import type { FigureEntry } from '../figures/catalog.js';
@@ -66,7 +66,7 @@ export const reproduceDefaults = {
     // under both protocols to show the protocol effect. Keeps the main job inside its 15 minutes.
     ablationProtocols: ['temporal'] as string[] | undefined,
     referenceVariantProtocols: ['temporal'] as string[] | undefined, // ours: the report's cut/calibration section reads temporal runs
-    pipeline: { stride: 2 } as Record<string, unknown>, // ours: every second window halves the cost; labels unchanged
+    pipeline: { ...QUICK_PIPELINE } as Record<string, unknown>, // method-sets.ts: stride 3
   },
   full: {
     profile: 'paper', // paper §V-A schedule

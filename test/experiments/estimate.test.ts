@@ -16,7 +16,7 @@ const basis: EstimateBasis = {
   ],
 };
 
-const runsOf = (methods: object[], profile: string, stride = 2, protocols = ['temporal']) => expandGrid(defineExperiment({
+const runsOf = (methods: object[], profile: string, stride = 3, protocols = ['temporal']) => expandGrid(defineExperiment({
   name: 'est',
   datasets: [{ kind: 'testbed', system: 'TT', profile, seed: 0 }, { kind: 'testbed', system: 'SN', profile, seed: 0 }],
   pipeline: { stride },
@@ -38,6 +38,8 @@ describe('experiments/estimate', () => {
     // testbed 1.4: quick injects 5 fault types (was 3: 4620 TT and 1542 SN windows, the main job's report).
     assert.equal(testbedWindowCount('TT', 'quick', 0, 2), 7700);
     assert.equal(testbedWindowCount('SN', 'quick', 0, 2), 2572);
+    assert.equal(testbedWindowCount('TT', 'quick', 0, 3), 5125); // the main job's stride
+    assert.equal(testbedWindowCount('SN', 'quick', 0, 3), 1713);
     assert.equal(testbedWindowCount('SN', 'paper', 0, 1), 15279); // results/bench/windows-sn.json
     assert.equal(testbedWindowCount('SN', 'tiny', 0, 1), 873);
   });
@@ -47,14 +49,14 @@ describe('experiments/estimate', () => {
     assert.deepEqual(estimateRun(tt!, basis, 'wasm'), { seconds: 100, basis: '100 s measured x 1.00 windows' });
     const [paper] = runsOf([{ name: 'eadro' }], 'paper', 1);
     const e = estimateRun(paper!, basis, 'wasm');
-    // 143,802 windows at stride 1 against 7,700; 50 epochs (eadroDefaults) against 20.
-    assert.ok(Math.abs(e.seconds! - 100 * (testbedWindowCount('TT', 'paper', 0, 1) / 7700) * 2.5) < 1e-6, e.basis);
-    assert.match(e.basis, /x 18\.68 windows x 2\.50 epochs/);
+    // 143,802 windows at stride 1 against 5,125; 50 epochs (eadroDefaults) against 20.
+    assert.ok(Math.abs(e.seconds! - 100 * (testbedWindowCount('TT', 'paper', 0, 1) / 5125) * 2.5) < 1e-6, e.basis);
+    assert.match(e.basis, /x 28\.06 windows x 2\.50 epochs/);
     const [, snEadro] = runsOf([{ name: 'eadro' }], 'quick');
     assert.match(estimateRun(snEadro!, basis, 'wasm').basis, /no measured run of eadro on SN/);
     assert.match(estimateRun(tt!, basis, 'tensorflow-gpu').basis, /no main-job benchmark on the tensorflow-gpu backend/);
     assert.match(estimateRun(tt!, null, 'wasm').basis, /no benchmark file/);
-    const [other] = runsOf([{ name: 'eadro', params: { maxEpochs: 20 } }], 'quick', 2, ['episode-disjoint']);
+    const [other] = runsOf([{ name: 'eadro', params: { maxEpochs: 20 } }], 'quick', 3, ['episode-disjoint']);
     assert.match(estimateRun(other!, basis, 'wasm').basis, /measured under temporal, reference-random/);
     assert.equal(estimateRun(other!, basis, 'wasm').seconds, 200, 'mean of the protocols measured');
   });
