@@ -9,6 +9,8 @@
 # As root (or with passwordless sudo) it installs them; otherwise it prints the exact command and the
 # tests that will be skipped for want of them, and exits 0 so that every other test still runs.
 # `bash scripts/setup-system.sh chromium` checks Chromium only (npm start: the main job's PNG figures).
+# `bash scripts/setup-system.sh torch` installs python3-torch (Debian's PyTorch 1.13 for /usr/bin/python3)
+# for `eadro bench --vs-pytorch` only: never part of the default (`all`), the tests and CI do not need it.
 set -euo pipefail
 want="${1:-all}"
 need=()
@@ -29,6 +31,9 @@ fi
 if [ "$want" = "all" ] || [ "$want" = "slurm" ]; then
   { command -v slurmctld >/dev/null 2>&1 || [ -x /usr/sbin/slurmctld ]; } || need+=(slurm-wlm)
   { command -v munged >/dev/null 2>&1 || [ -x /usr/sbin/munged ]; } || need+=(munge)
+fi
+if [ "$want" = "torch" ]; then
+  /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch)
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""

@@ -65,7 +65,9 @@ DEFAULTS = {
         "detector": "softmax-ce",  # reference FullyConnected(.., 2) + CrossEntropyLoss
         "locateMask": "ground-truth",  # reference CrossEntropyLoss(ignore_index=-1)
         "edgeDirection": "caller->callee",  # reference preprocess/util.py edges
-        "selfLoops": False,  # reference: DGL graph without self-loops
+        # reference preprocess/util.py edge lists hold self-loops on some nodes and model.py builds its DGL
+        # graph from them as given: kept, none added (config.ts SelfLoops)
+        "selfLoops": "as-listed",
         "beta": 0.5,  # reference main.py alpha 0.5
         "learningRate": 1e-3,  # paper §V-C; reference lr
         "adamBeta1": 0.9,  # PyTorch Adam default
@@ -88,7 +90,7 @@ DEFAULTS = {
         "detector": "sigmoid-bce",  # paper Eq. 4
         "locateMask": "predicted",  # paper §IV-C: samples predicted abnormal pass through the localizer
         "edgeDirection": "callee->caller",  # paper §IV-B1 "v_b has invoked v_a"
-        "selfLoops": True,  # ours (reference-code-notes §0.2)
+        "selfLoops": "every-node",  # ours (reference-code-notes §0.2)
     },
     "threshold": 0.5,  # methods/eadro.ts: a window is flagged when P(anomalous) >= 0.5
     "selectionThreshold": 0.5,  # selection-metrics.ts: flagged when P(anomalous) > 0.5 (validation)
@@ -99,7 +101,24 @@ DEFAULTS = {
     "zeroGradNoise": 1e-3,  # ours: noise allowed on an exactly-zero gradient, relative to the largest gradient
     "warmupSteps": 3,  # ours: first steps pay for allocation, cudnn/kernel selection
     "inferenceBatch": 256,  # issue 5: inference timed at batch 256
+    "inferRepeats": 3,  # ours: `time --epochs`: inference passes per run, median reported (as scripts/bench/eadro.ts)
 }
+
+# config.ts SelfLoops: `every-node` adds a loop to every node, `as-listed` keeps exactly the loops the edge
+# list has, `none` drops them all. Configs stored before the three-way choice hold a boolean
+# (true = every-node, false = none), as config.ts resolveEadroConfig reads them.
+SELF_LOOPS = ("every-node", "as-listed", "none")
+
+
+def self_loop_mode(value):
+    """The config's `selfLoops` as one of SELF_LOOPS (booleans read as config.ts reads them)."""
+    if value is True:
+        return "every-node"
+    if value is False:
+        return "none"
+    if value in SELF_LOOPS:
+        return value
+    raise NotImplementedError("not implemented in the PyTorch port: selfLoops = %r (supported: %s, or a boolean)" % (value, ", ".join(SELF_LOOPS)))
 
 
 class InputError(Exception):
@@ -341,6 +360,7 @@ def check_supported(config):
     for key, allowed in SUPPORTED.items():
         if config.get(key) not in allowed:
             raise NotImplementedError("not implemented in the PyTorch port: %s = %r (supported: %s)" % (key, config.get(key), ", ".join(allowed)))
+    self_loop_mode(config.get("selfLoops"))
     if float(config.get("labelNoiseForget", 0) or 0) > 0:
         raise NotImplementedError("not implemented in the PyTorch port: labelNoiseForget = %r (small-loss selection)" % config.get("labelNoiseForget"))
     if config.get("gatHeadCombine") not in ("max", "mean") or config.get("gatActivation") not in ("none", "relu"):
@@ -414,14 +434,16 @@ def model_edges(config, edges, direction):
 
 def graph_index(N, edges, self_loops):
     """Edge lists (source j, target i) of the dense adjacency, ordered by target then source, as
-    layers/gatv2.ts denseAdjacency + adjacencyEdges make them (duplicates collapse; self-loops only
-    when the config adds them)."""
+    layers/gatv2.ts denseAdjacency + adjacencyEdges make them (duplicates collapse). Self-loops as the
+    config's `selfLoops` says (self_loop_mode): the given list's own loops are kept unless `none`, and
+    `every-node` adds one to every node."""
+    mode = self_loop_mode(self_loops)
     adj = np.zeros((N, N), dtype=np.int8)
     for s, d in zip(edges[0], edges[1]):
-        if s == d and not self_loops:
+        if s == d and mode == "none":
             continue
         adj[d, s] = 1
-    if self_loops:
+    if mode == "every-node":
         np.fill_diagonal(adj, 1)
     dst, src = np.nonzero(adj)  # row-major: by target, then source
     return src.astype(np.int64), dst.astype(np.int64)
@@ -1097,19 +1119,22 @@ def predict(torch, model, data_dev, ids, batch_size, with_loss=False):
     return anomaly, culprit, (loss_sum / len(ids) if (with_loss and len(ids)) else float("nan"))
 
 
-def time_inference(torch, device, model, data_dev, ids, batch_size):
+def time_inference(torch, device, model, data_dev, ids, batch_size, cpu_us=None):
     """Microseconds per window of eval-mode forward passes at `batch_size` (data already on the
-    device; one warm-up batch first; synchronised for cuda)."""
+    device; one warm-up batch first; synchronised for cuda). With a list `cpu_us`, the process's CPU
+    microseconds per window over the same timed passes (all threads) are appended to it."""
     if len(ids) == 0:
         return None
     with torch.no_grad():
         model.forward(data_dev.batch(ids[:batch_size]), False)
         synchronize(torch, device)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for start in range(0, len(ids), batch_size):
             detect, locate, _, _ = model.forward(data_dev.batch(ids[start : start + batch_size]), False)
         synchronize(torch, device)
         seconds = time.perf_counter() - t0
+        if cpu_us is not None:
+            cpu_us.append((time.process_time() - c0) * 1e6 / len(ids))
     return seconds * 1e6 / len(ids)
 
 
@@ -1235,6 +1260,8 @@ def run_time(args):
     W, B = data["W"], args.batch_size
     if W == 0:
         raise InputError("No windows to time.", file=os.path.join(args.windows, "labels.npy"))
+    if args.epochs is not None:
+        return run_time_epochs(args, torch, device, data, config, dims, source, model, data_dev, optimizer)
     batches = [np.arange(s * B, (s + 1) * B) % W for s in range(DEFAULTS["warmupSteps"] + args.steps)]  # the first windows, wrapping
     for ids in batches[: DEFAULTS["warmupSteps"]]:
         train_step(torch, model, optimizer, data_dev.batch(ids))
@@ -1267,6 +1294,74 @@ def run_time(args):
             "inferenceWindows": int(infer_ids.size),
         },
         "note": "synchronised after every timed step (cuda); data resident on the device; batches are the first windows, wrapping",
+    }
+    write_json_atomic(args.out, clean_numbers(result))
+    print(json.dumps(clean_numbers(result["timings"]), indent=2))
+    return 0
+
+
+def run_time_epochs(args, torch, device, data, config, dims, source, model, data_dev, optimizer):
+    """`time --split S --epochs E` (eadro bench --vs-pytorch): E full epochs over the split's training
+    windows (NumPy-shuffled per epoch, batch B, the last batch partial as train.ts does), each timed
+    wall-clock and CPU; then `--infer-repeats` eval-mode passes over the `--infer-part` windows at batch
+    256 (median reported, every pass kept). Warm-up steps (untimed) come first, on training windows."""
+    if args.split is None:
+        raise InputError("time --epochs needs the split whose training windows it times.", field="--split", expected="SPLIT.json from prepare.ts or eadro bench --vs-pytorch")
+    split = read_split(args.split, data["W"])
+    train_ids = split["train"]
+    infer_ids = split[args.infer_part]
+    if len(infer_ids) == 0:
+        raise InputError("The split part to time inference on is empty.", file=args.split, field=args.infer_part, expected="at least one window")
+    B = args.batch_size
+    rng = np.random.default_rng(args.seed)
+    warm = rng.permutation(train_ids)
+    for w in range(DEFAULTS["warmupSteps"]):
+        ids = np.take(warm, np.arange(w * B, (w + 1) * B) % len(warm))
+        train_step(torch, model, optimizer, data_dev.batch(ids))
+    for _ in range(args.warmup_epochs):  # untimed full epochs (eadro bench --vs-pytorch: as many as ours takes)
+        order = rng.permutation(train_ids)
+        for start in range(0, len(order), B):
+            train_step(torch, model, optimizer, data_dev.batch(order[start : start + B]))
+    synchronize(torch, device)
+    epochs = []
+    for epoch in range(1, args.epochs + 1):
+        order = rng.permutation(train_ids)
+        c0, t0 = time.process_time(), time.perf_counter()
+        for start in range(0, len(order), B):
+            train_step(torch, model, optimizer, data_dev.batch(order[start : start + B]))
+        synchronize(torch, device)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        epochs.append({"epoch": epoch, "windows": int(len(order)), "seconds": wall, "cpuSeconds": cpu, "windowsPerSecond": len(order) / wall if wall > 0 else None})
+    infer_runs, infer_cpu = [], []
+    for _ in range(args.infer_repeats):
+        infer_runs.append(time_inference(torch, device, model, data_dev, infer_ids, DEFAULTS["inferenceBatch"], cpu_us=infer_cpu))
+    total_windows = sum(e["windows"] for e in epochs)
+    total_seconds = sum(e["seconds"] for e in epochs)
+    result = {
+        "format": FORMAT,
+        "mode": "time-epochs",
+        "device": str(device),
+        "environment": environment(torch, device),
+        "threads": torch.get_num_threads(),
+        "dataset": dataset_summary(data),
+        "split": {"train": int(len(train_ids)), "inferPart": args.infer_part, "infer": int(len(infer_ids))},
+        "model": {"source": source, "variant": config.get("variant"), "selfLoops": self_loop_mode(config.get("selfLoops")), "edges": int(model.graph[0].shape[0]), "parameters": int(sum(int(np.prod(s)) for s in param_shapes(config, dims).values()))},
+        "batchSize": B,
+        "warmupSteps": DEFAULTS["warmupSteps"],
+        "warmupEpochs": args.warmup_epochs,
+        "epochs": epochs,
+        "timings": {
+            # windows/s over all timed epochs (wall); per-epoch figures in `epochs`
+            "trainWindowsPerSecond": total_windows / total_seconds if total_seconds > 0 else None,
+            "trainWindowsPerCpuSecond": total_windows / sum(e["cpuSeconds"] for e in epochs) if sum(e["cpuSeconds"] for e in epochs) > 0 else None,
+            # microseconds per window, eval mode, batch 256: median of the passes, every pass kept
+            "inferenceMicrosecondsPerWindow": float(np.median(infer_runs)),
+            "inferenceMicrosecondsPerWindowRuns": infer_runs,
+            "inferenceCpuMicrosecondsPerWindow": float(np.median(infer_cpu)),
+            "inferenceBatch": DEFAULTS["inferenceBatch"],
+            "inferenceWindows": int(len(infer_ids)),
+        },
+        "note": "full epochs over the split's training windows after untimed warm-up steps; data resident on the device; inference over the split part named, batch 256",
     }
     write_json_atomic(args.out, clean_numbers(result))
     print(json.dumps(clean_numbers(result["timings"]), indent=2))
@@ -1420,6 +1515,13 @@ def hand_case_checks():
     gat_params = {"gat.wSrc": np.ones((1, 1)), "gat.bSrc": np.zeros(1), "gat.wDst": np.ones((1, 1)), "gat.bDst": np.zeros(1), "gat.attn": np.ones((1, 1))}
     gat_out = gatv2(NumpyOps(np.float64), gat_config, gat_params, graph_index(2, [[0, 1], [0, 1]], True), np.array([[1000.0], [-1000.0]]), 1, 2)
     checks.append({"name": "gat.per-target-shift", "ok": bool(np.all(np.isfinite(gat_out)) and np.allclose(gat_out.reshape(-1), [1000.0, -1000.0])), "found": gat_out.reshape(-1).tolist(), "expected": [1000.0, -1000.0]})
+    # Self-loops (config.ts SelfLoops): the list's own loop on node 0 is kept by `as-listed` (the reference
+    # variant: the official edge lists hold such loops), dropped by `none`; `every-node` adds all three.
+    listed = [[0, 1, 2, 1], [0, 2, 1, 1]]  # loops 0->0 and 1->1 listed; edges 1->2, 2->1
+    for mode, want in (("as-listed", [(0, 0), (1, 1), (2, 1), (1, 2)]), ("none", [(2, 1), (1, 2)]), ("every-node", [(0, 0), (1, 1), (2, 1), (1, 2), (2, 2)]), (False, [(2, 1), (1, 2)]), (True, [(0, 0), (1, 1), (2, 1), (1, 2), (2, 2)])):
+        gs, gd = graph_index(3, listed, mode)
+        found = sorted(zip(gs.tolist(), gd.tolist()))
+        checks.append({"name": "graph.self-loops.%s" % str(mode).lower(), "ok": found == sorted(want), "found": found, "expected": sorted(want)})
     sel = selection_metrics(np.where(flagged, 0.9, 0.1), ranking, labels)
     checks.append({"name": "selection.f1", "ok": abs(sel["f1"] - 0.75) < 1e-12, "found": sel["f1"], "expected": 0.75})
     checks.append({"name": "selection.hr1", "ok": abs(sel["hr1"] - 0.5) < 1e-12, "found": sel["hr1"], "expected": 0.5})
@@ -1519,6 +1621,11 @@ def build_parser():
     common(tm)
     tm.add_argument("--steps", type=int, default=20)
     tm.add_argument("--batch-size", type=int, default=c["batchSize"])
+    tm.add_argument("--split", default=None, help="with --epochs: SPLIT.json whose training windows are timed")
+    tm.add_argument("--epochs", type=int, default=None, help="time this many full epochs over the split's training windows (instead of --steps)")
+    tm.add_argument("--infer-part", choices=("test", "val", "train", "selection"), default="test", help="with --epochs: the split part inference is timed on")
+    tm.add_argument("--warmup-epochs", type=int, default=0, help="with --epochs: untimed full epochs after the warm-up steps")
+    tm.add_argument("--infer-repeats", type=int, default=DEFAULTS["inferRepeats"], help="with --epochs: inference passes (median reported)")
     torch_flags(tm)
 
     ck = sub.add_parser("check", help="one step against the tfjs values of FIRST_STEP.json")
@@ -1541,9 +1648,9 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    for flag in ("threads", "epochs", "batch_size", "steps", "patience"):
+    for flag in ("threads", "epochs", "batch_size", "steps", "patience", "infer_repeats", "warmup_epochs"):
         v = getattr(args, flag, None)
-        if v is not None and v < (0 if flag == "patience" else 1):
+        if v is not None and v < (0 if flag in ("patience", "warmup_epochs") else 1):
             raise SystemExit("--%s must be a positive integer" % flag.replace("_", "-"))
     try:
         if args.mode == "train":

@@ -180,7 +180,9 @@ describe('cli bench', () => {
   });
 
   it('--only picks benchmarks in pipeline order and refuses an unknown name', () => {
-    assert.deepEqual(parseOnly(undefined), ['testbed', 'windows', 'log-features', 'eadro', 'ms-baselines', 'trace-detectors', 'localizers', 'reproduce']);
+    assert.deepEqual(parseOnly(undefined), ['testbed', 'windows', 'log-features', 'eadro', 'eadro-scaling', 'ms-baselines', 'trace-detectors', 'localizers', 'reproduce']);
+    // vs-pytorch needs PyTorch: only when named
+    assert.deepEqual(parseOnly('vs-pytorch,eadro'), ['eadro', 'vs-pytorch']);
     assert.deepEqual(parseOnly('ms-baselines,eadro'), ['eadro', 'ms-baselines']);
     assert.deepEqual(parseOnly('reproduce,windows'), ['windows', 'reproduce']);
     assert.deepEqual(parseOnly('eadro,testbed'), ['testbed', 'eadro']);
