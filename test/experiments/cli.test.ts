@@ -67,12 +67,12 @@ describe('experiments/cli: eadro grid and eadro tables', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eadro-cli-'));
     const dry = eadro('reproduce', '--dry-run', '--out', dir);
     assert.equal(dry.status, 0, dry.stderr);
-    assert.match(dry.stdout, /eadro reproduce: 440 runs, 0 finished in .*, 440 to do/);
+    assert.match(dry.stdout, /eadro reproduce: 460 runs, 0 finished in .*, 460 to do/);
     assert.match(dry.stdout, /wasm: [\d.]+ days of runs \(4[0-9][0-9] runs\), about [\d.]+ days on 2 process\(es\)/);
     assert.match(dry.stdout, /tensorflow-gpu: no estimate \(no main-job benchmark on the tensorflow-gpu backend yet\)/);
-    const only = eadro('grid', 'experiments/reproduce-full.ts', '--out', dir, '--dry-run', '--only', 'system=sn,method=eadro,ablation=none,seed=0-1');
+    const only = eadro('grid', 'experiments/reproduce-full.ts', '--out', dir, '--dry-run', '--only', 'system=sn,method=eadro,ablation=none,variant=paper,seed=0-1');
     assert.equal(only.status, 0, only.stderr);
-    assert.match(only.stdout, /4 runs \(2 configurations\) \(--only system=sn,method=eadro,ablation=none,seed=0-1: 4 of 440\)/);
+    assert.match(only.stdout, /4 runs \(2 configurations\) \(--only system=sn,method=eadro,ablation=none,variant=paper,seed=0-1: 4 of 460\)/);
     assert.match(only.stdout, /wasm: .* of runs \(4 runs\)/);
   });
 });
