@@ -19,7 +19,7 @@
  *   `--from-checkpoint DIR` the model is that checkpoint's (another backend's warm-up reused: tfjs's cpu
  *   backend trains about 10 windows/s).
  *
- *   npx tsx scripts/pytorch/prepare.ts --data <raw-dir|windows-dir> [--variant reference|paper] [--stride 2]
+ *   npx tsx scripts/pytorch/prepare.ts --data <raw-dir|windows-dir> [--variant reference|paper] [--stride 3]
  *     [--protocol temporal] [--seed 0] --split OUT/split.json [--pack OUT/windows] [--compress]
  *     [--first-step OUT/first-step.json --checkpoint OUT/init] [--batch-size 256] [--backend wasm|cpu]
  *     [--step autodiff|manual] [--warm-epochs 0 | --from-checkpoint DIR]

@@ -5,7 +5,7 @@
  * scores our tfjs runs, next to the trivial levels of the same test windows. Runs are grouped by
  * implementation, variant and training budget; each group gives mean ± sd over its seeds.
  *
- *   npx tsx scripts/pytorch/summarize.ts --data <raw-dir> [--stride 2] [--store GRID-OUT]... [--out FILE.json] RESULT.json...
+ *   npx tsx scripts/pytorch/summarize.ts --data <raw-dir> [--stride 3] [--store GRID-OUT]... [--out FILE.json] RESULT.json...
  *
  * `--store` adds OUR Eadro runs of a grid results folder (`eadro grid ... --out GRID-OUT`) made from the
  * same telemetry (their manifest's dataset checksum), scored by the same code from their stored
@@ -157,7 +157,7 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
           field: 'spec.pipeline',
           expected: JSON.stringify(stride === null ? {} : { stride }),
           found: JSON.stringify(pipeline),
-          hint: 'pass the pipeline the grid used (e.g. --stride 2 for the quick testbed)',
+          hint: 'pass the pipeline the grid used (e.g. --stride 3 for the quick testbed)',
         });
       }
       const method = run.metrics.spec.method;

@@ -6,7 +6,7 @@
  * For every window [start, start + T) and service n, the lines of each template e logged in second
  * t = floor(time − start). Most (service, second, template) cells are empty (a service logs a few of
  * the E templates, a few lines a second), so the counts are kept sparse, one compressed row per window:
- * dense they would be [W, N, T, E] (TT `quick`: 4,620 × 27 × 10 × 115 floats, 574 MB), sparse a few
+ * dense they would be [W, N, T, E] (TT `quick` at stride 2 with three fault types: 4,620 × 27 × 10 × 115 floats, 574 MB), sparse a few
  * MB. `denseLogCounts` expands the windows a model needs.
  */
 import { lowerBound, type ServiceEvents } from './log-features.js';
