@@ -17,7 +17,7 @@ import { initBackend } from '../../src/core/backend.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../src/core/io.js';
 import { codeVersion, machineInfo, packageVersions } from '../../src/core/manifest.js';
 import { median } from '../../src/core/stats.js';
-import { scalingFits, scalingMarkdown, type ScalingPoint } from '../../src/experiments/speed-bench.js';
+import { loadNote, scalingFits, scalingMarkdown, type ScalingPoint } from '../../src/experiments/speed-bench.js';
 import { makeSyntheticWindows } from '../../src/models/synthetic.js';
 import { createEadro, datasetDims, disposeBatch, disposeEadro, installFastWasmKernels, makeBatch, predictAsync, type EadroVariant } from '../../src/models/eadro/index.js';
 import { Adam } from '../../src/models/eadro/adam.js';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     scalingMarkdown(points, fits),
     '',
     `"Grows no faster than services + edges": the cost's growth from the smallest to the largest size divided by the growth of services + edges is at most 1.1 (the log-log exponent at most ~1). ` +
-      `Load average (1/5/15 min) at start ${loadStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' / ')}: other work shared the machine, so a quiet-machine rerun may differ.`,
+      `Load average (1/5/15 min) at start ${loadStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' / ')}: ${loadNote(loadStart[0] ?? 0)}.`,
     '',
   ].join('\n');
   writeFileAtomic(out.replace(/\.json$/, '') + '.md', md);

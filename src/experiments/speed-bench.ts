@@ -284,6 +284,16 @@ export interface VsPytorchResult {
   code: { commit: string | null; dirty: boolean | null };
 }
 
+/**
+ * What the load at the start says about a bench's figures: the bench's own process adds about one to
+ * the load once it runs, so only the 1-min load at the start tells whether other work was running.
+ */
+export function loadNote(loadStart1m: number): string {
+  return loadStart1m > 0.5
+    ? 'other work shared the machine, so a quiet-machine rerun may differ'
+    : 'nothing else ran at the start (the bench itself adds about 1 to the load)';
+}
+
 /** results/bench/vs-pytorch.md from the JSON: both ratio tables (wall clock, CPU time) and the provenance. */
 export function vsPytorchMarkdown(r: VsPytorchResult): string {
   const s = r.settings;
@@ -310,7 +320,7 @@ export function vsPytorchMarkdown(r: VsPytorchResult): string {
     '',
     ratioTableMarkdown(r.rows, 'cpu'),
     '',
-    `Load average (1/5/15 min) at start ${load(r.loadAverageStart)}, at end ${load(r.loadAverageEnd)} on ${r.machine.cpuCount} cores: other work shared the machine, so a quiet-machine rerun may differ ` +
+    `Load average (1/5/15 min) at start ${load(r.loadAverageStart)}, at end ${load(r.loadAverageEnd)} on ${r.machine.cpuCount} cores: ${loadNote(r.loadAverageStart[0] ?? 0)} ` +
       '(both sides ran in the same rounds, so the ratios are less affected than the absolute figures).',
     '',
     `Datasets: ${r.datasets

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { vsPytorchArgs } from '../../src/cli/commands/bench.js';
 import {
   findTorchPython,
+  loadNote,
   parseTorchTiming,
   ratioRows,
   ratioTableMarkdown,
@@ -168,5 +169,10 @@ describe('speed-bench (vs PyTorch and scaling, pure parts)', () => {
   it('eadro bench passes only the vs-pytorch flags given', () => {
     assert.deepEqual(vsPytorchArgs({}), []);
     assert.deepEqual(vsPytorchArgs({ systems: 'sn,tt', rounds: 3, threads: '1,2', epochsPerRound: 1 }), ['--systems', 'sn,tt', '--rounds', '3', '--threads', '1,2', '--epochs-per-round', '1']);
+  });
+
+  it('says other work shared the machine only when the load at the start shows it', () => {
+    assert.match(loadNote(2.3), /other work shared the machine/);
+    assert.match(loadNote(0.2), /nothing else ran at the start/);
   });
 });
