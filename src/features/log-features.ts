@@ -365,6 +365,8 @@ function runInWorkers(
     const pool: Worker[] = [];
     /** Run whose events each worker holds (-1: none yet). */
     const heldRun: number[] = [];
+    /** Whether each worker was told to stop (an exit before that is a failure, never a silent end). */
+    const stopped: boolean[] = [];
     let next = 0;
     let finished = 0;
     let doneWindows = 0;
@@ -378,6 +380,7 @@ function runInWorkers(
     const dispatch = (k: number): void => {
       const worker = pool[k] as Worker;
       if (next >= chunks.length) {
+        stopped[k] = true;
         worker.postMessage({ kind: 'stop' } satisfies WorkerRequest);
         return;
       }
@@ -394,6 +397,7 @@ function runInWorkers(
       const worker = new Worker(entry, { workerData: params });
       pool.push(worker);
       heldRun.push(-1);
+      stopped.push(false);
       worker.on('message', (msg: WorkerReply) => {
         if (failed) return;
         if (msg.kind === 'error') {
@@ -408,15 +412,22 @@ function runInWorkers(
         onProgress?.(doneWindows, total);
         finished++;
         if (finished === chunks.length) {
-          for (const w of pool) w.postMessage({ kind: 'stop' } satisfies WorkerRequest);
+          pool.forEach((w, j) => {
+            stopped[j] = true;
+            w.postMessage({ kind: 'stop' } satisfies WorkerRequest);
+          });
           resolve();
           return;
         }
         dispatch(k);
       });
       worker.on('error', (err) => fail(err));
+      // A worker gone before it was told to stop would leave its chunk unfinished and, once no other
+      // handle is left, end the process silently with this promise pending: fail loudly instead.
       worker.on('exit', (code) => {
-        if (code !== 0 && finished < chunks.length) fail(new Error(`log-features worker exited with code ${code}`));
+        if (!stopped[k] && finished < chunks.length) {
+          fail(new Error(`log-features worker ${k} exited with code ${code} before it was told to stop (${chunks.length - finished} of ${chunks.length} chunks unfinished)`));
+        }
       });
       dispatch(k);
     }
