@@ -14,6 +14,7 @@
  *   and the reason returned.
  */
 import { EadroError } from '../core/errors.js';
+import { matthewsCorrelation } from './metrics.js';
 
 export const calibrationDefaults = {
   bins: 10, // Guo et al. 2017 §2 (M = 15 there; 10 is the common reliability-diagram choice, e.g. sklearn calibration_curve)
@@ -44,10 +45,9 @@ export function expectedCalibrationError(prob: ArrayLike<number>, positive: Arra
   return ece;
 }
 
-/** Matthews correlation from a confusion matrix; 0 when a margin is empty (the usual convention). */
+/** Matthews correlation for choosing a cut: 0 where it is undefined (an empty margin), as for chance. */
 export function mccOf(tp: number, fp: number, fn: number, tn: number): number {
-  const den = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
-  return den === 0 ? 0 : (tp * tn - fp * fn) / den;
+  return matthewsCorrelation({ tp, fp, fn, tn }) ?? 0;
 }
 
 export interface ThresholdChoice {

@@ -88,10 +88,16 @@ export function confusionCounts(labels: ArrayLike<number>, predictedAnomalous: A
   return c;
 }
 
+/** Matthews correlation of a confusion matrix; null when a margin is empty (zero denominator). */
+export function matthewsCorrelation(c: ConfusionCounts): number | null {
+  const { tp, fp, fn, tn } = c;
+  const den = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn);
+  return den === 0 ? null : (tp * tn - fp * fn) / Math.sqrt(den);
+}
+
 /** Ratio metrics of a confusion matrix (formulas in the module comment). */
 export function detectionFromCounts(c: ConfusionCounts): MetricRecord {
   const { tp, fp, fn, tn } = c;
-  const mccDen = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn);
   return {
     'det.tp': tp,
     'det.fp': fp,
@@ -101,7 +107,7 @@ export function detectionFromCounts(c: ConfusionCounts): MetricRecord {
     'det.recall': ratio(tp, tp + fn),
     'det.f1': ratio(2 * tp, 2 * tp + fp + fn),
     'det.accuracy': ratio(tp + tn, tp + fp + fn + tn),
-    'det.mcc': mccDen === 0 ? null : (tp * tn - fp * fn) / Math.sqrt(mccDen),
+    'det.mcc': matthewsCorrelation(c),
     'det.for': ratio(fn, fn + tn),
     'det.fpr': ratio(fp, fp + tn),
     'det.fdr': ratio(fp, fp + tp),

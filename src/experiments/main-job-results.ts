@@ -8,11 +8,11 @@ import type { FigureEntry } from '../figures/catalog.js';
 import { comparisonFigure, type ComparisonPanel, type ComparisonRow } from '../figures/comparison.js';
 import { representationFigure } from '../figures/model-figures.js';
 import { aggregateRuns, compareRuns, type AggregateOptions, type AggregatedGroup } from './aggregate.js';
-import { expectedCalibrationError } from '../evaluation/calibration.js';
-import { LOCALIZATION_PRIORS, TRACE_LOCALIZERS } from './method-sets.js';
+import { calibrationDefaults, expectedCalibrationError } from '../evaluation/calibration.js';
+import { meanAndSampleStd } from '../core/stats.js';
 import { confusionCounts, detectionFromCounts } from '../evaluation/metrics.js';
 import { ablations, type Ablation } from './config.js';
-import { formatDifference, formatMetric, paperRowOf, tableDefs } from './paper-tables.js';
+import { formatDifference, formatMetric, isLocalizerOnly, paperRowOf, tableDefs } from './paper-tables.js';
 import { ablationLabels, representationSet, storedCheckpointRun, storedRepresentation, type SystemName } from './representations.js';
 import type { StoredRun } from './store.js';
 import type { WindowDataset } from '../windows/types.js';
@@ -38,10 +38,11 @@ export const mainJobResultsDefaults = {
 
 const fmt = formatMetric;
 
-function ablationRuns(runs: readonly StoredRun[], system: string, ablation: Ablation, protocol: string): StoredRun[] {
+/** Eadro's runs of one variant and ablation on one system under one protocol. */
+function ablationRuns(runs: readonly StoredRun[], system: string, ablation: Ablation, protocol: string, variant: 'paper' | 'reference' = 'paper'): StoredRun[] {
   return runs.filter((r) => {
     const s = r.metrics.spec;
-    return s.method.name === 'eadro' && (s.method.variant ?? 'paper') === 'paper' && (s.method.ablation ?? 'none') === ablation && s.dataset.system === system && s.protocol.name === protocol;
+    return s.method.name === 'eadro' && (s.method.variant ?? 'paper') === variant && (s.method.ablation ?? 'none') === ablation && s.dataset.system === system && s.protocol.name === protocol;
   });
 }
 
@@ -85,10 +86,7 @@ export function ablationSection(runs: readonly StoredRun[], opts: AggregateOptio
 }
 
 /** Mean of the finite values, or null. */
-function meanOf(xs: readonly (number | null | undefined)[]): number | null {
-  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-  return v.length === 0 ? null : v.reduce((a, x) => a + x, 0) / v.length;
-}
+const meanOf = (xs: readonly (number | null | undefined)[]): number | null => meanAndSampleStd(xs).mean;
 
 /**
  * The detector's cut and its calibration (issue 25), per system and variant (full model, `protocol`):
@@ -103,10 +101,7 @@ export function thresholdSection(runs: readonly StoredRun[]): string {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`];
   for (const system of d.systems) {
     for (const variant of ['paper', 'reference'] as const) {
-      const mine = runs.filter((r) => {
-        const s = r.metrics.spec;
-        return s.method.name === 'eadro' && (s.method.variant ?? 'paper') === variant && (s.method.ablation ?? 'none') === 'none' && s.dataset.system === system && s.protocol.name === d.protocol;
-      });
+      const mine = ablationRuns(runs, system, 'none', d.protocol, variant);
       if (mine.length === 0) {
         lines.push(`| ${system} | ${variant} | 0 | not run | | | | | |`);
         continue;
@@ -116,7 +111,7 @@ export function thresholdSection(runs: readonly StoredRun[]): string {
       const rules = [...new Set(infos.map((i) => String(i['thresholdRule'] ?? 'fixed (older run)')))].join(', ');
       const at = (r: StoredRun, cut: 'half' | 'chosen'): { f1: number | null; mcc: number | null } => {
         const p = r.predictions;
-        const decisions = cut === 'chosen' || p.anomalyScore === null ? p.predictedAnomalous : p.anomalyScore.map((x) => x >= 0.5);
+        const decisions = cut === 'chosen' || p.anomalyScore === null ? p.predictedAnomalous : p.anomalyScore.map((x) => x >= calibrationDefaults.fallbackThreshold);
         const m = detectionFromCounts(confusionCounts(p.labels, decisions));
         return { f1: m['det.f1'] ?? null, mcc: m['det.mcc'] ?? null };
       };
@@ -133,8 +128,6 @@ export function thresholdSection(runs: readonly StoredRun[]): string {
   return lines.join('\n');
 }
 
-/** Methods that are handed the true anomaly existence: their detection is not theirs to judge. */
-const GIVEN_EXISTENCE: readonly string[] = [...TRACE_LOCALIZERS, ...LOCALIZATION_PRIORS];
 
 /**
  * Per fault type (issue 25): for every method's full model under `protocol`, the share of the faulty
@@ -156,10 +149,12 @@ export function faultTypeSection(runs: readonly StoredRun[], faultTypes: Record<
     const testTypes = [...new Set(mine.flatMap((r) => r.predictions.windows.map((w) => types[w] ?? '')))].filter((t) => t !== '').sort();
     const header = ['method', ...testTypes.map((t) => `${t}: flagged / HR@1 e2e`), 'normal flagged'];
     out.push(`**${system}**`, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`);
-    const keys = [...new Set(mine.map((r) => `${r.metrics.spec.method.name}${r.metrics.spec.method.variant === 'reference' ? ' (reference)' : ''}`))];
-    for (const key of keys) {
-      const group = mine.filter((r) => `${r.metrics.spec.method.name}${r.metrics.spec.method.variant === 'reference' ? ' (reference)' : ''}` === key);
-      const given = GIVEN_EXISTENCE.includes(group[0]!.metrics.spec.method.name);
+    const rowOf = (r: StoredRun): string => `${r.metrics.spec.method.name}${r.metrics.spec.method.variant === 'reference' ? ' (reference)' : ''}`;
+    for (const key of new Set(mine.map(rowOf))) {
+      const group = mine.filter((r) => rowOf(r) === key);
+      // Localizers handed the true anomaly existence (the paper tables' localizer-only methods): their
+      // detection is not theirs to judge.
+      const given = isLocalizerOnly(group[0]!.metrics.spec.method);
       const cells = testTypes.map((t) => {
         let n = 0;
         let flagged = 0;

@@ -98,7 +98,7 @@ const isEadroAblation = (m: MethodSpec): boolean => norm(m.name) === 'eadro' && 
  * in the detection tables.
  */
 export const LOCALIZER_ONLY: ReadonlySet<string> = new Set(['tbac', 'netmedic', 'monitorrank', 'cloudranger', 'dycause', 'culpritprior']);
-const isLocalizerOnly = (m: MethodSpec): boolean => LOCALIZER_ONLY.has(norm(m.name));
+export const isLocalizerOnly = (m: MethodSpec): boolean => LOCALIZER_ONLY.has(norm(m.name));
 
 const hrKeys = (prefix: string): Record<string, string> => ({
   'HR@1': `${prefix}hr@1`, 'HR@3': `${prefix}hr@3`, 'HR@5': `${prefix}hr@5`, 'NDCG@3': `${prefix}ndcg@3`, 'NDCG@5': `${prefix}ndcg@5`,

@@ -100,6 +100,26 @@ export class SpanSeriesAccumulator {
   }
 
   /**
+   * [S] 1 where some node's service (nodeToService as in `fill`) served a span in second t0 + k, else 0:
+   * the request presence `fill` would give, without the [N, S] arrays.
+   */
+  secondsWithSpans(t0: number, S: number, nodeToService: Int32Array): Uint8Array {
+    const C = seriesDefaults.chunkSeconds;
+    const busy = new Uint8Array(S);
+    for (const s of nodeToService) {
+      const byChunk = s >= 0 ? this.chunks[s] : undefined;
+      if (byChunk === undefined) continue;
+      for (const [chunkId, chunk] of byChunk) {
+        for (let i = 0; i < C; i++) {
+          const k = chunkId * C + i - t0;
+          if (chunk[i]! > 0 && k >= 0 && k < S) busy[k] = 1;
+        }
+      }
+    }
+    return busy;
+  }
+
+  /**
    * Write the accumulated spans into [N, S] arrays for the seconds [t0, t0 + S), services in node order
    * (`nodeToService[n]` = accumulator service index, or -1 for a node never seen). Returns how many spans
    * of node services fell outside the range (they are not used; the caller reports them).

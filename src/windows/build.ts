@@ -512,14 +512,9 @@ export async function buildWindowDataset(
     plan.excluded = 0;
     if (cfg.requestlessNormalWindows === 'keep' || plan.starts.length === 0) return;
     const { t0, S, starts } = plan;
-    const requests = new Float32Array(nodes.length * S);
-    plan.st.spans.fill(t0, S, nodeToService, new Float32Array(nodes.length * S), requests, new Float32Array(nodes.length * S));
+    const busy = plan.st.spans.secondsWithSpans(t0, S, nodeToService);
     const busyUpTo = new Int32Array(S + 1); // prefix count of seconds with a request somewhere
-    for (let k = 0; k < S; k++) {
-      let any = 0;
-      for (let n = 0; n < nodes.length && any === 0; n++) any = requests[n * S + k]! > 0 ? 1 : 0;
-      busyUpTo[k + 1] = busyUpTo[k]! + any;
-    }
+    for (let k = 0; k < S; k++) busyUpTo[k + 1] = busyUpTo[k]! + busy[k]!;
     const { labels } = labelWindows(starts, plan.faults, { T, threshold: cfg.threshold, rule: cfg.labelRule });
     const keep: number[] = [];
     for (let w = 0; w < starts.length; w++) {

@@ -23,6 +23,10 @@ describe('features/series', () => {
     assert.deepEqual(Array.from(s.latencyMs.subarray(8, 12)), [0, 0, 0, 0]);
     assert.deepEqual(Array.from(s.hasSpans), [1, 1, 0]);
     assert.equal(s.spansOutsideRange, 0);
+    // Seconds with a span somewhere: those with requests in the series; only the nodes asked for count.
+    assert.deepEqual(Array.from(acc.secondsWithSpans(100, 4, Int32Array.from([a, b, -1]))), [1, 1, 1, 0]);
+    assert.deepEqual(Array.from(acc.secondsWithSpans(100, 4, Int32Array.from([-1, b, -1]))), [0, 1, 0, 0]);
+    assert.deepEqual(Array.from(acc.secondsWithSpans(101, 2, Int32Array.from([a, b]))), [1, 1], 'a window of the grid');
   });
 
   it('covers spans before and after the first one and counts spans outside the requested range', () => {
