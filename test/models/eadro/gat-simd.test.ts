@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createRng } from '../../../src/core/rng.js';
 import { gatEdgeGradients, simdGatAvailable, type GatEdgeInput } from '../../../src/models/eadro/layers/simd/gat-simd.js';
-import { graphLists } from '../../../src/models/eadro/manual/gatv2.js';
+import { gatPredictRows, gatPredictScalar, gatPredictSimd, graphLists } from '../../../src/models/eadro/manual/gatv2.js';
 import { maxRelDiff } from './helpers.js';
 
 /**
@@ -74,6 +74,35 @@ describe('models/eadro/layers/simd/gat-simd', () => {
       assert.ok(dsdJs.every(Number.isFinite) && p.alpha.every(Number.isFinite), 'finite input and gradients');
       assert.ok(maxRelDiff(dsdSimd, dsdJs) < 1e-5, `dsd differs by ${maxRelDiff(dsdSimd, dsdJs)}`);
       assert.ok(maxRelDiff(dAttnSimd, dAttnJs) < 1e-5, `dAttn differs by ${maxRelDiff(dAttnSimd, dAttnJs)}`);
+    });
+  }
+
+  // The forward-only pass of inference: D = 16 (one four-vector block), 12 (single vectors only), 20
+  // (a block and a single vector); in-degrees 0 to 3 (edgeInput's graph), both head combines, with and
+  // without the ReLU
+  const predictCases = [
+    { N: 9, B: 5, H: 4, D: 16, headCombine: 'max' as const, relu: true },
+    { N: 7, B: 3, H: 2, D: 12, headCombine: 'mean' as const, relu: false },
+    { N: 6, B: 4, H: 3, D: 20, headCombine: 'max' as const, relu: false },
+  ];
+  for (const c of predictCases) {
+    it(`the SIMD forward-only pass equals the JavaScript one (N=${c.N}, B=${c.B}, H=${c.H}, D=${c.D}, ${c.headCombine}${c.relu ? ', ReLU' : ''})`, () => {
+      const p = edgeInput(5, c.N, c.B, c.H, c.D, c.headCombine, 0);
+      const g = { N: p.N, inEdges: p.inEdges, src: p.src, nEdges: p.src.length };
+      const rows = gatPredictRows(g);
+      const HD = c.H * c.D;
+      const rng = createRng(11);
+      const S = Float32Array.from({ length: rows.srcNodes.length * c.B * HD }, () => rng.normal(0, 1));
+      const Dt = Float32Array.from({ length: rows.dstNodes.length * c.B * HD }, () => rng.normal(0, 1));
+      const settings = { heads: c.H, negativeSlope: 0.2, headCombine: c.headCombine, activation: c.relu ? ('relu' as const) : ('none' as const) };
+      const js = new Float32Array(c.N * c.B * c.D).fill(-7); // overwritten
+      const simd = new Float32Array(c.N * c.B * c.D).fill(123); // overwritten
+      gatPredictScalar(S, Dt, c.B, g, rows, p.attn, settings, js);
+      gatPredictSimd(S, Dt, c.B, g, rows, p.attn, settings, simd);
+      assert.ok(maxRelDiff(simd, js) < 1e-5, `outputs differ by ${maxRelDiff(simd, js)}`);
+      // node 0 has no in-edges (output 0); node 1 one (its source's features, combined over heads)
+      assert.ok(simd.subarray(0, c.B * c.D).every((v) => v === 0), 'no in-edges: 0');
+      assert.ok(js.some((v) => v > 0.1) && (c.relu ? js.every((v) => v >= 0) : js.some((v) => v < -0.1)), 'outputs are not trivial');
     });
   }
 });

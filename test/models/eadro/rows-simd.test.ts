@@ -45,6 +45,10 @@ describe('models/eadro/layers/simd/rows-simd', () => {
       simdSoftmaxMeanRows(y, x, R, T, C, scale, xbarSimd, attnSimd);
       assert.ok(maxRelDiff(xbarSimd, xbarJs) < 1e-5, `xbar differs by ${maxRelDiff(xbarSimd, xbarJs)}`);
       assert.ok(maxRelDiff(attnSimd, attnJs) < 1e-5, `attention differs by ${maxRelDiff(attnSimd, attnJs)}`);
+      // without the attention kept (inference), the softmax and mean run in SIMD too (rows.wat softmaxMean)
+      const xbarInfer = new Float32Array(R * C);
+      simdSoftmaxMeanRows(y, x, R, T, C, scale, xbarInfer, null);
+      assert.ok(maxRelDiff(xbarInfer, xbarJs) < 1e-5, `xbar (inference) differs by ${maxRelDiff(xbarInfer, xbarJs)}`);
       const js = attentionBackwardRowsScalar(y, x, attnJs, dxbar, R, T, C, scale);
       const simd = simdAttentionBackwardRows(y, x, attnJs, dxbar, R, T, C, scale);
       assert.ok(maxRelDiff(simd.dx, js.dx) < 1e-5, `dx differs by ${maxRelDiff(simd.dx, js.dx)}`);
@@ -52,6 +56,39 @@ describe('models/eadro/layers/simd/rows-simd', () => {
       if (T > 1) assert.ok(js.dy.some((v) => Math.abs(v) > 1e-3), 'the gradient is not trivially zero');
     });
   }
+
+  it('inference rows: exp over a wide range of scores (clamped below e^-87.3) and a NaN kept in its own row', () => {
+    const R = 7; // padded to 8 inside: lanes of four rows
+    const T = 10;
+    const C = 8;
+    const y = randn(6, 'y', R * T * C, 20); // scores up to ~1000 apart: most terms far below e^-87
+    const x = randn(6, 'x', R * T * C, 20);
+    const js = new Float32Array(R * C);
+    const simd = new Float32Array(R * C);
+    softmaxMeanRowsScalar(y, x, R, T, C, 1, js, null);
+    simdSoftmaxMeanRows(y, x, R, T, C, 1, simd, null);
+    assert.ok(maxRelDiff(simd, js) < 1e-5, `xbar differs by ${maxRelDiff(simd, js)}`);
+    // softmax of equal scores: abar = 1/T for every u, so xbar is the mean of the rows (a known answer)
+    const same = new Float32Array(R * T * C);
+    const xs = randn(7, 'x', R * T * C, 1);
+    const mean = new Float32Array(R * C);
+    simdSoftmaxMeanRows(same, xs, R, T, C, 1, mean, null);
+    for (let r = 0; r < R; r++) {
+      for (let c = 0; c < C; c++) {
+        let m = 0;
+        for (let t = 0; t < T; t++) m += xs[(r * T + t) * C + c]! / T;
+        assert.ok(Math.abs(mean[r * C + c]! - m) < 1e-6, `row ${r}, column ${c}: ${mean[r * C + c]} vs ${m}`);
+      }
+    }
+    const withNan = y.slice();
+    withNan[2 * T * C + 5] = Number.NaN; // row 2 (lane 2 of the first four)
+    simdSoftmaxMeanRows(withNan, x, R, T, C, 1, simd, null);
+    for (let r = 0; r < R; r++) {
+      const row = simd.subarray(r * C, (r + 1) * C);
+      if (r === 2) assert.ok(row.every(Number.isNaN), 'the NaN row is NaN');
+      else assert.deepEqual(Array.from(row, (v, c) => Math.abs(v - js[r * C + c]!) < 1e-5 * Math.max(1, Math.abs(js[r * C + c]!))), new Array(C).fill(true), `row ${r} unaffected`);
+    }
+  });
 
   it('grows its memory for a larger batch and gives the same rows as before for the first windows', () => {
     const T = 10;

@@ -1,4 +1,6 @@
 /**
+ * Also the forward-only kernels of inference (gatPredictKernels, for ../../manual/gatv2.ts gatPredict).
+ *
  * The loops over the edges of GATv2's hand-written backward (../../manual/gatv2.ts gatBackward): the
  * loops over nodes, windows, heads and in-edges, the head-combine gradient and the softmax algebra in
  * JavaScript; the work over a head's D features in WebAssembly SIMD (gat.wat) or, where that cannot
@@ -43,6 +45,14 @@ export interface GatEdgeInput {
 interface EdgeKernels extends SimdExports {
   messageGrad(g: number, s: number, ds: number, a: number, D: number): number;
   scoreGrad(s: number, t: number, attn: number, dAttn: number, ds: number, dt: number, dScore: number, slope: number, D: number): void;
+}
+
+/** The forward-only kernels (gat.wat; SIMD only: where it cannot run, gatPredict stays in JavaScript). */
+export interface PredictKernels extends SimdExports {
+  /** out[h, k] = sum_d attn[h, d] LeakyReLU(src_k[h, d] + t[h, d]); list: nIn i32 byte offsets of source rows. */
+  edgeScores(list: number, nIn: number, t: number, attn: number, H: number, D: number, slope: number, out: number): void;
+  /** out[d] = max (or mean) over h of sum_k alpha[h, k] src_k[h, d], ReLU'd when relu is 1. */
+  gatherHeads(list: number, nIn: number, alpha: number, H: number, D: number, mean: number, relu: number, out: number): void;
 }
 
 /**
@@ -171,4 +181,13 @@ function headGradient(dOut: Float32Array, winner: Uint8Array, oBase: number, D: 
     if (v !== 0) any = true;
   }
   return any;
+}
+
+/**
+ * The forward-only kernels, for ../../manual/gatv2.ts gatPredict (which loops over targets and windows
+ * and does the softmax over in-edges in JavaScript). Check simdGatAvailable(D) first.
+ */
+export function gatPredictKernels(D: number): PredictKernels {
+  if (!simdGatAvailable(D)) throw new Error(`SIMD GAT predict: unavailable for D = ${D} (needs WebAssembly SIMD and D a multiple of 4)`);
+  return load()! as unknown as PredictKernels;
 }

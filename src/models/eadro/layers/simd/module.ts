@@ -17,6 +17,9 @@ export const simdSettings = {
   // ours: the GAT backward's per-edge work (gat-simd.ts); gatBackward's self time 440 -> 78 ms in a
   // batch-32 N = 27 profile
   gatEdges: true,
+  // ours: the GAT's forward-only pass at inference (gat.wat edgeScores, gatherHeads; manual/gatv2.ts
+  // gatPredictSimd). Measured: see manual/gatv2.ts gatPredictSimd
+  gatPredict: true,
 };
 
 export type SimdSettings = typeof simdSettings;

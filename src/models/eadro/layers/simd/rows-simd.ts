@@ -18,6 +18,8 @@ interface RowsExports extends SimdExports {
   scores(a: number, b: number, out: number, R: number, Ta: number, Tb: number, C: number): void;
   /** out[r, t, :] (+)= sum_u w[r, t, u] m[r, u, :]; byte offsets; C % 4 == 0. */
   mix(w: number, m: number, out: number, R: number, To: number, Tu: number, C: number, accumulate: number): void;
+  /** abar[r, u] = mean_t softmax_u(scale S[r, t, u]); R a multiple of 4; scratch of 2T vectors. */
+  softmaxMean(S: number, abar: number, R: number, T: number, scale: number, scratch: number): void;
 }
 
 const load = lazyInstance<RowsExports>(wasmBase64);
@@ -44,10 +46,18 @@ function requireKernels(C: number): RowsExports {
  */
 export function simdSoftmaxMeanRows(y: Float32Array, x: Float32Array, R: number, T: number, C: number, scale: number, xbar: Float32Array, attn: Float32Array | null): void {
   const k = requireKernels(C);
-  const [yP, xP, sP, abarP, xbarP] = floatRegions(k, [R * T * C, R * T * C, R * T * T, R * T, R * C]);
+  const padded = Math.ceil(R / 4) * 4; // softmaxMean takes rows four at a time
+  const [yP, xP, sP, abarP, xbarP, scratchP] = floatRegions(k, [R * T * C, R * T * C, padded * T * T, padded * T, R * C, 8 * T]);
   put(k, yP, y.subarray(0, R * T * C));
   put(k, xP, x.subarray(0, R * T * C));
   k.scores(yP, xP, sP, R, T, T, C);
+  if (attn === null) {
+    // inference: the softmax and the mean in SIMD too (rows.wat softmaxMean), no attention kept
+    k.softmaxMean(sP, abarP, padded, T, scale, scratchP);
+    k.mix(abarP, xP, xbarP, R, 1, T, C, 0);
+    xbar.set(view(k, xbarP, R * C));
+    return;
+  }
   const S = view(k, sP, R * T * T);
   const abarOut = view(k, abarP, R * T);
   const row = new Float64Array(T * T);

@@ -165,4 +165,117 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $loopR))))
 
+  ;; abar[r, u] = mean_t softmax_u(scale S[r, t, u]): the softmax and mean of the forward pass
+  ;; without the attention kept (inference; time-attention.ts softmaxMeanRows with attn = null).
+  ;; S [R, T, T] (scores), abar [R, T]; four rows r per pass, one per lane, so R must be a multiple of
+  ;; 4 (the caller pads; padded lanes compute on whatever is there and are not read). $scratch holds
+  ;; 2T vectors: the T terms of one t, then the T running sums over t.
+  ;; Why here and not in JavaScript: Math.exp cost ~14 ns per score (4.2 ms of the 7.3 ms of a batch's
+  ;; rows at N = 12, batch 256; scratch timing, not kept). exp as Cephes' expf: x = n ln2 + r with
+  ;; |r| <= ln2/2, a degree-5 polynomial for e^r (about 1 float32 ulp), 2^n built in the exponent bits;
+  ;; inputs (x - max <= 0) are clamped below at -87.3, where e^x < 1.2e-38 (of a sum that is >= 1).
+  ;; The sums are float32 here, float64 in JavaScript (same results up to float32 rounding, tested).
+  (func (export "softmaxMean")
+    (param $S i32) (param $abar i32) (param $R i32) (param $T i32) (param $scale f32) (param $scratch i32)
+    (local $r i32) (local $t i32) (local $u i32)
+    (local $rowBytes i32)  ;; T*T*4: from S[r, ...] to S[r + 1, ...]
+    (local $tb i32)        ;; T*16: bytes of T vectors
+    (local $sums i32)      ;; scratch + T*16
+    (local $p i32) (local $q i32) (local $end i32)
+    (local $v v128) (local $max v128) (local $sum v128) (local $scaleV v128)
+    (local $x v128) (local $fx v128) (local $y v128)
+    (local.set $rowBytes (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 2)))
+    (local.set $tb (i32.shl (local.get $T) (i32.const 4)))
+    (local.set $sums (i32.add (local.get $scratch) (local.get $tb)))
+    (local.set $scaleV (f32x4.splat (local.get $scale)))
+    (local.set $r (i32.const 0))
+    (block $doneR (loop $loopR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $R)))
+      ;; zero the running sums
+      (local.set $q (local.get $sums))
+      (local.set $end (i32.add (local.get $sums) (local.get $tb)))
+      (block $doneZ (loop $loopZ
+        (br_if $doneZ (i32.ge_u (local.get $q) (local.get $end)))
+        (v128.store (local.get $q) (v128.const i32x4 0 0 0 0))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $loopZ)))
+      (local.set $t (i32.const 0))
+      (block $doneT (loop $loopT
+        (br_if $doneT (i32.ge_u (local.get $t) (local.get $T)))
+        ;; the scaled scores of rows r..r+3 at t, one vector per u, and their maximum over u
+        (local.set $p (i32.add (local.get $S) (i32.shl
+          (i32.add (i32.mul (i32.mul (local.get $r) (local.get $T)) (local.get $T)) (i32.mul (local.get $t) (local.get $T)))
+          (i32.const 2))))
+        (local.set $max (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $q (local.get $scratch))
+        (local.set $end (i32.add (local.get $scratch) (local.get $tb)))
+        (block $doneU (loop $loopU
+          (br_if $doneU (i32.ge_u (local.get $q) (local.get $end)))
+          (local.set $v (f32x4.splat (f32.load (local.get $p))))
+          (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load (i32.add (local.get $p) (local.get $rowBytes)))))
+          (local.set $v (f32x4.replace_lane 2 (local.get $v)
+            (f32.load (i32.add (local.get $p) (i32.shl (local.get $rowBytes) (i32.const 1))))))
+          (local.set $v (f32x4.replace_lane 3 (local.get $v)
+            (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3))))))
+          (local.set $v (f32x4.mul (local.get $v) (local.get $scaleV)))
+          (v128.store (local.get $q) (local.get $v))
+          (local.set $max (f32x4.max (local.get $max) (local.get $v)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br $loopU)))
+        ;; e_u = exp(v_u - max), and their sum
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $q (local.get $scratch))
+        (block $doneE (loop $loopE
+          (br_if $doneE (i32.ge_u (local.get $q) (local.get $end)))
+          (local.set $x (f32x4.max (f32x4.sub (v128.load (local.get $q)) (local.get $max))
+            (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+          (local.set $fx (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+            (v128.const f32x4 0.5 0.5 0.5 0.5))))
+          (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+          (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+          (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+          (local.set $y (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $y) (local.get $x)) (local.get $x)) (local.get $x))
+            (v128.const f32x4 1 1 1 1)))
+          ;; times 2^n: (n + 127) << 23 is 2^n's float32 bit pattern (n >= -126 after the clamp)
+          (local.set $y (f32x4.mul (local.get $y)
+            (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+          (v128.store (local.get $q) (local.get $y))
+          (local.set $sum (f32x4.add (local.get $sum) (local.get $y)))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br $loopE)))
+        ;; sums_u += e_u / sum
+        (local.set $q (local.get $scratch))
+        (local.set $p (local.get $sums))
+        (block $doneA (loop $loopA
+          (br_if $doneA (i32.ge_u (local.get $q) (local.get $end)))
+          (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (f32x4.div (v128.load (local.get $q)) (local.get $sum))))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br $loopA)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $loopT)))
+      ;; abar[r + lane, u] = sums_u / T
+      (local.set $v (f32x4.splat (f32.convert_i32_u (local.get $T))))
+      (local.set $p (i32.add (local.get $abar) (i32.shl (i32.mul (local.get $r) (local.get $T)) (i32.const 2))))
+      (local.set $q (local.get $sums))
+      (local.set $u (i32.const 0))
+      (block $doneW (loop $loopW
+        (br_if $doneW (i32.ge_u (local.get $u) (local.get $T)))
+        (local.set $x (f32x4.div (v128.load (local.get $q)) (local.get $v)))
+        (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $x)))
+        (f32.store (i32.add (local.get $p) (i32.shl (local.get $T) (i32.const 2))) (f32x4.extract_lane 1 (local.get $x)))
+        (f32.store (i32.add (local.get $p) (i32.shl (local.get $T) (i32.const 3))) (f32x4.extract_lane 2 (local.get $x)))
+        (f32.store (i32.add (local.get $p) (i32.mul (local.get $T) (i32.const 12))) (f32x4.extract_lane 3 (local.get $x)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $loopW)))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $loopR))))
 )
