@@ -233,6 +233,8 @@ export function gatPredict(S: Float32Array, D: Float32Array | undefined, B: numb
  * gatherHeads: float32 sums in four lanes), the softmax over a target's in-edges here (float64,
  * alpha rounded to float32 as gatPredictScalar). The features are copied into the module's memory
  * (S and D, ~12.6 MB per batch of 256 at N = 12 with H*Dh = 512) and the output copied out.
+ * Measured (CPU profile of 63 predict passes over SN's 445 test windows, paper variant, one thread;
+ * not kept): gatPredict's time per pass 24.6 ms in JavaScript, 5.9 ms here, copies included.
  */
 export function gatPredictSimd(S: Float32Array, D: Float32Array | undefined, B: number, g: GatGraphLists, rows: GatPredictRows, attn: Float32Array, o: GatSettings, out: Float32Array): void {
   const H = o.heads;
