@@ -174,7 +174,7 @@ export function manualForward(model: EadroModel, batch: EadroBatch, training: bo
         attention = tanhAttentionForward(conv.y, R, T, pv(params, `${name}.attn.weight`), pv(params, `${name}.attn.bias`), training, block).saved;
       } else {
         const x = chompRows(readValues(conv.y), R, tOut, T, C, ws.take(`${name}/attn/x`, R * T * C));
-        const a = qkvAttentionForward(x, R, T, C, pv(params, `${name}.attn.wqkv`), training);
+        const a = qkvAttentionForward(x, R, T, C, pv(params, `${name}.attn.wqkv`), training, ws, `${name}/attn`);
         block = a.out;
         attention = a.saved;
       }
@@ -318,7 +318,7 @@ export function manualGradients(model: EadroModel, batch: EadroBatch, reducer?: 
         host.set(`${br.name}.attn.weight`, a.dWeight).set(`${br.name}.attn.bias`, a.dBias);
         g = a.g;
       } else {
-        const a = qkvAttentionBackward(br.attention, dFuseIn, fuseWidth, br.offset);
+        const a = qkvAttentionBackward(br.attention, dFuseIn, fuseWidth, br.offset, ws, `${br.name}/attn`);
         host.set(`${br.name}.attn.wqkv`, a.dWqkv);
         const C = br.width;
         g = reluGradient(br.conv, unchompRows(a.dx, R, br.tOut, T, C, ws.zeroed(`${br.name}/attn/dx`, R * br.tOut * C)));

@@ -143,19 +143,25 @@ export interface QkvSaved {
 
 const columnMatrix = (w: Float32Array, rows: number, cols: number, from: number, width: number): HostMatrix => hostMatrix(columnBlock(w, rows, cols, from, width), rows, width);
 
-/** wqkv [C, 3C] host copy (W_q | W_k | W_v). */
-export function qkvAttentionForward(x: Float32Array, R: number, T: number, C: number, wqkv: Float32Array, training: boolean): { out: Float32Array; saved?: QkvSaved } {
+/**
+ * wqkv [C, 3C] host copy (W_q | W_k | W_v). Y [R*T, C] goes to `ws` under `${key}/qkv-y` (kept in the
+ * saved values until the backward): a fresh array of that size per step (42 MB at N = 64, batch 256)
+ * cost more in page faults than the copy itself, and grew faster than the rows (profiled: host matMul's
+ * own time 7.8x from N = 27 to 64 for 2.4x the rows).
+ */
+export function qkvAttentionForward(x: Float32Array, R: number, T: number, C: number, wqkv: Float32Array, training: boolean, ws: Workspace, key: string): { out: Float32Array; saved?: QkvSaved } {
   const wq = columnMatrix(wqkv, C, 3 * C, 0, C);
   const wk = columnMatrix(wqkv, C, 3 * C, C, C);
   const wv = columnMatrix(wqkv, C, 3 * C, 2 * C, C);
   const m = matMul(wq, transposeMatrix(wk)); // [C, C] = W_q W_k^T
-  const y = matMul(hostMatrix(x, R * T, C), m).data; // [R*T, C]
+  const y = matMul(hostMatrix(x, R * T, C), m, undefined, ws.take(`${key}/qkv-y`, R * T * C)).data; // [R*T, C]
   const { attn, xbar } = attentionForwardRows(y, x, R, T, C, 1 / Math.sqrt(C));
   const out = matMul(hostMatrix(xbar, R, C), wv).data;
   return training ? { out, saved: { kind: 'softmax-qkv', R, T, C, x, y, attn, xbar, wq, wk, wv, m } } : { out };
 }
 
-export function qkvAttentionBackward(sv: QkvSaved, dOut: Float32Array, stride: number, offset: number): { dx: Float32Array; dWqkv: Float32Array } {
+/** dx [R*T, C] goes to `ws` under `${key}/qkv-dx` (valid until the next backward; as qkvAttentionForward's Y). */
+export function qkvAttentionBackward(sv: QkvSaved, dOut: Float32Array, stride: number, offset: number, ws: Workspace, key: string): { dx: Float32Array; dWqkv: Float32Array } {
   const { R, T, C, x, y, attn, xbar, wq, wk, wv, m } = sv;
   const g = new Float32Array(R * C);
   for (let r = 0; r < R; r++) g.set(dOut.subarray(r * stride + offset, r * stride + offset + C), r * C);
@@ -164,7 +170,7 @@ export function qkvAttentionBackward(sv: QkvSaved, dOut: Float32Array, stride: n
   const dxbar = matMul(gm, transposeMatrix(wv)).data; // [R, C]
   const rows = attentionBackwardRows(y, x, attn, dxbar, R, T, C, 1 / Math.sqrt(C));
   const dYm = hostMatrix(rows.dy, R * T, C);
-  const dx = matMul(dYm, transposeMatrix(m)).data;
+  const dx = matMul(dYm, transposeMatrix(m), undefined, ws.take(`${key}/qkv-dx`, R * T * C)).data;
   for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! + rows.dx[i]!;
   const dM = weightGradient(hostMatrix(x, R * T, C), dYm); // [C, C] = X^T dY
   const dWq = matMul(dM, wk).data;
