@@ -39,12 +39,12 @@ export function runsFor(width: number, load: () => SimdExports | null): boolean 
 }
 
 /**
- * Byte offsets of consecutive regions of the given byte sizes (16-byte aligned), the memory grown to
- * hold them all. Regions are valid until the next call (one caller at a time: JavaScript is single-threaded).
+ * Byte offsets of consecutive regions of the given byte sizes (16-byte aligned), from byte `start`
+ * on, the memory grown to hold them all. Regions are valid until the next call (one caller at a time: JavaScript is single-threaded).
  */
-export function regions(k: SimdExports, bytes: readonly number[], what: string): number[] {
+export function regions(k: SimdExports, bytes: readonly number[], what: string, start = 0): number[] {
   const offsets: number[] = [];
-  let end = 0;
+  let end = Math.ceil(start / 16) * 16; // past `start` (bytes the caller still reads there)
   for (const n of bytes) {
     offsets.push(end);
     end += Math.ceil(n / 16) * 16;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createRng } from '../../../src/core/rng.js';
 import { attentionBackwardRowsScalar, softmaxMeanRowsScalar } from '../../../src/models/eadro/layers/time-attention.js';
-import { simdAttentionBackwardRows, simdRowsAvailable, simdSoftmaxMeanRows } from '../../../src/models/eadro/layers/simd/rows-simd.js';
+import { simdAttentionBackwardRows, simdRowsAvailable, simdSoftmaxMeanRows, simdTransposeProduct } from '../../../src/models/eadro/layers/simd/rows-simd.js';
 import { buildWasmModule, wasmSources } from '../../../scripts/build-wasm.js';
 import { maxRelDiff } from './helpers.js';
 import * as fs from 'node:fs';
@@ -88,6 +88,37 @@ describe('models/eadro/layers/simd/rows-simd', () => {
       if (r === 2) assert.ok(row.every(Number.isNaN), 'the NaN row is NaN');
       else assert.deepEqual(Array.from(row, (v, c) => Math.abs(v - js[r * C + c]!) < 1e-5 * Math.max(1, Math.abs(js[r * C + c]!))), new Array(C).fill(true), `row ${r} unaffected`);
     }
+  });
+
+  // X^T Y in chunks of 256 rows and 4 x 8 tiles: R past one chunk and not a multiple of it, Cy with
+  // and without a 4-wide tail, Cx = 4 (one tile row)
+  for (const { R, Cx, Cy } of [{ R: 600, Cx: 8, Cy: 12 }, { R: 257, Cx: 4, Cy: 16 }, { R: 3, Cx: 12, Cy: 4 }]) {
+    it(`transposeProduct equals X^T Y summed in float64 (R=${R}, Cx=${Cx}, Cy=${Cy})`, () => {
+      const x = randn(8, 'x', R * Cx, 1);
+      const y = randn(8, 'y', R * Cy, 1);
+      const ref = new Float64Array(Cx * Cy);
+      for (let r = 0; r < R; r++) for (let i = 0; i < Cx; i++) for (let j = 0; j < Cy; j++) ref[i * Cy + j]! += x[r * Cx + i]! * y[r * Cy + j]!;
+      const out = simdTransposeProduct(x, y, R, Cx, Cy);
+      assert.equal(out.length, Cx * Cy);
+      assert.ok(maxRelDiff(out, ref) < 1e-5, `differs by ${maxRelDiff(out, ref)}`);
+      assert.deepEqual(simdTransposeProduct(x, y, R, Cx, Cy), out, 'a second call (reused memory) gives the same');
+    });
+  }
+
+  it('transposeProduct reads an input that is a view of its memory in place (the backward rows\' dy)', () => {
+    const R = 40;
+    const T = 10;
+    const C = 8;
+    const y = randn(9, 'y', R * T * C, 1);
+    const x = randn(9, 'x', R * T * C, 1);
+    const attn = new Float32Array(R * T * T);
+    softmaxMeanRowsScalar(y, x, R, T, C, 0.3, new Float32Array(R * C), attn);
+    const { dy } = simdAttentionBackwardRows(y, x, attn, randn(9, 'g', R * C, 1), R, T, C, 0.3);
+    const dyCopy = dy.slice();
+    const ref = simdTransposeProduct(x, dyCopy, R * T, C, C); // a host copy: copied in
+    const inPlace = simdTransposeProduct(x, dy, R * T, C, C);
+    assert.deepEqual(inPlace, ref);
+    assert.ok(ref.some((v) => Math.abs(v) > 1e-3), 'not trivially zero');
   });
 
   it('grows its memory for a larger batch and gives the same rows as before for the first windows', () => {

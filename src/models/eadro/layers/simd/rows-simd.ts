@@ -20,6 +20,8 @@ interface RowsExports extends SimdExports {
   mix(w: number, m: number, out: number, R: number, To: number, Tu: number, C: number, accumulate: number): void;
   /** abar[r, u] = mean_t softmax_u(scale S[r, t, u]); R a multiple of 4; scratch of 2T vectors. */
   softmaxMean(S: number, abar: number, R: number, T: number, scale: number, scratch: number): void;
+  /** out[i, j] += sum_r x[r, i] y[r, j]; Cx, Cy multiples of 4. */
+  transposeProduct(x: number, y: number, out: number, R: number, Cx: number, Cy: number): void;
 }
 
 const load = lazyInstance<RowsExports>(wasmBase64);
@@ -111,4 +113,29 @@ export function simdAttentionBackwardRows(...[y, x, attn, dxbar, R, T, C, scale]
   k.mix(dsTP, yP, dxP, R, T, T, C, 0); // dX_u = sum_t dS_tu Y_t ...
   k.mix(wP, gP, dxP, R, T, 1, C, 1); // ... + abar_u dxbar
   return { dx: view(k, dxP, RTC), dy: view(k, dyP, RTC) };
+}
+
+/**
+ * X^T Y [Cx, Cy] for long X [R, Cx] and Y [R, Cy] (rows.wat transposeProduct: rows in cache-sized
+ * chunks, float32 sums), a fresh array. An input that is already a view of this module's memory (the
+ * dy that simdAttentionBackwardRows returns) is read where it lies; the others are copied in past it.
+ * Cx and Cy must be multiples of 4 (simdRowsAvailable for each).
+ */
+export function simdTransposeProduct(x: Float32Array, y: Float32Array, R: number, Cx: number, Cy: number): Float32Array {
+  const k = requireKernels(Cx);
+  if (!simdRowsAvailable(Cy)) throw new Error(`SIMD transpose product: unavailable for Cy = ${Cy} (needs a multiple of 4)`);
+  // where each input already lies in the module's memory (-1: not there), read before `regions`, whose
+  // growing the memory detaches such views (the bytes stay where they were)
+  const at = (a: Float32Array): number => (a.buffer === k.memory.buffer ? a.byteOffset : -1);
+  const xIn = at(x);
+  const yIn = at(y);
+  const start = Math.max(xIn < 0 ? 0 : xIn + R * Cx * 4, yIn < 0 ? 0 : yIn + R * Cy * 4);
+  const [xP, yP, outP] = regions(k, [xIn < 0 ? R * Cx * 4 : 0, yIn < 0 ? R * Cy * 4 : 0, Cx * Cy * 4], 'SIMD transpose product', start);
+  if (xIn < 0) put(k, xP, x.subarray(0, R * Cx));
+  if (yIn < 0) put(k, yP, y.subarray(0, R * Cy));
+  const xAt = xIn < 0 ? xP : xIn;
+  const yAt = yIn < 0 ? yP : yIn;
+  view(k, outP, Cx * Cy).fill(0);
+  k.transposeProduct(xAt, yAt, outP, R, Cx, Cy);
+  return view(k, outP, Cx * Cy).slice();
 }
