@@ -326,11 +326,12 @@ async function main(): Promise<void> {
         for (const { variant, fused, simd, step, threads } of runs) {
           if (threads === 1 && !threadCounts.includes(1)) continue;
           timeAttentionSettings.fusedSoftmaxQkv = fused;
-          Object.assign(simdSettings, { attentionRows: simd, gatEdges: simd, gatPredict: simd });
+          const simdDefaults = { ...simdSettings };
+          Object.assign(simdSettings, { attentionRows: simd, gatEdges: simd, weightGradients: simd });
           const n = info.name === 'cpu' ? Math.min(windows, benchDefaults.cpuWindows) : windows;
           const row = await benchOne(info, fast && info.name === 'wasm', shape, variant, datasets.get(shape.name)!, n, step, threads);
           timeAttentionSettings.fusedSoftmaxQkv = true;
-          Object.assign(simdSettings, { attentionRows: true, gatEdges: true, gatPredict: true });
+          Object.assign(simdSettings, simdDefaults);
           rows.push(row);
           process.stderr.write(
             `${row.backend}${info.name === 'wasm' ? (fast ? ' (fast kernels)' : ' (stock kernels)') : ''} ${row.shape} N=${row.N} ${row.variant} ${row.step} step${row.fusedTimeAttention === false ? ' (plain attention)' : ''}${row.simdTimeAttention === false ? ' (JavaScript loops)' : ''}${threads > 1 ? `, ${threads} threads` : ''}: ` +

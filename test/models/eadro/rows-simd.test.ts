@@ -115,8 +115,10 @@ describe('models/eadro/layers/simd/rows-simd', () => {
     softmaxMeanRowsScalar(y, x, R, T, C, 0.3, new Float32Array(R * C), attn);
     const { dy } = simdAttentionBackwardRows(y, x, attn, randn(9, 'g', R * C, 1), R, T, C, 0.3);
     const dyCopy = dy.slice();
-    const ref = simdTransposeProduct(x, dyCopy, R * T, C, C); // a host copy: copied in
     const inPlace = simdTransposeProduct(x, dy, R * T, C, C);
+    // read where it lies, not overwritten (nor detached by a memory growth: its length would be 0)
+    assert.deepEqual(dy, dyCopy);
+    const ref = simdTransposeProduct(x, dyCopy, R * T, C, C); // a host copy: copied in
     assert.deepEqual(inPlace, ref);
     assert.ok(ref.some((v) => Math.abs(v) > 1e-3), 'not trivially zero');
   });

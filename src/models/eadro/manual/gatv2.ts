@@ -139,7 +139,8 @@ export function gatForward(x: HostMatrix, B: number, g: GatGraphLists, p: GatWei
 }
 
 /**
- * Whether a model's GAT backward runs its edge loops in WebAssembly SIMD, for the record (run info):
+ * Whether a model's GAT backward runs its edge loops in WebAssembly SIMD (and so does its forward-only
+ * pass at inference, same switch), for the record (run info):
  * null without the GAT; false with the autodiff step (tfjs computes the gradient) or where switched off
  * or unavailable.
  */
@@ -219,12 +220,12 @@ export function gatPredictRows(g: GatGraphLists): GatPredictRows {
  * and D [dstNodes*B, HD] = x W_dst + b_dst on the rows `rows` names (heap views or host arrays), into
  * `out` [N*B, D] (overwritten). Same arithmetic as gatForward where a node has two or more in-edges;
  * with one, alpha = 1 and the head's output is S_j itself (gatForward computes 1 * S_j, the same).
- * The per-feature work in WebAssembly SIMD where it runs (gatPredictSimd, simdSettings.gatPredict),
+ * The per-feature work in WebAssembly SIMD where it runs (gatPredictSimd, simdSettings.gatEdges),
  * else in JavaScript (gatPredictScalar); the same up to float32 rounding (tested).
  */
 export function gatPredict(S: Float32Array, D: Float32Array | undefined, B: number, g: GatGraphLists, rows: GatPredictRows, attn: Float32Array, o: GatSettings, out: Float32Array): void {
   const Dh = attn.length / o.heads;
-  if (simdSettings.gatPredict && simdGatAvailable(Dh)) gatPredictSimd(S, D, B, g, rows, attn, o, out);
+  if (simdSettings.gatEdges && simdGatAvailable(Dh)) gatPredictSimd(S, D, B, g, rows, attn, o, out);
   else gatPredictScalar(S, D, B, g, rows, attn, o, out);
 }
 

@@ -9,6 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { readValues } from '../layers/row-gather.js';
+import { simdSettings } from '../layers/simd/module.js';
+import { simdRowsAvailable, simdTransposeProduct } from '../layers/simd/rows-simd.js';
 
 /** A row-major matrix in host memory: `data[r * cols + c]`. */
 export interface HostMatrix {
@@ -133,12 +135,20 @@ export function columnSums(x: Float32Array, rows: number, cols: number): Float64
 }
 
 /**
- * Weight gradient of y = x W: x^T dy, [in, out], as tf.matMul(x, dy, transposeA) through the
- * replacement BatchMatMul of wasm-kernels.ts, which transposes on heap views and puts the long
- * operand on the left ((dy^T x)^T when x is the narrower): XNNPACK packs its right-hand operand on
- * every call, which costs more than the product when that operand is large.
+ * Weight gradient of y = x W: x^T dy, [in, out]. Where both widths are multiples of 4 and WebAssembly
+ * SIMD runs (simdSettings.weightGradients), rows.wat transposeProduct (rows in cache-sized chunks);
+ * an input that is already a view of that module's memory is read in place. Else tf.matMul(x, dy,
+ * transposeA) through the replacement BatchMatMul of wasm-kernels.ts, which transposes on heap views
+ * and puts the long operand on the left ((dy^T x)^T when x is the narrower): XNNPACK packs its
+ * right-hand operand on every call, which costs more than the product when that operand is large.
  */
 export function weightGradient(x: HostMatrix | tf.Tensor2D, dy: HostMatrix | tf.Tensor2D): HostMatrix {
+  const [rows, inDim] = shapeOf(x);
+  const outDim = shapeOf(dy)[1];
+  if (simdSettings.weightGradients && simdRowsAvailable(inDim) && simdRowsAvailable(outDim)) {
+    const values = (m: HostMatrix | tf.Tensor2D): Float32Array => (m instanceof tf.Tensor ? readValues(m) : m.data);
+    return hostMatrix(simdTransposeProduct(values(x), values(dy), rows, inDim, outDim), inDim, outDim);
+  }
   const made: tf.Tensor[] = [];
   const asTensor = (m: HostMatrix | tf.Tensor2D): tf.Tensor2D => {
     if (m instanceof tf.Tensor) return m;
@@ -148,8 +158,7 @@ export function weightGradient(x: HostMatrix | tf.Tensor2D, dy: HostMatrix | tf.
   };
   const product = tf.matMul(asTensor(x), asTensor(dy), true, false);
   made.push(product);
-  const [rows, cols] = product.shape as [number, number];
-  const out = hostMatrix(hostValues(product), rows, cols);
+  const out = hostMatrix(hostValues(product), inDim, outDim);
   tf.dispose(made);
   return out;
 }

@@ -12,8 +12,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { attentionBackwardRows, attentionForwardRows } from '../layers/time-attention.js';
 import { readValues } from '../layers/row-gather.js';
-import { simdSettings } from '../layers/simd/module.js';
-import { simdRowsAvailable, simdTransposeProduct } from '../layers/simd/rows-simd.js';
 import { columnBlock, hostMatrix, matMul, transpose, transposeMatrix, weightedSum, weightGradient, type HostMatrix, type Workspace } from './host.js';
 
 export interface TanhSaved {
@@ -168,19 +166,13 @@ export function qkvAttentionBackward(sv: QkvSaved, dOut: Float32Array, stride: n
   const g = new Float32Array(R * C);
   for (let r = 0; r < R; r++) g.set(dOut.subarray(r * stride + offset, r * stride + offset + C), r * C);
   const gm = hostMatrix(g, R, C);
-  // A^T B [C, C] of two long [rows, C] matrices: in SIMD where the attention rows run (rows.wat
-  // transposeProduct: 41 -> 9 ms for X^T dY at N = 12, batch 256, scratch timing; XNNPACK runs this
-  // shape memory-bound), else through tfjs
-  const simd = simdSettings.attentionRows && simdRowsAvailable(C);
-  const transposeProduct = (a: Float32Array, b: Float32Array, rows: number): HostMatrix =>
-    simd ? hostMatrix(simdTransposeProduct(a, b, rows, C, C), C, C) : weightGradient(hostMatrix(a, rows, C), hostMatrix(b, rows, C));
-  const dWv = transposeProduct(xbar, g, R); // [C, C]
+  const dWv = weightGradient(hostMatrix(xbar, R, C), gm); // [C, C]
   const dxbar = matMul(gm, transposeMatrix(wv)).data; // [R, C]
   const rows = attentionBackwardRows(y, x, attn, dxbar, R, T, C, 1 / Math.sqrt(C));
   const dYm = hostMatrix(rows.dy, R * T, C);
   const dx = matMul(dYm, transposeMatrix(m), undefined, ws.take(`${key}/qkv-dx`, R * T * C)).data;
   for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! + rows.dx[i]!;
-  const dM = transposeProduct(x, rows.dy, R * T); // [C, C] = X^T dY (rows.dy read in place when SIMD)
+  const dM = weightGradient(hostMatrix(x, R * T, C), dYm); // [C, C] = X^T dY (rows.dy read in place when SIMD)
   const dWq = matMul(dM, wk).data;
   const dWk = matMul(hostMatrix(transpose(dM.data, C, C), C, C), wq).data;
   const dWqkv = new Float32Array(C * 3 * C);
