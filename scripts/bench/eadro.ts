@@ -9,10 +9,10 @@
  *                           backward (manual/) and tfjs autodiff; each row says which ran, and predict
  *                           takes the matching inference path
  *     [--plain-attention]   also time the paper variant with the plain softmax-QKV formula (autodiff)
- *     [--scalar]            also time the paper variant's manual step with its SIMD kernels off (the
- *                           attention rows and the GAT backward's edge loops in JavaScript,
- *                           layers/simd/), for the A/B in one run
  *                           instead of the fused op (layers/time-attention.ts), in the same run
+ *     [--scalar]            also time the paper variant's manual step with its SIMD kernels off (the
+ *                           attention rows, the GAT's edge loops and the weight gradients in
+ *                           JavaScript or tfjs, layers/simd/), for the A/B in one run
  *     [--threads 1,2]       training threads to time (src/models/eadro/parallel/): rows with 2 are the
  *                           data-parallel trainer (main thread + one worker, manual step, wasm only)
  *     [--out FILE]          where the figures go (default results/bench/eadro.json: a probe run on a
